@@ -1,0 +1,128 @@
+/** Byte helpers that run anywhere (browser, edge, Node): Uint8Array only. */
+
+const encoder = new TextEncoder()
+const decoder = new TextDecoder('utf-8', { fatal: false })
+const strictDecoder = new TextDecoder('utf-8', { fatal: true })
+
+export function utf8(text: string): Uint8Array {
+  return encoder.encode(text)
+}
+
+export function fromUtf8(bytes: Uint8Array, strict = false): string {
+  return (strict ? strictDecoder : decoder).decode(bytes)
+}
+
+export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  let length = 0
+  for (const part of parts) length += part.length
+  const out = new Uint8Array(length)
+  let offset = 0
+  for (const part of parts) {
+    out.set(part, offset)
+    offset += part.length
+  }
+  return out
+}
+
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  let diff = 0
+  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!
+  return diff === 0
+}
+
+const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+const B64URL_LOOKUP = new Int16Array(256).fill(-1)
+for (let i = 0; i < B64URL.length; i++) B64URL_LOOKUP[B64URL.charCodeAt(i)] = i
+// Standard alphabet characters decode too, so base64 and base64url both read.
+B64URL_LOOKUP['+'.charCodeAt(0)] = 62
+B64URL_LOOKUP['/'.charCodeAt(0)] = 63
+
+/** base64url without padding (RFC 4648 §5). */
+export function toBase64Url(bytes: Uint8Array): string {
+  let out = ''
+  let i = 0
+  for (; i + 2 < bytes.length; i += 3) {
+    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!
+    out += B64URL[n >> 18]! + B64URL[(n >> 12) & 63]! + B64URL[(n >> 6) & 63]! + B64URL[n & 63]!
+  }
+  const rest = bytes.length - i
+  if (rest === 1) {
+    const n = bytes[i]! << 16
+    out += B64URL[n >> 18]! + B64URL[(n >> 12) & 63]!
+  } else if (rest === 2) {
+    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8)
+    out += B64URL[n >> 18]! + B64URL[(n >> 12) & 63]! + B64URL[(n >> 6) & 63]!
+  }
+  return out
+}
+
+/** Decodes base64url or base64, padded or not. Throws TypeError on any other character. */
+export function fromBase64Url(text: string): Uint8Array {
+  const clean = text.replace(/=+$/, '')
+  if (clean.length % 4 === 1) throw new TypeError('Invalid base64 length')
+  const out = new Uint8Array(Math.floor((clean.length * 3) / 4))
+  let bits = 0
+  let value = 0
+  let o = 0
+  for (let i = 0; i < clean.length; i++) {
+    const v = B64URL_LOOKUP[clean.charCodeAt(i)] ?? -1
+    if (v < 0) throw new TypeError(`Invalid base64 character at ${i}`)
+    value = (value << 6) | v
+    bits += 6
+    if (bits >= 8) {
+      bits -= 8
+      out[o++] = (value >> bits) & 0xff
+    }
+  }
+  return out
+}
+
+/** Standard base64 with padding (for X.509 x5c and PEM). */
+export function toBase64(bytes: Uint8Array): string {
+  const url = toBase64Url(bytes).replace(/-/g, '+').replace(/_/g, '/')
+  return url + '='.repeat((4 - (url.length % 4)) % 4)
+}
+
+export function toHex(bytes: Uint8Array): string {
+  let out = ''
+  for (const b of bytes) out += b.toString(16).padStart(2, '0')
+  return out
+}
+
+export function fromHex(hex: string): Uint8Array {
+  if (hex.length % 2 !== 0 || /[^0-9a-f]/i.test(hex)) throw new TypeError('Invalid hex string')
+  const out = new Uint8Array(hex.length / 2)
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16)
+  return out
+}
+
+/** SHA-256 through Web Crypto (native speed in Node, browsers and edge runtimes). */
+export async function sha256(data: Uint8Array): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.digest('SHA-256', data as Uint8Array<ArrayBuffer>))
+}
+
+export async function sha256Base64Url(data: Uint8Array): Promise<string> {
+  return toBase64Url(await sha256(data))
+}
+
+let crcTable: Uint32Array | undefined
+/** CRC-32 (IEEE 802.3, as in PNG and ZIP). */
+export function crc32(data: Uint8Array, seed = 0): number {
+  if (!crcTable) {
+    crcTable = new Uint32Array(256)
+    for (let n = 0; n < 256; n++) {
+      let c = n
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1
+      crcTable[n] = c >>> 0
+    }
+  }
+  let crc = (seed ^ 0xffffffff) >>> 0
+  for (let i = 0; i < data.length; i++) crc = crcTable[(crc ^ data[i]!) & 0xff]! ^ (crc >>> 8)
+  return (crc ^ 0xffffffff) >>> 0
+}
+
+/** A random lowercase RFC 9562 version-4 UUID. */
+export function randomUuid(): string {
+  return crypto.randomUUID()
+}

@@ -1,0 +1,110 @@
+import type { Adapter, AdapterEntry, FormatInfo } from './adapter.js'
+import { UnrecognisedFormatError, UnsupportedFormatError } from './errors.js'
+
+export interface DetectHints {
+  /** Explicit media type, e.g. from a Content-Type header. Checked first. */
+  mediaType?: string
+  /** File name or path; its extension is checked second. */
+  filename?: string
+}
+
+export interface Detection {
+  format: FormatInfo
+  entry: AdapterEntry
+  /** How it was decided. */
+  by: 'media-type' | 'extension' | 'magic'
+}
+
+/** The number of leading bytes format sniffers look at. */
+export const SNIFF_BYTES = 4096
+
+/** Holds adapter entries; loads an adapter only when a format needs it. */
+export class AdapterRegistry {
+  readonly #entries: AdapterEntry[] = []
+  readonly #loaded = new Map<AdapterEntry, Promise<Adapter>>()
+
+  register(entry: AdapterEntry): this {
+    this.#entries.push(entry)
+    return this
+  }
+
+  get entries(): readonly AdapterEntry[] {
+    return this.#entries
+  }
+
+  get formats(): FormatInfo[] {
+    return this.#entries.flatMap((e) => e.formats)
+  }
+
+  /**
+   * Detects the format in a fixed order: explicit media type, then extension, then magic bytes.
+   * A media type or extension that is known is confirmed by the magic bytes when the format has a
+   * sniffer and the bytes clearly belong to another format.
+   */
+  detect(bytes: Uint8Array, hints: DetectHints = {}): Detection {
+    const head = bytes.subarray(0, SNIFF_BYTES)
+    const byMagic = this.#sniff(head)
+    const pairs = this.#entries.flatMap((entry) => entry.formats.map((format) => ({ entry, format })))
+    const mediaType = hints.mediaType?.split(';')[0]?.trim().toLowerCase()
+    if (mediaType) {
+      const hit = pairs.find((p) => p.format.mediaTypes.includes(mediaType))
+      if (hit) return this.#confirm(hit, byMagic, 'media-type')
+    }
+    const ext = hints.filename?.toLowerCase().match(/\.([a-z0-9]+)$/)?.[1]
+    if (ext) {
+      const hit = pairs.find((p) => p.format.extensions.includes(ext))
+      if (hit) return this.#confirm(hit, byMagic, 'extension')
+    }
+    if (byMagic) return { ...byMagic, by: 'magic' }
+    const what = [mediaType && `media type ${mediaType}`, ext && `extension .${ext}`].filter(Boolean).join(', ')
+    throw new UnrecognisedFormatError(
+      `Could not tell what this file is${what ? ` (${what})` : ''}: expected one of ${this.formats.map((f) => f.id).join(', ')}`,
+      { details: { mediaType, extension: ext } },
+    )
+  }
+
+  /** Loads (once) the adapter for a detection and checks that the format is supported. */
+  async load(detection: Detection): Promise<Adapter> {
+    if (!detection.format.supported) {
+      throw new UnsupportedFormatError(`${detection.format.id.toUpperCase()} is recognised but not supported${detection.format.note ? `: ${detection.format.note}` : ''}`, {
+        details: { format: detection.format.id },
+      })
+    }
+    let pending = this.#loaded.get(detection.entry)
+    if (!pending) {
+      pending = detection.entry.load()
+      this.#loaded.set(detection.entry, pending)
+      pending.catch(() => this.#loaded.delete(detection.entry))
+    }
+    return pending
+  }
+
+  #sniff(head: Uint8Array): { entry: AdapterEntry; format: FormatInfo } | undefined {
+    for (const entry of this.#entries) {
+      for (const format of entry.formats) {
+        try {
+          if (format.sniff?.(head)) return { entry, format }
+        } catch {
+          // a sniffer must never break detection
+        }
+      }
+    }
+    return undefined
+  }
+
+  #confirm(hit: { entry: AdapterEntry; format: FormatInfo }, byMagic: { entry: AdapterEntry; format: FormatInfo } | undefined, by: Detection['by']): Detection {
+    // Content wins over a misleading name: a PNG called photo.jpg is a PNG.
+    if (byMagic && byMagic.format.id !== hit.format.id && hit.format.sniff && !hit.format.sniff(new Uint8Array(0)) && byMagic.format.kind !== 'text') {
+      return { ...byMagic, by: 'magic' }
+    }
+    return { ...hit, by }
+  }
+}
+
+/** True when `bytes` starts with `magic` at `offset`. */
+export function startsWith(bytes: Uint8Array, magic: ArrayLike<number> | string, offset = 0): boolean {
+  const m = typeof magic === 'string' ? Array.from(magic, (c) => c.charCodeAt(0)) : magic
+  if (bytes.length < offset + m.length) return false
+  for (let i = 0; i < m.length; i++) if (bytes[offset + i] !== m[i]) return false
+  return true
+}

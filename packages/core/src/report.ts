@@ -1,0 +1,88 @@
+import type { Label, ProfileId } from './label.js'
+
+export type VerificationStatus = 'valid' | 'invalid' | 'unlabelled' | 'error'
+
+/** Which standard a marker belongs to. */
+export type MarkerStandard =
+  | 'tanba' // Tanba's signed label
+  | 'c2pa' // a C2PA manifest store
+  | 'iptc' // IPTC digital source type / AI fields in XMP or IPTC-IIM
+  | 'tc260' // the TC260 / GB 45438 implicit label (AIGC)
+  | 'ai-disclosure' // HTML meta ai-disclosure / AI-Disclosure header value
+  | 'sd-parameters' // Stable Diffusion web UI PNG text chunk
+  | 'comfyui' // ComfyUI prompt/workflow PNG text chunks
+  | 'notice' // the perceivable notice (text, page text, pixels, audio)
+  | 'other'
+
+export interface Marker {
+  standard: MarkerStandard
+  /** Where it sits, e.g. "xmp", "id3:TXXX:AIGC", "riff:AIGC", "c2pa:jumbf", "text:wrapper". */
+  carrier: string
+  /** True when this marker says the content is AI-made. */
+  aiMarked: boolean
+  /** true: verified intact; false: present but broken/invalid; null: present, not verifiable. */
+  valid: boolean | null
+  /** The decoded value (TC260 object, IPTC URI, C2PA summary, ...). */
+  value?: unknown
+  /** One line a person can read. */
+  detail?: string
+}
+
+export interface ReportMessage {
+  /** Stable rule id, e.g. "signature.invalid", "binding.mismatch", "c2pa.untrusted". */
+  rule: string
+  /** The carrier the message is about, when there is one. */
+  carrier?: string
+  /** A fatal message makes the label invalid. */
+  fatal: boolean
+  reason: string
+}
+
+export interface SignerInfo {
+  alg: string
+  kid?: string
+  /** Subject of the leaf certificate, when the label carries a chain. */
+  subject?: string
+  issuer?: string
+  /** Subject of the trust anchor that matched. */
+  anchor?: string
+  notAfter?: string
+}
+
+export interface SignatureResult {
+  /** The signature verifies over the label's canonical form. */
+  valid: boolean
+  /** The signing key or its chain reaches the trust store. */
+  trusted: boolean
+  /** "trusted" | "untrusted" | "invalid" in one word. */
+  trust: 'trusted' | 'untrusted' | 'invalid'
+  signer?: SignerInfo
+}
+
+export interface BindingResult {
+  valid: boolean
+  method: string
+  expected: string
+  actual?: string
+}
+
+export interface ProfileResult {
+  pass: boolean
+  failures: string[]
+}
+
+export interface VerificationReport {
+  file?: string
+  mediaType: string
+  format: string
+  status: VerificationStatus
+  aiMarked: boolean
+  markers: Marker[]
+  label: Label | null
+  signature: SignatureResult | null
+  binding: BindingResult | null
+  profiles: Partial<Record<ProfileId, ProfileResult>>
+  messages: ReportMessage[]
+  /** Set when status is "error". */
+  error?: { code: string; message: string }
+}

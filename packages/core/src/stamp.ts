@@ -1,0 +1,132 @@
+import type { FormatInfo, ResolvedNotice, StampContext, StampResult, Adapter } from './adapter.js'
+import { InvalidOptionError, throwIfAborted } from './errors.js'
+import { resolveLimits, type Limits } from './limits.js'
+import { PROFILE_IDS, type AiSystem, type Distributor, type LabelBinding, type LabelNotice, type Origin, type Party, type ProfileId, type PromptInfo } from './label.js'
+import { noticeText } from './notices.js'
+import { PROFILES } from './profiles.js'
+import type { Signer } from './crypto/signer.js'
+import { signLabel } from './crypto/label-signature.js'
+import { randomUuid } from './bytes.js'
+
+export interface NoticeOptions {
+  /** Apply the perceivable notice (default true). */
+  visible?: boolean
+  /** Override texts: one string for every language, or per language. */
+  text?: string | Record<string, string | Partial<Record<Origin, string>>>
+  /** Languages to use, overriding the profiles' languages. */
+  languages?: string[]
+  /** Extra languages added to the profiles' languages (e.g. a user language for `eu`). */
+  addLanguages?: string[]
+  placement?: ResolvedNotice['placement']
+  /** Minimum text height as a fraction of the shortest side (default 0.05). */
+  minTextHeight?: number
+}
+
+export interface StampOptions {
+  signer: Signer
+  origin?: Origin
+  system: AiSystem
+  owner: Party
+  distributor?: Distributor
+  prompt?: PromptInfo
+  /** Jurisdiction profiles (default ["kz"]). */
+  profiles?: ProfileId[]
+  notice?: NoticeOptions
+  /** Embed a C2PA manifest where the format allows it (default true). */
+  c2pa?: boolean
+  /** Fixed content id (default: a random UUID). */
+  id?: string
+  /** Fixed creation time (default: now). */
+  created?: Date
+  limits?: Partial<Limits>
+  signal?: AbortSignal
+  /** Per-adapter options, e.g. `{ image: { plate: 'dark' } }`. */
+  adapterOptions?: Record<string, unknown>
+}
+
+/** Languages for the notice: explicit list, else the union of the profiles' languages, plus additions. */
+export function noticeLanguages(profiles: ProfileId[], notice: NoticeOptions = {}): string[] {
+  const base = notice.languages ?? profiles.flatMap((p) => PROFILES[p].languages)
+  return [...new Set([...base, ...(notice.addLanguages ?? [])])]
+}
+
+/** Resolves the notice to concrete lines, or null when it is turned off. */
+export function resolveNotice(origin: Origin, profiles: ProfileId[], notice: NoticeOptions = {}): ResolvedNotice | null {
+  if (notice.visible === false) return null
+  const overrides = typeof notice.text === 'string' ? { '*': notice.text } : notice.text
+  const lines: ResolvedNotice['lines'] = []
+  const seen = new Set<string>()
+  for (const lang of noticeLanguages(profiles, notice)) {
+    const text = noticeText(lang, origin, overrides)
+    if (!text) throw new InvalidOptionError(`No built-in notice text for language "${lang}"; pass notice.text for it`)
+    if (seen.has(text)) continue
+    seen.add(text)
+    lines.push({ lang, text })
+  }
+  const minTextHeight = Math.max(notice.minTextHeight ?? 0.05, profiles.includes('cn') ? 0.05 : 0)
+  return { lines, placement: notice.placement ?? 'start', minTextHeight, text: lines.map((l) => l.text).join(' / ') }
+}
+
+function validateOptions(options: StampOptions): void {
+  if (!options || typeof options !== 'object') throw new InvalidOptionError('Expected stamp options with signer, system and owner')
+  if (!options.signer || typeof options.signer.sign !== 'function') throw new InvalidOptionError('Expected options.signer to be a Signer (see createPemSigner)')
+  if (!options.system?.name) throw new InvalidOptionError('Expected options.system.name: the AI system that made the content')
+  if (!options.owner?.name) throw new InvalidOptionError('Expected options.owner.name: the owner or holder of the AI system')
+  if (options.origin && options.origin !== 'generated' && options.origin !== 'modified') {
+    throw new InvalidOptionError(`Expected origin "generated" or "modified" but received ${JSON.stringify(options.origin)}`)
+  }
+  for (const p of options.profiles ?? []) {
+    if (!PROFILE_IDS.includes(p)) throw new InvalidOptionError(`Expected profiles from ${PROFILE_IDS.join(', ')} but received ${JSON.stringify(p)}`)
+  }
+}
+
+function isoSeconds(date: Date): string {
+  if (Number.isNaN(date.getTime())) throw new InvalidOptionError('Expected options.created to be a valid Date')
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z')
+}
+
+function stripUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined && v !== '')) as T
+}
+
+/** Builds the context an adapter's `stamp` receives. */
+export function createStampContext(format: FormatInfo, options: StampOptions): StampContext {
+  validateOptions(options)
+  const origin = options.origin ?? 'generated'
+  const profiles = [...new Set(options.profiles?.length ? options.profiles : (['kz'] as ProfileId[]))]
+  const draft = {
+    tanba: 1 as const,
+    id: options.id ?? randomUuid(),
+    created: isoSeconds(options.created ?? new Date()),
+    origin,
+    system: stripUndefined({ ...options.system }),
+    owner: stripUndefined({ ...options.owner }),
+    ...(options.distributor ? { distributor: stripUndefined({ ...options.distributor }) } : {}),
+    ...(options.prompt && (options.prompt.text || options.prompt.writer) ? { prompt: stripUndefined({ ...options.prompt }) } : {}),
+    profiles,
+  }
+  const signer = options.signer
+  return {
+    format,
+    origin,
+    draft,
+    profiles,
+    notice: resolveNotice(origin, profiles, options.notice),
+    signer,
+    c2pa: options.c2pa ?? true,
+    limits: resolveLimits(options.limits),
+    ...(options.signal ? { signal: options.signal } : {}),
+    adapterOptions: options.adapterOptions ?? {},
+    async sign(binding: LabelBinding, notice?: LabelNotice) {
+      throwIfAborted(options.signal)
+      return signLabel({ ...draft, ...(notice ? { notice } : {}), binding }, signer)
+    },
+  }
+}
+
+/** Stamps bytes with an already-loaded adapter. The umbrella `tanba` package adds detection and I/O. */
+export async function stampWith(adapter: Adapter, input: Uint8Array, format: FormatInfo, options: StampOptions): Promise<StampResult> {
+  throwIfAborted(options.signal)
+  const context = createStampContext(format, options)
+  return adapter.stamp(input, context)
+}

@@ -1,0 +1,139 @@
+// @tanba/core/testing: the conformance suite every adapter must pass (run with vitest).
+import { beforeAll, describe, expect, it } from 'vitest'
+import type { Adapter, FormatInfo } from './adapter.js'
+import { isLabel } from './codec.js'
+import { generateSigningCredentials } from './crypto/certs.js'
+import { createPemSigner, type Signer } from './crypto/signer.js'
+import { TrustStore } from './crypto/trust.js'
+import { isTanbaError } from './errors.js'
+import { stampWith, type StampOptions } from './stamp.js'
+import { verifyWith } from './verify.js'
+
+export interface ConformanceSample {
+  name: string
+  format: FormatInfo
+  bytes: Uint8Array | (() => Promise<Uint8Array>)
+}
+
+export interface ConformanceOptions {
+  adapter: () => Promise<Adapter>
+  samples: ConformanceSample[]
+  /** Changes the essence of a stamped file (one pixel, sample, character, page object). Must make the label invalid. */
+  tamperEssence: (stamped: Uint8Array, format: FormatInfo) => Uint8Array | Promise<Uint8Array>
+  /** An edit of unrelated metadata that must leave the label valid (optional). */
+  benignEdit?: (stamped: Uint8Array, format: FormatInfo) => Uint8Array | Promise<Uint8Array>
+  /** Extra stamp options (e.g. `{ c2pa: false }` to keep the suite fast). */
+  stampOptions?: Partial<StampOptions>
+  /** Per-test timeout in ms (default 60 s). */
+  timeout?: number
+}
+
+export interface TestCredentials {
+  signer: Signer
+  trust: TrustStore
+  caPem: string
+  chainPem: string
+  keyPem: string
+}
+
+/** A fresh CA + ES256 signer for tests (nothing touches the user's configuration). */
+export async function createTestCredentials(): Promise<TestCredentials> {
+  const creds = await generateSigningCredentials({ commonName: 'Tanba test signer', organization: 'Tanba tests' })
+  const signer = await createPemSigner({ privateKey: creds.privateKeyPem, certificateChain: creds.chainPem })
+  const trust = await TrustStore.from({ pem: creds.caCertificatePem })
+  return { signer, trust, caPem: creds.caCertificatePem, chainPem: creds.chainPem, keyPem: creds.privateKeyPem }
+}
+
+/** Registers the shared adapter conformance tests in the current vitest file. */
+export function describeAdapterConformance(name: string, options: ConformanceOptions): void {
+  const timeout = options.timeout ?? 60_000
+  describe(`${name}: adapter conformance`, () => {
+    let adapter: Adapter
+    let creds: TestCredentials
+    const stamped = new Map<string, Uint8Array>()
+    const load = async (s: ConformanceSample) => (typeof s.bytes === 'function' ? s.bytes() : s.bytes)
+    const stampOptions = (): StampOptions => ({
+      signer: creds.signer,
+      system: { name: 'Conformance Generator', version: '1.0', model: 'conf-model' },
+      owner: { name: 'Tanba Tests LLP', id: '123456789012', country: 'KZ' },
+      profiles: ['kz'],
+      ...options.stampOptions,
+    })
+
+    beforeAll(async () => {
+      adapter = await options.adapter()
+      creds = await createTestCredentials()
+    }, timeout)
+
+    for (const sample of options.samples) {
+      describe(sample.name, () => {
+        it('declares the format and recognises its magic bytes', async () => {
+          expect(adapter.formats.map((f) => f.id)).toContain(sample.format.id)
+          const bytes = await load(sample)
+          if (sample.format.sniff) expect(sample.format.sniff(bytes.subarray(0, 4096))).toBe(true)
+        }, timeout)
+
+        it('reports an unstamped sample as not validly labelled', async () => {
+          const report = await verifyWith(adapter, await load(sample), sample.format, { trust: creds.trust })
+          expect(report.status).not.toBe('valid')
+          expect(report.status).not.toBe('error')
+        }, timeout)
+
+        it('stamps without touching the input and verifies as valid', async () => {
+          const input = await load(sample)
+          const before = input.slice()
+          const result = await stampWith(adapter, input, sample.format, stampOptions())
+          expect(input).toEqual(before)
+          expect(isLabel(result.label)).toBe(true)
+          expect(result.carriers.length).toBeGreaterThan(0)
+          stamped.set(sample.name, result.bytes)
+          const report = await verifyWith(adapter, result.bytes, sample.format, { trust: creds.trust })
+          expect(report.messages.filter((m) => m.fatal)).toEqual([])
+          expect(report.status).toBe('valid')
+          expect(report.aiMarked).toBe(true)
+          expect(report.signature).toMatchObject({ valid: true, trusted: true })
+          expect(report.binding?.valid).toBe(true)
+          expect(report.label?.id).toBe(result.label.id)
+          expect(report.markers.some((m) => m.standard === 'tanba' && m.valid === true)).toBe(true)
+          const untrusted = await verifyWith(adapter, result.bytes, sample.format)
+          expect(untrusted.status).toBe('valid')
+          expect(untrusted.signature).toMatchObject({ valid: true, trusted: false, trust: 'untrusted' })
+        }, timeout)
+
+        it('reports a changed essence as invalid', async () => {
+          const bytes = stamped.get(sample.name)
+          expect(bytes, 'stamp test must run first').toBeDefined()
+          const tampered = await options.tamperEssence(bytes!.slice(), sample.format)
+          const report = await verifyWith(adapter, tampered, sample.format, { trust: creds.trust })
+          expect(report.status).toBe('invalid')
+          expect(report.binding?.valid).toBe(false)
+        }, timeout)
+
+        if (options.benignEdit) {
+          it('keeps the label valid after an unrelated metadata edit', async () => {
+            const bytes = stamped.get(sample.name)!
+            const edited = await options.benignEdit!(bytes.slice(), sample.format)
+            expect(edited).not.toEqual(bytes)
+            const report = await verifyWith(adapter, edited, sample.format, { trust: creds.trust })
+            expect(report.status).toBe('valid')
+          }, timeout)
+        }
+
+        it('answers truncated input with a typed error or a clean report', async () => {
+          const bytes = stamped.get(sample.name)!
+          for (const cut of [1, 16, Math.floor(bytes.length / 2), bytes.length - 1]) {
+            const part = bytes.slice(0, cut)
+            const report = await verifyWith(adapter, part, sample.format, { trust: creds.trust })
+            expect(['error', 'invalid', 'unlabelled']).toContain(report.status)
+            await expect(
+              stampWith(adapter, part, sample.format, stampOptions()).then(
+                () => 'ok',
+                (e: unknown) => (isTanbaError(e) ? 'typed' : e),
+              ),
+            ).resolves.toMatch(/ok|typed/)
+          }
+        }, timeout)
+      })
+    }
+  })
+}

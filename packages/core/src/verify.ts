@@ -1,0 +1,165 @@
+import type { Adapter, ExtractOptions, FormatInfo } from './adapter.js'
+import { canonicalJson } from './codec.js'
+import { verifyLabelSignature } from './crypto/label-signature.js'
+import type { TrustStore } from './crypto/trust.js'
+import { parseTc260, toIptc, toTc260 } from './derive.js'
+import { isTanbaError, throwIfAborted } from './errors.js'
+import { isAiDigitalSourceType, type Label, type ProfileId } from './label.js'
+import { resolveLimits, type Limits } from './limits.js'
+import { evaluateProfile, PROFILES } from './profiles.js'
+import type { Marker, ReportMessage, VerificationReport } from './report.js'
+
+export interface VerifyOptions {
+  trust?: TrustStore
+  /** Profiles to evaluate (default: the label's own profiles, else ["kz"]). */
+  profiles?: ProfileId[]
+  /** Read C2PA manifests (default true). */
+  c2pa?: boolean
+  /** Treat a valid but untrusted signature as invalid. */
+  requireTrusted?: boolean
+  limits?: Partial<Limits>
+  signal?: AbortSignal
+  adapterOptions?: Record<string, unknown>
+  /** File name to put in the report. */
+  file?: string
+}
+
+export function extractOptions(options: VerifyOptions): ExtractOptions {
+  return {
+    limits: resolveLimits(options.limits),
+    c2pa: options.c2pa ?? true,
+    adapterOptions: options.adapterOptions ?? {},
+    ...(options.signal ? { signal: options.signal } : {}),
+  }
+}
+
+/** A report for a file that could not be read at all. */
+export function errorReport(error: unknown, format: Partial<FormatInfo> = {}, file?: string): VerificationReport {
+  const code = isTanbaError(error) ? error.code : 'TANBA_INTERNAL'
+  const message = error instanceof Error ? error.message : String(error)
+  return {
+    ...(file ? { file } : {}),
+    mediaType: format.mediaTypes?.[0] ?? 'application/octet-stream',
+    format: format.id ?? 'unknown',
+    status: 'error',
+    aiMarked: false,
+    markers: [],
+    label: null,
+    signature: null,
+    binding: null,
+    profiles: {},
+    messages: [{ rule: 'input.unreadable', fatal: true, reason: message }],
+    error: { code, message },
+  }
+}
+
+/**
+ * Verifies bytes with an already-loaded adapter: extracts every marker, checks the
+ * Tanba label's schema, signature, trust and binding, cross-checks the derived carriers,
+ * and evaluates the profiles. Returns a report; throws only for programmer errors.
+ */
+export async function verifyWith(adapter: Adapter, input: Uint8Array, format: FormatInfo, options: VerifyOptions = {}): Promise<VerificationReport> {
+  const xopts = extractOptions(options)
+  let extraction
+  try {
+    throwIfAborted(options.signal)
+    extraction = await adapter.extract(input, format, xopts)
+  } catch (error) {
+    if (isTanbaError(error) && error.code === 'TANBA_ABORTED') throw error
+    return errorReport(error, format, options.file)
+  }
+  const messages: ReportMessage[] = [...extraction.messages]
+  const markers: Marker[] = [...extraction.markers]
+  const found = extraction.labels
+  let label: Label | null = null
+  let signature: VerificationReport['signature'] = null
+  let binding: VerificationReport['binding'] = null
+
+  for (const copy of found) {
+    if (copy.error) messages.push({ rule: 'label.undecodable', carrier: copy.carrier, fatal: true, reason: copy.error.message })
+  }
+  const decoded = found.filter((f) => f.label)
+  if (decoded.length) {
+    label = decoded[0]!.label!
+    const canon = canonicalJson(label)
+    for (const other of decoded.slice(1)) {
+      if (canonicalJson(other.label) !== canon) {
+        messages.push({ rule: 'label.carriers-disagree', carrier: other.carrier, fatal: true, reason: `The label in ${other.carrier} differs from the one in ${decoded[0]!.carrier}` })
+      }
+    }
+    const sig = await verifyLabelSignature(label, { ...(options.trust ? { trust: options.trust } : {}) })
+    signature = { valid: sig.valid, trusted: sig.trusted, trust: sig.trust, ...(sig.signer ? { signer: sig.signer } : {}) }
+    if (!sig.valid) messages.push({ rule: 'signature.invalid', fatal: true, reason: `The label signature is invalid: ${sig.problem}` })
+    else if (!sig.trusted) {
+      messages.push({ rule: 'signature.untrusted', fatal: Boolean(options.requireTrusted), reason: `The signature is valid but not trusted: ${sig.problem}` })
+    }
+    try {
+      const actual = await adapter.digest(input, format, label.binding, xopts)
+      binding = { valid: actual === label.binding.digest, method: label.binding.method, expected: label.binding.digest, actual }
+      if (!binding.valid) messages.push({ rule: 'binding.mismatch', fatal: true, reason: 'The content has changed since it was labelled: its digest no longer matches the label' })
+    } catch (error) {
+      binding = { valid: false, method: label.binding.method, expected: label.binding.digest }
+      messages.push({ rule: 'binding.uncomputable', fatal: true, reason: `The content digest could not be computed: ${(error as Error).message}` })
+    }
+    messages.push(...crossCheck(label, markers))
+  } else if (found.length) {
+    // Only broken copies: that is an invalid label, not an absent one.
+  }
+
+  const labelOk = Boolean(label && signature?.valid && binding?.valid && !messages.some((m) => m.fatal))
+  // Tanba markers: the adapter lists carriers; core decides their validity.
+  const hasTanbaMarker = markers.some((m) => m.standard === 'tanba')
+  for (const m of markers) if (m.standard === 'tanba') m.valid = found.find((f) => f.carrier === m.carrier)?.error ? false : labelOk
+  if (!hasTanbaMarker) {
+    for (const copy of found) markers.push({ standard: 'tanba', carrier: copy.carrier, aiMarked: true, valid: copy.error ? false : labelOk })
+  }
+
+  const aiMarked = markers.some((m) => m.aiMarked && m.valid !== false) || labelOk
+  const status: VerificationReport['status'] = found.length === 0 ? 'unlabelled' : labelOk ? 'valid' : 'invalid'
+  const profileIds = options.profiles?.length ? options.profiles : label?.profiles?.length ? label.profiles : (['kz'] as ProfileId[])
+  const profiles: VerificationReport['profiles'] = {}
+  for (const id of profileIds) {
+    const profile = PROFILES[id]
+    if (!profile) continue
+    profiles[id] = evaluateProfile(profile, { kind: format.kind, markers, label: labelOk ? label : null, ...(noticeTextOf(markers) ? { noticeText: noticeTextOf(markers)! } : {}) })
+  }
+  return {
+    ...(options.file ? { file: options.file } : {}),
+    mediaType: format.mediaTypes[0] ?? 'application/octet-stream',
+    format: format.id,
+    status,
+    aiMarked,
+    markers,
+    label,
+    signature,
+    binding,
+    profiles,
+    messages,
+  }
+}
+
+function noticeTextOf(markers: Marker[]): string | undefined {
+  const texts = markers.filter((m) => m.standard === 'notice').map((m) => (m.value as { text?: string } | undefined)?.text).filter(Boolean)
+  return texts.length ? texts.join('\n') : undefined
+}
+
+/** Reports derived carriers (TC260, IPTC) that disagree with the label. Non-fatal: others may have edited them. */
+export function crossCheck(label: Label, markers: Marker[]): ReportMessage[] {
+  const out: ReportMessage[] = []
+  const expectedTc = toTc260(label)
+  const expectedIptc = toIptc(label)
+  for (const m of markers) {
+    if (m.standard === 'tc260') {
+      const tc = typeof m.value === 'string' || (m.value && typeof m.value === 'object') ? parseTc260(m.value as string) : null
+      if (!tc) continue
+      if (tc.ProduceID !== expectedTc.ProduceID || tc.ContentProducer !== expectedTc.ContentProducer || tc.Label !== expectedTc.Label) {
+        out.push({ rule: 'carriers.disagree', carrier: m.carrier, fatal: false, reason: `The TC260 label in ${m.carrier} does not match the Tanba label (ProduceID ${tc.ProduceID || '(empty)'} vs ${expectedTc.ProduceID})` })
+      }
+    } else if (m.standard === 'iptc' && typeof m.value === 'string' && isAiDigitalSourceType(m.value) !== true) {
+      out.push({ rule: 'carriers.disagree', carrier: m.carrier, fatal: false, reason: `The IPTC digital source type in ${m.carrier} (${m.value}) does not say AI, but the label does` })
+    } else if (m.standard === 'iptc' && typeof m.value === 'string' && m.value !== expectedIptc.digitalSourceType) {
+      out.push({ rule: 'carriers.disagree', carrier: m.carrier, fatal: false, reason: `The IPTC digital source type in ${m.carrier} is ${m.value}; the label implies ${expectedIptc.digitalSourceType}` })
+    }
+  }
+  return out
+}

@@ -1,0 +1,167 @@
+import { DOMParser, XMLSerializer, type Document, type Element } from '@xmldom/xmldom'
+import { MalformedInputError, TooLargeError } from './errors.js'
+import { DEFAULT_LIMITS } from './limits.js'
+import { TC260_NAMESPACE, tc260Json, toIptc, toTc260 } from './derive.js'
+import { serializeLabel } from './codec.js'
+import type { Label } from './label.js'
+
+export const XMP_NS = {
+  x: 'adobe:ns:meta/',
+  rdf: 'http://www.w3.org/1999/02/22-rdf-syntax-ns#',
+  Iptc4xmpExt: 'http://iptc.org/std/Iptc4xmpExt/2008-02-29/',
+  TC260: TC260_NAMESPACE,
+  tanba: 'https://tanba.dev/ns/1.0/',
+  xmlns: 'http://www.w3.org/2000/xmlns/',
+} as const
+
+/** The XMP properties Tanba reads and writes. Values are plain text. */
+export interface XmpAiFields {
+  /** Iptc4xmpExt:DigitalSourceType (full IPTC URI). */
+  digitalSourceType?: string
+  aiSystemUsed?: string
+  aiSystemVersionUsed?: string
+  aiPromptInformation?: string
+  aiPromptWriterName?: string
+  /** TC260:AIGC, the TC260 JSON text. */
+  tc260?: string
+  /** tanba:Label, the signed Tanba label as JSON text. */
+  tanbaLabel?: string
+}
+
+type FieldName = keyof XmpAiFields
+const PROPERTIES: Record<FieldName, { ns: string; prefix: string; local: string }> = {
+  digitalSourceType: { ns: XMP_NS.Iptc4xmpExt, prefix: 'Iptc4xmpExt', local: 'DigitalSourceType' },
+  aiSystemUsed: { ns: XMP_NS.Iptc4xmpExt, prefix: 'Iptc4xmpExt', local: 'AISystemUsed' },
+  aiSystemVersionUsed: { ns: XMP_NS.Iptc4xmpExt, prefix: 'Iptc4xmpExt', local: 'AISystemVersionUsed' },
+  aiPromptInformation: { ns: XMP_NS.Iptc4xmpExt, prefix: 'Iptc4xmpExt', local: 'AIPromptInformation' },
+  aiPromptWriterName: { ns: XMP_NS.Iptc4xmpExt, prefix: 'Iptc4xmpExt', local: 'AIPromptWriterName' },
+  tc260: { ns: XMP_NS.TC260, prefix: 'TC260', local: 'AIGC' },
+  tanbaLabel: { ns: XMP_NS.tanba, prefix: 'tanba', local: 'Label' },
+}
+const FIELD_NAMES = Object.keys(PROPERTIES) as FieldName[]
+
+/** All XMP fields a label implies: IPTC digital source type and AI fields, TC260:AIGC, tanba:Label. */
+export function labelToXmpFields(label: Label): XmpAiFields {
+  const iptc = toIptc(label)
+  return { ...iptc, tc260: tc260Json(toTc260(label)), tanbaLabel: serializeLabel(label) }
+}
+
+const EMPTY_PACKET = `<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="${XMP_NS.rdf}"></rdf:RDF></x:xmpmeta>`
+
+function parse(xml: string, maxBytes: number): Document {
+  if (xml.length > maxBytes) throw new TooLargeError(`The XMP packet is ${xml.length} characters; the limit is ${maxBytes}`)
+  // Strip the xpacket processing instructions and any BOM; they are re-added on write.
+  const body = xml.replace(/^\uFEFF/, '').replace(/<\?xpacket[^?]*\?>/g, '').trim()
+  if (/<!DOCTYPE/i.test(body)) throw new MalformedInputError('The XMP packet contains a DOCTYPE declaration, which XMP does not allow')
+  let doc: Document
+  try {
+    doc = new DOMParser({
+      onError: (level, message) => {
+        if (level !== 'warning') throw new Error(message)
+      },
+    }).parseFromString(body || EMPTY_PACKET, 'text/xml')
+  } catch (cause) {
+    throw new MalformedInputError(`Expected an XMP packet (RDF/XML) but it does not parse: ${(cause as Error).message}`, { cause })
+  }
+  return doc
+}
+
+function rdfRoot(doc: Document): Element {
+  const found = doc.getElementsByTagNameNS(XMP_NS.rdf, 'RDF')[0]
+  if (found) return found
+  throw new MalformedInputError('Expected an rdf:RDF element in the XMP packet but found none')
+}
+
+function descriptions(doc: Document): Element[] {
+  return Array.from(doc.getElementsByTagNameNS(XMP_NS.rdf, 'Description'))
+}
+
+function elementText(el: Element): string {
+  // Language alternatives and arrays: take the first rdf:li (x-default first when present).
+  const items = Array.from(el.getElementsByTagNameNS(XMP_NS.rdf, 'li'))
+  if (items.length) {
+    const preferred = items.find((li) => li.getAttribute('xml:lang') === 'x-default') ?? items[0]!
+    return preferred.textContent ?? ''
+  }
+  const resource = el.getAttributeNS(XMP_NS.rdf, 'resource')
+  if (resource) return resource
+  return el.textContent ?? ''
+}
+
+/** Reads Tanba-relevant fields from an XMP packet. Missing fields are absent. */
+export function readXmp(xml: string, options: { maxBytes?: number } = {}): XmpAiFields {
+  const doc = parse(xml, options.maxBytes ?? DEFAULT_LIMITS.maxMetadataBytes)
+  const out: XmpAiFields = {}
+  for (const desc of descriptions(doc)) {
+    for (const name of FIELD_NAMES) {
+      const { ns, local } = PROPERTIES[name]
+      const attr = desc.getAttributeNS(ns, local)
+      if (attr && out[name] === undefined) out[name] = attr
+      for (const child of Array.from(desc.childNodes)) {
+        const el = child as Element
+        if (el.nodeType === 1 && el.namespaceURI === ns && el.localName === local && out[name] === undefined) out[name] = elementText(el)
+      }
+    }
+  }
+  return out
+}
+
+export interface WriteXmpOptions {
+  /** Fields to delete (both attribute and element forms). */
+  remove?: FieldName[]
+  /** Bytes of whitespace padding inside the packet so others can edit in place (default 0). */
+  padding?: number
+  maxBytes?: number
+}
+
+/**
+ * Merges fields into an existing packet (or a new one), keeping every other property.
+ * Each written property replaces any previous value of the same property.
+ * Returns a complete packet with xpacket wrapper.
+ */
+export function writeXmp(existing: string | undefined | null, fields: XmpAiFields, options: WriteXmpOptions = {}): string {
+  const doc = parse(existing ?? '', options.maxBytes ?? DEFAULT_LIMITS.maxMetadataBytes)
+  const rdf = rdfRoot(doc)
+  const targets = new Set<FieldName>([...(options.remove ?? []), ...(Object.keys(fields) as FieldName[]).filter((k) => fields[k] !== undefined)])
+  for (const desc of descriptions(doc)) {
+    for (const name of targets) {
+      const { ns, local } = PROPERTIES[name]
+      if (desc.hasAttributeNS(ns, local)) desc.removeAttributeNS(ns, local)
+      for (const child of Array.from(desc.childNodes)) {
+        const el = child as Element
+        if (el.nodeType === 1 && el.namespaceURI === ns && el.localName === local) desc.removeChild(el)
+      }
+    }
+  }
+  const toWrite = FIELD_NAMES.filter((k) => fields[k] !== undefined)
+  if (toWrite.length) {
+    let desc = descriptions(doc).find((d) => d.parentNode === rdf && (d.getAttributeNS(XMP_NS.rdf, 'about') ?? '') === '')
+    if (!desc) {
+      desc = doc.createElementNS(XMP_NS.rdf, 'rdf:Description')
+      desc.setAttributeNS(XMP_NS.rdf, 'rdf:about', '')
+      rdf.appendChild(doc.createTextNode('\n  '))
+      rdf.appendChild(desc)
+      rdf.appendChild(doc.createTextNode('\n'))
+    }
+    for (const name of toWrite) {
+      const { ns, prefix, local } = PROPERTIES[name]
+      if (!desc.lookupPrefix(ns)) desc.setAttributeNS(XMP_NS.xmlns, `xmlns:${prefix}`, ns)
+      const usedPrefix = desc.lookupPrefix(ns) ?? prefix
+      const el = doc.createElementNS(ns, `${usedPrefix}:${local}`)
+      el.appendChild(doc.createTextNode(fields[name]!))
+      desc.appendChild(doc.createTextNode('\n    '))
+      desc.appendChild(el)
+    }
+    desc.appendChild(doc.createTextNode('\n  '))
+  }
+  const root = doc.documentElement
+  if (!root) throw new MalformedInputError('The XMP packet has no root element')
+  const xml = new XMLSerializer().serializeToString(root)
+  const pad = options.padding ? '\n' + (' '.repeat(99) + '\n').repeat(Math.ceil(options.padding / 100)) : '\n'
+  return `<?xpacket begin="\uFEFF" id="W5M0MpCehiHzreSzNTczkc9d"?>\n${xml}${pad}<?xpacket end="w"?>`
+}
+
+/** Removes every Tanba-written property (IPTC AI fields, TC260:AIGC, tanba:Label). */
+export function stripXmpAiFields(existing: string): string {
+  return writeXmp(existing, {}, { remove: FIELD_NAMES })
+}
