@@ -1,4 +1,4 @@
-import { serializeDictionary, Token, type Dictionary } from 'structured-headers'
+import { DisplayString, serializeDictionary, Token, type Dictionary } from 'structured-headers'
 import { digitalSourceTypeFor, type Label } from './label.js'
 
 /** The TC260 / GB 45438-2025 implicit label: seven fields, in this order. */
@@ -93,15 +93,15 @@ export function toIptc(label: Label): IptcAiFields {
 export function toAiDisclosureHeader(label: Label): string {
   const dict: Dictionary = new Map()
   dict.set('mode', [new Token(label.origin === 'generated' ? 'ai-originated' : 'ai-modified'), new Map()])
-  if (label.system.model) dict.set('model', [asciiOnly(label.system.model), new Map()])
-  dict.set('provider', [asciiOnly(label.owner.name), new Map()])
+  if (label.system.model) dict.set('model', [sfText(label.system.model), new Map()])
+  dict.set('provider', [sfText(label.owner.name), new Map()])
   dict.set('date', [label.created, new Map()])
   return serializeDictionary(dict)
 }
 
-/** sf-string allows printable ASCII only; other characters are dropped, not escaped. */
-function asciiOnly(value: string): string {
-  return value.normalize('NFKD').replace(/[^\x20-\x7e]/g, '')
+/** sf-string carries printable ASCII; anything else goes in an RFC 9651 Display String (%"..."). */
+function sfText(value: string): string | DisplayString {
+  return /^[\x20-\x7e]*$/.test(value) ? value : new DisplayString(value)
 }
 
 /** The value of `<meta name="ai-disclosure" content="...">` (W3C community group explainer). */

@@ -48,12 +48,12 @@ export class AdapterRegistry {
     const mediaType = hints.mediaType?.split(';')[0]?.trim().toLowerCase()
     if (mediaType) {
       const hit = pairs.find((p) => p.format.mediaTypes.includes(mediaType))
-      if (hit) return this.#confirm(hit, byMagic, 'media-type')
+      if (hit) return this.#confirm(hit, byMagic, head, 'media-type')
     }
     const ext = hints.filename?.toLowerCase().match(/\.([a-z0-9]+)$/)?.[1]
     if (ext) {
       const hit = pairs.find((p) => p.format.extensions.includes(ext))
-      if (hit) return this.#confirm(hit, byMagic, 'extension')
+      if (hit) return this.#confirm(hit, byMagic, head, 'extension')
     }
     if (byMagic) return { ...byMagic, by: 'magic' }
     const what = [mediaType && `media type ${mediaType}`, ext && `extension .${ext}`].filter(Boolean).join(', ')
@@ -92,12 +92,26 @@ export class AdapterRegistry {
     return undefined
   }
 
-  #confirm(hit: { entry: AdapterEntry; format: FormatInfo }, byMagic: { entry: AdapterEntry; format: FormatInfo } | undefined, by: Detection['by']): Detection {
-    // Content wins over a misleading name: a PNG called photo.jpg is a PNG.
-    if (byMagic && byMagic.format.id !== hit.format.id && hit.format.sniff && !hit.format.sniff(new Uint8Array(0)) && byMagic.format.kind !== 'text') {
+  #confirm(
+    hit: { entry: AdapterEntry; format: FormatInfo },
+    byMagic: { entry: AdapterEntry; format: FormatInfo } | undefined,
+    head: Uint8Array,
+    by: Detection['by'],
+  ): Detection {
+    // Content wins over a misleading name: a PNG called notes.txt is a PNG. A text-format
+    // sniff (e.g. "looks like HTML") never overrides an explicit name or media type.
+    if (byMagic && byMagic.format.id !== hit.format.id && byMagic.format.kind !== 'text' && !safeSniff(hit.format, head)) {
       return { ...byMagic, by: 'magic' }
     }
     return { ...hit, by }
+  }
+}
+
+function safeSniff(format: FormatInfo, head: Uint8Array): boolean {
+  try {
+    return Boolean(format.sniff?.(head))
+  } catch {
+    return false
   }
 }
 

@@ -46,7 +46,14 @@ export interface VerifySignatureOptions {
  */
 export async function verifyLabelSignature(label: Label, options: VerifySignatureOptions = {}): Promise<SignatureResult & { problem?: string }> {
   const sig = label.sig
-  const base = { alg: sig.alg, ...(sig.kid ? { kid: sig.kid } : {}) }
+  let defaultKid: string | undefined
+  try {
+    defaultKid = sig.pub ? await keyThumbprint(fromBase64Url(sig.pub)) : undefined
+  } catch {
+    defaultKid = undefined
+  }
+  const kid = sig.kid ?? defaultKid
+  const base = { alg: sig.alg, ...(kid ? { kid } : {}) }
   const invalid = (problem: string): SignatureResult & { problem: string } => ({ valid: false, trusted: false, trust: 'invalid', signer: base, problem })
   let key: Uint8Array | undefined
   let chain: Awaited<ReturnType<TrustStore['checkChain']>> | undefined

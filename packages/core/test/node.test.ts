@@ -1,0 +1,53 @@
+import { mkdtemp, readFile, readdir, stat, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { developmentCredentials, loadPemSigner, loadTrustStore, writeFileAtomic } from '../src/node.js'
+import { signLabel, verifyLabelSignature, InvalidKeyError, InvalidOptionError } from '../src/index.js'
+import { sampleUnsigned } from './helpers.js'
+
+const saved = process.env.TANBA_CONFIG_DIR
+afterEach(() => {
+  if (saved === undefined) delete process.env.TANBA_CONFIG_DIR
+  else process.env.TANBA_CONFIG_DIR = saved
+})
+
+describe('node helpers', () => {
+  it('creates the development key once, private to the user, and it verifies as untrusted', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tanba-cfg-'))
+    process.env.TANBA_CONFIG_DIR = dir
+    const first = await developmentCredentials()
+    expect(first.created).toBe(true)
+    expect(first.warning).toMatch(/untrusted/)
+    expect((await stat(first.keyPath)).mode & 0o777).toBe(0o600)
+    const second = await developmentCredentials()
+    expect(second.created).toBe(false)
+    expect(second.signer.kid).toBe(first.signer.kid)
+    const label = await signLabel(sampleUnsigned(), second.signer)
+    expect((await verifyLabelSignature(label)).trust).toBe('untrusted')
+    const trust = await loadTrustStore([first.caPath])
+    expect((await verifyLabelSignature(label, { trust })).trust).toBe('trusted')
+  })
+
+  it('loads PEM signers from files with clear errors', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tanba-cfg-'))
+    process.env.TANBA_CONFIG_DIR = dir
+    const dev = await developmentCredentials()
+    const signer = await loadPemSigner(dev.keyPath, dev.chainPath)
+    expect(signer.certificates).toHaveLength(2)
+    await expect(loadPemSigner(dev.chainPath)).rejects.toThrow(`Expected a PEM private key in ${dev.chainPath} but the file holds a certificate`)
+    await expect(loadPemSigner(join(dir, 'missing.key'))).rejects.toThrow(InvalidOptionError)
+    await expect(loadPemSigner(dev.keyPath, dev.keyPath)).rejects.toThrow(InvalidKeyError)
+  })
+
+  it('writes atomically and leaves no temporary file behind', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tanba-atomic-'))
+    const path = join(dir, 'out.bin')
+    await writeFile(path, 'old')
+    await writeFileAtomic(path, new Uint8Array([1, 2, 3]))
+    expect([...(await readFile(path))]).toEqual([1, 2, 3])
+    expect(await readdir(dir)).toEqual(['out.bin'])
+    await expect(writeFileAtomic(join(dir, 'no-such-dir', 'x'), 'x')).rejects.toThrow()
+    expect(await readdir(dir)).toEqual(['out.bin'])
+  })
+})

@@ -1,0 +1,79 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { assertLabel, decodeCompactLabel, encodeCompactLabel, InvalidLabelError, isLabel, parseLabel, serializeLabel, signLabel, type Label } from '../src/index.js'
+import { createTestCredentials } from '../src/testing.js'
+import { sampleUnsigned } from './helpers.js'
+
+async function signed(): Promise<Label> {
+  const creds = await createTestCredentials()
+  return signLabel(sampleUnsigned(), creds.signer)
+}
+
+describe('label schema', () => {
+  it('accepts a signed label and its JSON round trip', async () => {
+    const label = await signed()
+    expect(isLabel(label)).toBe(true)
+    expect(parseLabel(serializeLabel(label))).toEqual(label)
+    expect(parseLabel(JSON.stringify({ 'tanba-label': label }))).toEqual(label)
+  })
+
+  const broken: Array<[string, (l: Record<string, any>) => void, RegExp]> = [
+    ['a missing owner', (l) => delete l.owner, /must have required property 'owner'/],
+    ['an unknown field', (l) => (l.extra = 1), /must NOT have additional properties/],
+    ['a bad origin', (l) => (l.origin = 'human'), /\/origin/],
+    ['a created time with milliseconds', (l) => (l.created = '2026-01-18T09:30:00.123Z'), /\/created/],
+    ['an upper-case id', (l) => (l.id = l.id.toUpperCase()), /\/id/],
+    ['an unknown profile', (l) => (l.profiles = ['us']), /\/profiles\/0/],
+    ['a short digest', (l) => (l.binding.digest = 'abc'), /\/binding\/digest/],
+    ['an empty owner name', (l) => (l.owner.name = ''), /\/owner\/name/],
+    ['a lower-case country', (l) => (l.owner.country = 'kz'), /\/owner\/country/],
+    ['a notice height over 1', (l) => (l.notice.height = 2), /\/notice\/height/],
+  ]
+  it.each(broken)('rejects %s with a message naming the field', async (_what, edit, message) => {
+    const label = structuredClone(await signed()) as Record<string, any>
+    edit(label)
+    expect(() => assertLabel(label)).toThrow(InvalidLabelError)
+    expect(() => assertLabel(label)).toThrow(message)
+  })
+
+  it('rejects non-JSON and non-label JSON', () => {
+    expect(() => parseLabel('{nope')).toThrow(/Expected the label as JSON text/)
+    expect(() => parseLabel('[]')).toThrow(InvalidLabelError)
+  })
+})
+
+describe('compact label encoding', () => {
+  it('round-trips without loss, including x5c', async () => {
+    const label = await signed()
+    expect(decodeCompactLabel(encodeCompactLabel(label))).toEqual(label)
+  })
+
+  it('round-trips arbitrary valid labels (property)', async () => {
+    const base = await signed()
+    const text = fc.string({ minLength: 1, maxLength: 40 })
+    fc.assert(
+      fc.property(text, fc.option(text, { nil: undefined }), fc.constantFrom('generated', 'modified'), fc.integer({ min: 0, max: 4102444800 }), (name, model, origin, seconds) => {
+        const label = structuredClone(base) as Label
+        label.system = { name, ...(model ? { model } : {}) }
+        label.origin = origin as Label['origin']
+        label.created = new Date(seconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z')
+        expect(decodeCompactLabel(encodeCompactLabel(label))).toEqual(label)
+      }),
+    )
+  })
+
+  it('rejects damaged compact bytes with InvalidLabelError', async () => {
+    const bytes = encodeCompactLabel(await signed())
+    expect(() => decodeCompactLabel(bytes.subarray(0, bytes.length - 3))).toThrow(InvalidLabelError)
+    expect(() => decodeCompactLabel(new Uint8Array([0xa1, 0x63, 0x66, 0x6f, 0x6f, 0x01]))).toThrow(InvalidLabelError)
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (junk) => {
+        try {
+          decodeCompactLabel(junk)
+        } catch (e) {
+          expect(e).toBeInstanceOf(InvalidLabelError)
+        }
+      }),
+    )
+  })
+})
