@@ -1,2 +1,5 @@
 // Shared byte-level helpers for the media adapters (one export line per file).
 export * from './reader.js'
+export * from './crc.js'
+export * from './riff.js'
+export * from './isobmff.js'
