@@ -13,7 +13,7 @@ describeAdapterConformance('trailer test adapter', {
   adapter: async () => createTrailerAdapter(),
   samples: [{ name: 'trailer sample', format: trailerFormat, bytes: content }],
   tamperEssence: (bytes) => {
-    bytes[6] ^= 1
+    bytes[6]! ^= 1
     return bytes
   },
 })

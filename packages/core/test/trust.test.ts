@@ -31,7 +31,7 @@ describe('trust store', () => {
 
     const creds = await createTestCredentials()
     const es = await signLabel(sampleUnsigned(), await createPemSigner({ privateKey: creds.keyPem }))
-    const publicKey = await crypto.subtle.importKey('raw', decompress(fromBase64Url(es.sig.pub!)), { name: 'ECDSA', namedCurve: 'P-256' }, true, ['verify'])
+    const publicKey = await crypto.subtle.importKey('raw', decompress(fromBase64Url(es.sig.pub!)) as Uint8Array<ArrayBuffer>, { name: 'ECDSA', namedCurve: 'P-256' }, true, ['verify'])
     const jwk = await crypto.subtle.exportKey('jwk', publicKey)
     expect((await verifyLabelSignature(es, { trust: await TrustStore.from({ jwks: { keys: [jwk] } }) })).trusted).toBe(true)
   })
