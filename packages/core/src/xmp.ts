@@ -3,6 +3,7 @@ import { MalformedInputError, TooLargeError } from './errors.js'
 import { DEFAULT_LIMITS } from './limits.js'
 import { TC260_NAMESPACE, tc260Json, toIptc, toTc260 } from './derive.js'
 import { serializeLabel } from './codec.js'
+import { checkXmlDepth } from './binary/xml-depth.js'
 import type { Label } from './label.js'
 
 export const XMP_NS = {
@@ -53,6 +54,8 @@ function parse(xml: string, maxBytes: number): Document {
   // Strip the xpacket processing instructions and any BOM; they are re-added on write.
   const body = xml.replace(/^\uFEFF/, '').replace(/<\?xpacket[^?]*\?>/g, '').trim()
   if (/<!DOCTYPE/i.test(body)) throw new MalformedInputError('The XMP packet contains a DOCTYPE declaration, which XMP does not allow')
+  // xmldom recurses per level (and runs out of memory serialising ~10^5 levels): refuse deep nesting first.
+  checkXmlDepth(body, DEFAULT_LIMITS.maxDepth)
   let doc: Document
   try {
     doc = new DOMParser({
