@@ -1,9 +1,10 @@
 import { defineConfig } from 'tsup'
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  // worker.ts is loaded by path (new URL('./worker.js', import.meta.url)), so it is its own entry.
+  entry: { index: 'src/index.ts', node: 'src/node.ts', worker: 'src/worker.ts' },
   format: ['esm'],
-  dts: true,
+  dts: { entry: { index: 'src/index.ts', node: 'src/node.ts' } },
   clean: true,
   sourcemap: true,
   target: 'es2022',

@@ -1,0 +1,176 @@
+import { relative, isAbsolute } from 'node:path'
+import { stampFile, stampFiles, isTanbaError, toFileError, type StampFileResult, type StampFilesSummary, type StampSettingsInput, type NoticeOptions, type ProfileId, type Origin, type NoticePlacement } from 'tanba/node'
+import { colorsFor, duration, plural, ProgressBar, type Io } from '../output.js'
+import { formatFatal } from '../fatal.js'
+
+export interface StampFlags {
+  output?: string
+  outDir?: string
+  inPlace?: boolean
+  profile?: string[]
+  origin?: Origin
+  generator?: string
+  model?: string
+  owner?: string
+  ownerId?: string
+  distributor?: string
+  distributorId?: string
+  lang?: string[]
+  addLang?: string[]
+  notice?: string
+  placement?: string
+  visible: boolean
+  visibleSet: boolean
+  c2pa: boolean
+  c2paSet: boolean
+  key?: string
+  cert?: string
+  config?: string
+  concurrency?: number
+  force?: boolean
+  overwrite?: boolean
+  json?: boolean
+}
+
+/** Maps the flags to SDK settings; anything not given falls back to the config file, then the defaults. */
+function settingsFrom(flags: StampFlags, io: Io): StampSettingsInput {
+  const notice: NoticeOptions = {
+    ...(flags.visibleSet ? { visible: flags.visible } : {}),
+    ...(flags.lang?.length ? { languages: flags.lang } : {}),
+    ...(flags.addLang?.length ? { addLanguages: flags.addLang } : {}),
+    ...(flags.notice ? { text: flags.notice } : {}),
+    ...(flags.placement ? { placement: flags.placement as NoticePlacement } : {}),
+  }
+  return {
+    cwd: io.cwd,
+    ...(flags.config ? { config: flags.config } : {}),
+    ...(flags.key ? { key: flags.key } : {}),
+    ...(flags.cert ? { cert: flags.cert } : {}),
+    ...(flags.profile?.length ? { profiles: flags.profile as ProfileId[] } : {}),
+    ...(flags.origin ? { origin: flags.origin } : {}),
+    system: { ...(flags.generator ? { name: flags.generator } : {}), ...(flags.model ? { model: flags.model } : {}) },
+    owner: { ...(flags.owner ? { name: flags.owner } : {}), ...(flags.ownerId ? { id: flags.ownerId } : {}) },
+    ...(flags.distributor ? { distributor: { name: flags.distributor, ...(flags.distributorId ? { id: flags.distributorId } : {}) } } : {}),
+    notice,
+    ...(flags.c2paSet ? { c2pa: flags.c2pa } : {}),
+    force: Boolean(flags.force),
+  }
+}
+
+function shown(path: string | undefined, cwd: string): string {
+  if (!path) return ''
+  const rel = relative(cwd, path)
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path
+}
+
+export async function runStamp(inputs: string[], flags: StampFlags, io: Io, signal?: AbortSignal): Promise<number> {
+  const out = colorsFor(io.stdout, io.env)
+  const err = colorsFor(io.stderr, io.env)
+  const placements = ['start', 'end', 'both', 'top', 'bottom', 'top-left', 'top-right', 'bottom-left', 'bottom-right']
+  const usage = (message: string) => {
+    io.stderr.write(`${err.red('error:')} ${message}\n${err.dim('Run "tanba stamp --help" for usage and examples.')}\n`)
+    return 3
+  }
+  if (flags.output && (flags.outDir || flags.inPlace)) return usage('Give one of -o/--output, --out-dir or --in-place, not several.')
+  if (flags.outDir && flags.inPlace) return usage('Give either --out-dir or --in-place, not both.')
+  if (!flags.output && !flags.outDir && !flags.inPlace) return usage('Say where to write the stamped files: -o <file> for one file, --out-dir <dir> for several, or --in-place to overwrite the inputs.')
+  if (flags.output && inputs.length !== 1) return usage(`-o/--output takes exactly one input file but ${inputs.length} were given; use --out-dir for several.`)
+  if (flags.placement && !placements.includes(flags.placement)) return usage(`--placement must be one of ${placements.join(', ')} (got "${flags.placement}").`)
+
+  const human = !flags.json
+  const bar = new ProgressBar(io.stderr, err, 'stamping')
+  const lineFor = (r: StampFileResult): string => {
+    switch (r.status) {
+      case 'stamped':
+        return `${out.green('stamped')}  ${r.file} ${out.dim('→')} ${shown(r.output, io.cwd)}${r.replaced ? out.yellow(' (label replaced)') : ''}`
+      case 'already-labelled':
+        return `${out.yellow('kept')}     ${r.file}: ${r.reason}`
+      case 'skipped':
+        return `${out.dim('skipped')}  ${r.file}: ${r.reason}${r.reason?.startsWith('output exists') ? ' (use --overwrite to redo)' : ''}`
+      case 'error':
+        return `${out.red('failed')}   ${r.file}: ${r.error?.message}${r.error?.hint ? `\n         ${out.dim(r.error.hint)}` : ''}`
+    }
+  }
+  const onResult = (r: StampFileResult) => {
+    if (!human) return
+    // On a terminal the bar shows progress, so only what needs attention gets a line.
+    if (bar.active && (r.status === 'stamped' || r.status === 'skipped')) return
+    bar.log(lineFor(r), io.stdout)
+  }
+
+  let summary: StampFilesSummary
+  try {
+    const settings = settingsFrom(flags, io)
+    if (flags.output) {
+      const started = performance.now()
+      let result
+      try {
+        result = await stampFile(inputs[0]!, { ...settings, output: flags.output, ...(signal ? { signal } : {}) })
+      } catch (error) {
+        // Bad options and keys are usage errors (below); anything else is about this file.
+        if (isTanbaError(error) && (error.code === 'TANBA_INVALID_OPTION' || error.code === 'TANBA_INVALID_KEY' || error.code === 'TANBA_ABORTED')) throw error
+        const e = toFileError(error)
+        io.stderr.write(`${err.red('failed')} ${inputs[0]}: ${e.message}${e.hint ? `\n${err.dim(e.hint)}` : ''}\n`)
+        return 3
+      }
+      warn(result.warnings, io)
+      summary = {
+        results: [result],
+        counts: { total: 1, stamped: Number(result.status === 'stamped'), alreadyLabelled: Number(result.status === 'already-labelled'), skipped: 0, failed: 0 },
+        warnings: result.warnings,
+        developmentKey: result.developmentKey,
+        concurrency: 1,
+        elapsedMs: performance.now() - started,
+      }
+      onResult(result)
+    } else {
+      summary = await stampFiles(inputs, {
+        ...settings,
+        ...(flags.outDir ? { outDir: flags.outDir } : {}),
+        inPlace: Boolean(flags.inPlace),
+        overwrite: Boolean(flags.overwrite),
+        ...(flags.concurrency ? { concurrency: flags.concurrency } : {}),
+        ...(signal ? { signal } : {}),
+        onStart: (info) => warn(info.warnings, io),
+        onProgress: (p) => bar.update(p),
+        onResult,
+      })
+      bar.clear()
+    }
+  } catch (error) {
+    bar.clear()
+    if (isTanbaError(error) && error.code === 'TANBA_ABORTED') {
+      io.stderr.write(`${err.yellow('interrupted:')} ${error.message}\n`)
+      return 130
+    }
+    io.stderr.write(formatFatal(error, io) + '\n')
+    return 3
+  }
+
+  const { counts } = summary
+  if (flags.json) {
+    io.stdout.write(JSON.stringify({ results: summary.results.map(forJson), summary: { ...counts, elapsedMs: Math.round(summary.elapsedMs), concurrency: summary.concurrency, developmentKey: summary.developmentKey } }, null, 2) + '\n')
+  } else {
+    const parts = [`stamped ${counts.stamped}`]
+    if (counts.alreadyLabelled) parts.push(`kept ${counts.alreadyLabelled} already labelled`)
+    if (counts.skipped) parts.push(`skipped ${counts.skipped}`)
+    if (counts.failed) parts.push(out.red(`failed ${counts.failed}`))
+    const rate = summary.elapsedMs > 0 ? (counts.total * 1000) / summary.elapsedMs : 0
+    io.stdout.write(
+      `\n${out.bold('Done:')} ${parts.join(', ')} — ${plural(counts.total, 'file')} in ${duration(summary.elapsedMs)} (${rate.toFixed(1)} files/s, ${plural(summary.concurrency, 'worker')}).\n`,
+    )
+    if (summary.outDir) io.stdout.write(`Output: ${shown(summary.outDir, io.cwd)}\n`)
+    if (counts.failed) io.stdout.write(out.red(`${plural(counts.failed, 'file')} could not be stamped; see the messages above.\n`))
+    if (summary.developmentKey) io.stdout.write(out.yellow('Signed with the development key: labels verify as "untrusted". Run "tanba keygen" for your own key.\n'))
+  }
+  return counts.failed ? 3 : 0
+}
+
+function forJson(r: StampFileResult) {
+  return { ...r, ms: Math.round(r.ms * 10) / 10 }
+}
+
+function warn(warnings: string[], io: Io): void {
+  const c = colorsFor(io.stderr, io.env)
+  for (const w of warnings) io.stderr.write(`${c.yellow('warning:')} ${w}\n`)
+}

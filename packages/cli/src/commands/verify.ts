@@ -1,0 +1,106 @@
+import { verifyFiles, isTanbaError, type ProfileId, type VerificationReport, type VerifyFilesSummary } from 'tanba/node'
+import { colorsFor, duration, plural, ProgressBar, type Colors, type Io } from '../output.js'
+import { formatFatal } from '../fatal.js'
+
+export interface VerifyFlags {
+  trust?: string[]
+  profile?: string[]
+  requireTrusted?: boolean
+  c2pa: boolean
+  c2paSet: boolean
+  config?: string
+  concurrency?: number
+  json?: boolean
+}
+
+const STATUS_COLOR = { valid: 'green', invalid: 'red', unlabelled: 'yellow', error: 'red' } as const
+
+/** One line per file, then the reasons that matter for it. */
+export function describeReport(r: VerificationReport, c: Colors): string {
+  const status = c[STATUS_COLOR[r.status]](r.status.padEnd(10))
+  const head = `${status}  ${r.file ?? ''}  ${c.dim(r.format === 'unknown' ? '' : r.mediaType)}`
+  const lines = [head]
+  const profiles = Object.entries(r.profiles)
+    .map(([id, p]) => `${id} ${p?.pass ? c.green('pass') : c.red('fail')}`)
+    .join(', ')
+  if (r.status === 'valid') {
+    const s = r.signature
+    const who = s?.signer?.subject ?? (s?.signer?.kid ? `key ${s.signer.kid}` : 'unknown signer')
+    lines.push(`            signed by ${who} (${s?.trusted ? c.green('trusted') : c.yellow('untrusted')})${profiles ? ` · profiles: ${profiles}` : ''}`)
+  } else if (r.status === 'invalid') {
+    for (const m of r.messages.filter((m) => m.fatal)) lines.push(`            ${c.red(m.rule)}: ${m.reason}`)
+    if (profiles) lines.push(`            profiles: ${profiles}`)
+  } else if (r.status === 'unlabelled') {
+    const others = [...new Set(r.markers.filter((m) => m.aiMarked).map((m) => m.standard))]
+    lines.push(`            no Tanba label${others.length ? `; AI-marked by ${others.join(', ')}` : '; no AI marker found'}. Stamp it with "tanba stamp" if it is AI-generated.`)
+  } else {
+    lines.push(`            ${r.error?.message ?? r.messages[0]?.reason ?? 'could not be read'}`)
+  }
+  for (const p of Object.entries(r.profiles)) {
+    if (r.status === 'valid' && p[1] && !p[1].pass) for (const f of p[1].failures) lines.push(`            ${c.yellow(`${p[0]}:`)} ${f}`)
+  }
+  return lines.join('\n')
+}
+
+export async function runVerify(inputs: string[], flags: VerifyFlags, io: Io, signal?: AbortSignal): Promise<number> {
+  const out = colorsFor(io.stdout, io.env)
+  const err = colorsFor(io.stderr, io.env)
+  const bar = new ProgressBar(io.stderr, err, 'verifying')
+  let summary: VerifyFilesSummary
+  try {
+    summary = await verifyFiles(inputs, {
+      cwd: io.cwd,
+      ...(flags.config ? { config: flags.config } : {}),
+      ...(flags.trust?.length ? { trust: flags.trust } : {}),
+      ...(flags.profile?.length ? { profiles: flags.profile as ProfileId[] } : {}),
+      ...(flags.requireTrusted ? { requireTrusted: true } : {}),
+      ...(flags.c2paSet ? { c2pa: flags.c2pa } : {}),
+      ...(flags.concurrency ? { concurrency: flags.concurrency } : {}),
+      ...(signal ? { signal } : {}),
+      onStart: (info) => {
+        // The missing-trust note matters to people, not to scripts reading --json.
+        if (!flags.json) for (const w of info.warnings) io.stderr.write(`${err.yellow('note:')} ${w}\n`)
+      },
+      onProgress: (p) => bar.update(p),
+      onResult: (report) => {
+        if (!flags.json) bar.log(describeReport(report, out), io.stdout)
+      },
+      onSkip: (s) => {
+        if (!flags.json) bar.log(`${out.dim('skipped'.padEnd(10))}  ${s.file}: ${s.reason}`, io.stdout)
+      },
+    })
+    bar.clear()
+  } catch (error) {
+    bar.clear()
+    if (isTanbaError(error) && error.code === 'TANBA_ABORTED') {
+      io.stderr.write(`${err.yellow('interrupted:')} ${error.message}\n`)
+      return 130
+    }
+    io.stderr.write(formatFatal(error, io) + '\n')
+    return 3
+  }
+  const { counts } = summary
+  if (flags.json) {
+    io.stdout.write(
+      JSON.stringify(
+        {
+          results: summary.results,
+          skipped: summary.skipped,
+          summary: { ...counts, exitCode: summary.exitCode, elapsedMs: Math.round(summary.elapsedMs), concurrency: summary.concurrency },
+        },
+        null,
+        2,
+      ) + '\n',
+    )
+    return summary.exitCode
+  }
+  const parts = [out.green(`${counts.valid} valid`), counts.invalid ? out.red(`${counts.invalid} invalid`) : `0 invalid`, counts.unlabelled ? out.yellow(`${counts.unlabelled} unlabelled`) : '0 unlabelled']
+  if (counts.error) parts.push(out.red(`${counts.error} unreadable`))
+  if (counts.skipped) parts.push(`${counts.skipped} skipped`)
+  io.stdout.write(`\n${out.bold('Verified')} ${plural(counts.total, 'file')} in ${duration(summary.elapsedMs)}: ${parts.join(', ')}.\n`)
+  const meaning = ['every file is valid', 'some files carry no Tanba label', 'some labels are invalid (changed or forged content)', 'some files could not be read'][summary.exitCode]
+  io.stdout.write(`Exit status ${summary.exitCode}: ${meaning}.\n`)
+  const untrusted = summary.results.filter((r) => r.status === 'valid' && r.signature && !r.signature.trusted).length
+  if (untrusted && !flags.trust?.length) io.stdout.write(out.dim(`${plural(untrusted, 'signature')} valid but untrusted: pass --trust <ca.pem> with the signer's root certificate.\n`))
+  return summary.exitCode
+}

@@ -1,0 +1,14 @@
+import { errorHint, isTanbaError } from 'tanba/node'
+import { colorsFor, type Io } from './output.js'
+
+/** One clear message for an error that stopped the command; never a stack for expected errors. */
+export function formatFatal(error: unknown, io: Io): string {
+  const c = colorsFor(io.stderr, io.env)
+  if (isTanbaError(error)) {
+    const hint = errorHint(error.code)
+    return `${c.red('error:')} ${error.message}${hint ? `\n${c.dim(hint)}` : ''}`
+  }
+  const e = error as NodeJS.ErrnoException
+  if (e?.code && e.syscall) return `${c.red('error:')} ${e.message}${errorHint(e.code) ? `\n${c.dim(errorHint(e.code)!)}` : ''}`
+  return `${c.red('internal error:')} ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n${c.dim('This is a bug in Tanba; please report it with the command you ran.')}`
+}

@@ -1,0 +1,190 @@
+// The tanba command: parses arguments and prints. The work lives in the `tanba` package.
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
+import { close } from 'tanba/node'
+import { formatFatal } from './fatal.js'
+import { colorsFor, type Io } from './output.js'
+import { runStamp } from './commands/stamp.js'
+import { runVerify } from './commands/verify.js'
+import { runInspect } from './commands/inspect.js'
+import { runKeygen } from './commands/keygen.js'
+
+export const VERSION = '0.1.0'
+
+/** Exit statuses. verify: 0 all valid, 1 some unlabelled, 2 some invalid, 3 usage or read error. */
+export const EXIT = { ok: 0, unlabelled: 1, invalid: 2, usage: 3, interrupted: 130 } as const
+
+const collect = (value: string, previous: string[] = []) => [...previous, ...value.split(',').map((v) => v.trim()).filter(Boolean)]
+
+function positiveInt(value: string): number {
+  const n = Number(value)
+  if (!/^\d+$/.test(value) || !Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a whole number of at least 1, got "${value}"`)
+  return n
+}
+
+const STAMP_HELP = `
+Examples:
+  $ tanba stamp picture.png -o picture.labelled.png
+  $ tanba stamp generated/ --out-dir labelled/
+  $ tanba stamp "exports/**/*.{png,jpg,pdf}" --out-dir labelled/ --profile kz --profile eu
+  $ tanba stamp story.md -o story.labelled.md --owner "Acme LLP" --owner-id 123456789012 --generator "Acme Writer" --model acme-7b
+  $ tanba stamp out/ --in-place --config tanba.config.json --json > stamp-report.json
+
+Without --key (or keys in a config file) Tanba signs with a development key kept in your
+user configuration folder; labels it signs verify as "untrusted". Run "tanba keygen" for
+a key of your own. Outputs are written atomically; rerunning a batch skips outputs that
+already exist (use --overwrite to redo them). A file that already carries a Tanba label is
+copied unchanged unless --force is given.
+
+Exit status: 0 every file stamped (or already labelled / skipped), 3 a usage error or a file
+that could not be stamped.`
+
+const VERIFY_HELP = `
+Examples:
+  $ tanba verify picture.labelled.png
+  $ tanba verify labelled/ --trust keys/ca.pem --require-trusted
+  $ tanba verify "incoming/**/*" --profile cn --json > report.json
+
+Exit status: 0 every file valid; 1 some file unlabelled and none worse; 2 some file invalid;
+3 a usage or read error. With --json, stdout holds one JSON document {"results": [report, ...]}
+(see docs/cli.md for the schema); progress goes to stderr.`
+
+const INSPECT_HELP = `
+Examples:
+  $ tanba inspect picture.png
+  $ tanba inspect report.pdf --json
+
+Lists every AI-disclosure marker (Tanba, C2PA, IPTC, TC260, notices, generator parameters)
+and metadata field, without judging validity (use "tanba verify" for that).
+Exit status: 0 read, 3 a usage or read error.`
+
+const KEYGEN_HELP = `
+Examples:
+  $ tanba keygen --out keys/
+  $ tanba keygen --out keys/ --name "Acme AI labelling" --org "Acme LLP" --country KZ
+
+Writes ca.pem (the root certificate verifiers trust), signer.pem (the signing certificate
+followed by its chain) and signer.key (the private key, mode 0600), usable for Tanba labels
+and C2PA manifests. This CA is your own: for production, have a real certificate authority
+issue the signing certificate.`
+
+const MAIN_HELP = `
+Examples:
+  $ tanba stamp picture.png -o picture.labelled.png
+  $ tanba stamp generated/ --out-dir labelled/
+  $ tanba verify labelled/ --json
+  $ tanba inspect picture.png
+  $ tanba keygen --out keys/
+
+Run "tanba <command> --help" for the options of each command. Documentation: docs/cli.md.`
+
+/** Runs the command line and returns the exit status. Never calls process.exit. */
+export async function main(argv: string[], io: Io, signal?: AbortSignal): Promise<number> {
+  const err = colorsFor(io.stderr, io.env)
+  let status: number = EXIT.ok
+  const program = new Command('tanba')
+  program
+    .description('Label AI-generated content (images, PDFs, audio, text) and verify labels.')
+    .version(VERSION, '-V, --version')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => void io.stdout.write(s),
+      writeErr: (s) => void io.stderr.write(s),
+      outputError: (s, write) => write(err.red(s)),
+    })
+    .showHelpAfterError('(add --help for usage and examples)')
+    .addHelpText('after', MAIN_HELP)
+
+  program
+    .command('stamp')
+    .summary('label files: visible notice + signed machine-readable label')
+    .description('Stamp AI-generated files with a visible or audible notice and a signed, machine-readable label.')
+    .argument('<inputs...>', 'files, folders (recursive) or globs')
+    .option('-o, --output <file>', 'output file (one input file only)')
+    .option('--out-dir <dir>', 'output folder; relative paths under the inputs are kept')
+    .option('--in-place', 'overwrite the inputs (explicit opt-in)')
+    .option('--profile <id>', 'jurisdiction profile kz|uz|cn|eu (repeatable; default kz)', collect)
+    .addOption(new Option('--origin <origin>', 'generated by AI, or modified with AI').choices(['generated', 'modified']))
+    .option('--generator <name>', 'the AI system that made the content')
+    .option('--model <name>', 'the model name or version')
+    .option('--owner <name>', 'the owner or holder of the AI system (the responsible party)')
+    .option('--owner-id <id>', "the owner's identifier, e.g. a business identification number")
+    .option('--distributor <name>', 'the distributor (TC260 propagator), when not the owner')
+    .option('--distributor-id <id>', "the distributor's identifier")
+    .option('--lang <codes>', 'notice languages, replacing the profiles\' (repeatable or comma-separated, e.g. kk,ru)', collect)
+    .option('--add-lang <codes>', 'notice languages added to the profiles\' (repeatable or comma-separated)', collect)
+    .option('--notice <text>', 'notice text to use instead of the built-in texts')
+    .option('--placement <where>', 'where the notice goes: start, end, both, top, bottom, top-left, top-right, bottom-left, bottom-right')
+    .option('--no-visible', 'no visible or audible notice (machine-readable label only)')
+    .option('--no-c2pa', 'do not embed C2PA manifests')
+    .option('--key <file>', 'signing key: PKCS#8 PEM private key')
+    .option('--cert <file>', 'certificate chain PEM for the key (leaf first), needed for C2PA')
+    .option('--config <file>', 'tanba.config.json with owner, system, keys and defaults (default: ./tanba.config.json if present)')
+    .option('--concurrency <n>', 'worker threads (default: number of cores)', positiveInt)
+    .option('--force', 'replace an existing Tanba label instead of copying the file unchanged')
+    .option('--overwrite', 'stamp again files whose output exists from an earlier run')
+    .option('--json', 'print one JSON document on stdout (progress goes to stderr)')
+    .addHelpText('after', STAMP_HELP)
+    .action(async (inputs: string[], opts, cmd: Command) => {
+      status = await runStamp(inputs, { ...opts, visibleSet: cmd.getOptionValueSource('visible') === 'cli', c2paSet: cmd.getOptionValueSource('c2pa') === 'cli' }, io, signal)
+    })
+
+  program
+    .command('verify')
+    .summary('check labels: signature, trust, binding, profiles')
+    .description('Verify the labels in files: every AI marker, the Tanba signature and trust, the content binding and the profiles.')
+    .argument('<inputs...>', 'files, folders (recursive) or globs')
+    .option('--trust <file>', 'trusted roots or keys: PEM certificates or public keys, or a JWKS (repeatable)', collect)
+    .option('--profile <id>', 'evaluate these profiles kz|uz|cn|eu (repeatable; default: the label\'s own)', collect)
+    .option('--require-trusted', 'treat a valid but untrusted signature as invalid')
+    .option('--no-c2pa', 'do not read C2PA manifests')
+    .option('--config <file>', 'tanba.config.json (its trust list and defaults are used)')
+    .option('--concurrency <n>', 'worker threads (default: number of cores)', positiveInt)
+    .option('--json', 'print {"results": [report, ...]} on stdout (progress goes to stderr)')
+    .addHelpText('after', VERIFY_HELP)
+    .action(async (inputs: string[], opts, cmd: Command) => {
+      status = await runVerify(inputs, { ...opts, c2paSet: cmd.getOptionValueSource('c2pa') === 'cli' }, io, signal)
+    })
+
+  program
+    .command('inspect')
+    .summary('list every AI marker and metadata field in a file')
+    .description('Show every marker and metadata field relevant to AI disclosure in a file, from any standard.')
+    .argument('<file>', 'the file to inspect')
+    .option('--no-c2pa', 'do not read C2PA manifests')
+    .option('--json', 'print JSON instead of text')
+    .addHelpText('after', INSPECT_HELP)
+    .action(async (file: string, opts) => {
+      status = await runInspect(file, opts, io)
+    })
+
+  program
+    .command('keygen')
+    .summary('make a private CA and a signing key')
+    .description('Make a private CA and an ES256 signing certificate and key, usable for Tanba labels and C2PA.')
+    .requiredOption('--out <dir>', 'folder to write ca.pem, signer.pem and signer.key into')
+    .option('--name <cn>', 'common name of the signing certificate', 'Tanba signer')
+    .option('--org <name>', 'organisation (the owner or holder of the AI system)')
+    .option('--country <cc>', 'two-letter country code, e.g. KZ')
+    .option('--days <n>', 'validity of the signing certificate in days', positiveInt)
+    .option('--force', 'replace keys already in the folder')
+    .addHelpText('after', KEYGEN_HELP)
+    .action(async (opts) => {
+      status = await runKeygen(opts, io)
+    })
+
+  try {
+    if (argv.length === 0) {
+      program.outputHelp({ error: true })
+      return EXIT.usage
+    }
+    await program.parseAsync(argv, { from: 'user' })
+    return status
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage
+    io.stderr.write(formatFatal(error, io) + '\n')
+    return EXIT.usage
+  } finally {
+    await close()
+  }
+}
+

@@ -1,0 +1,196 @@
+// One file at a time: read, detect, stamp or verify, write atomically. Shared by the single-file
+// helpers and the worker threads of the batch helpers.
+import { mkdir, readFile, stat } from 'node:fs/promises'
+import { dirname } from 'node:path'
+import {
+  errorReport,
+  InvalidOptionError,
+  isTanbaError,
+  resolveLimits,
+  TooLargeError,
+  type AdapterRegistry,
+  type Label,
+  type ReportMessage,
+  type Signer,
+  type TrustStore,
+  type VerificationReport,
+} from '@tanba/core'
+import { writeFileAtomic } from '@tanba/core/node'
+import { errorHint } from './hints.js'
+import { inspect, stamp, verify, type InspectReport } from './operations.js'
+import type { StampSettings, VerifySettings } from './settings.js'
+
+export type StampFileStatus = 'stamped' | 'already-labelled' | 'skipped' | 'error'
+
+export interface FileError {
+  /** A TANBA_* code, or a Node.js file-system code such as ENOENT. */
+  code: string
+  message: string
+  /** What to do about it. */
+  hint?: string
+}
+
+export interface StampFileResult {
+  /** The input as the caller named it (relative to the working directory when inside it). */
+  file: string
+  /** Absolute input path. */
+  input: string
+  /** Absolute output path (written, or already there). */
+  output?: string
+  status: StampFileStatus
+  format?: string
+  mediaType?: string
+  /** The label written (or the existing one, when already labelled). */
+  label?: Label | null
+  carriers?: string[]
+  /** An existing label was replaced (with force). */
+  replaced?: boolean
+  /** Why a file was skipped or kept. */
+  reason?: string
+  messages: ReportMessage[]
+  error?: FileError
+  /** Output size in bytes. */
+  size?: number
+  ms: number
+}
+
+/** A stamp job as plain data. */
+export interface StampJob {
+  input: string
+  output: string
+  file: string
+  /** Leave an existing output alone when it is newer than the input (resuming a batch). */
+  skipExisting: boolean
+  /** Files found by walking a folder or a glob: an unknown format is skipped, not an error. */
+  fromWalk: boolean
+  inPlace: boolean
+}
+
+export interface VerifyJob {
+  input: string
+  file: string
+  fromWalk: boolean
+}
+
+export type VerifyFileOutcome = { status: 'verified'; report: VerificationReport; ms: number } | { status: 'skipped'; file: string; reason: string; ms: number }
+
+/** Reads a file after checking its size against the limit (a huge file is refused before it is read). */
+export async function readInput(path: string, maxBytes = resolveLimits().maxInputBytes): Promise<Uint8Array> {
+  const info = await stat(path)
+  if (info.isDirectory()) throw Object.assign(new Error(`${path} is a folder, not a file`), { code: 'EISDIR' })
+  if (!info.isFile()) throw Object.assign(new Error(`${path} is not a regular file`), { code: 'EINVAL' })
+  if (info.size > maxBytes) {
+    throw new TooLargeError(`${path} is ${info.size} bytes; the limit is ${maxBytes} bytes`, { details: { size: info.size, limit: maxBytes } })
+  }
+  const buffer = await readFile(path)
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength)
+}
+
+export function toFileError(error: unknown): FileError {
+  const code = isTanbaError(error) ? error.code : ((error as NodeJS.ErrnoException | undefined)?.code ?? 'TANBA_INTERNAL')
+  const message = fsMessage(error) ?? (error instanceof Error ? error.message : String(error))
+  const hint = errorHint(code)
+  return { code, message, ...(hint ? { hint } : {}) }
+}
+
+function fsMessage(error: unknown): string | undefined {
+  const e = error as NodeJS.ErrnoException | undefined
+  if (!e || isTanbaError(e) || !e.code || !e.syscall) return undefined
+  const what = e.path ?? 'the file'
+  switch (e.code) {
+    case 'ENOENT':
+      return `${what} does not exist`
+    case 'EACCES':
+    case 'EPERM':
+      return `No permission to ${e.syscall === 'open' ? 'open' : e.syscall} ${what}`
+    case 'ENOSPC':
+      return `The disk is full while writing ${what}`
+    default:
+      return `${e.code} on ${what} (${e.syscall})`
+  }
+}
+
+/** Stamps one file as the job says. Throws on failure (the batch runner turns that into a result). */
+export async function runStampJob(job: StampJob, settings: StampSettings, signer: Signer, registry?: AdapterRegistry, signal?: AbortSignal): Promise<StampFileResult> {
+  const started = performance.now()
+  const base = { file: job.file, input: job.input, messages: [] as ReportMessage[] }
+  const inStat = await stat(job.input)
+  if (job.skipExisting && !job.inPlace) {
+    const outStat = await stat(job.output).catch(() => undefined)
+    if (outStat?.isFile() && outStat.mtimeMs >= inStat.mtimeMs) {
+      return { ...base, output: job.output, status: 'skipped', reason: 'output exists (from an earlier run)', size: outStat.size, ms: performance.now() - started }
+    }
+  }
+  const bytes = await readInput(job.input, resolveLimits(settings.limits).maxInputBytes)
+  let outcome
+  try {
+    outcome = await stamp(bytes, { ...settings, signer, filename: job.input, ...(registry ? { registry } : {}), ...(signal ? { signal } : {}) })
+  } catch (error) {
+    if (job.fromWalk && isTanbaError(error) && error.code === 'TANBA_UNRECOGNISED_FORMAT') {
+      return { ...base, status: 'skipped', reason: 'not a format Tanba knows', ms: performance.now() - started }
+    }
+    throw error
+  }
+  const mode = inStat.mode & 0o777
+  if (!(outcome.alreadyLabelled && job.inPlace)) {
+    await mkdir(dirname(job.output), { recursive: true })
+    await writeFileAtomic(job.output, outcome.bytes, { mode })
+  }
+  return {
+    ...base,
+    output: job.output,
+    status: outcome.alreadyLabelled ? 'already-labelled' : 'stamped',
+    format: outcome.format.id,
+    mediaType: outcome.format.mediaTypes[0] ?? 'application/octet-stream',
+    label: outcome.label,
+    carriers: outcome.carriers,
+    replaced: outcome.replaced,
+    ...(outcome.alreadyLabelled
+      ? { reason: job.inPlace ? 'already carries a Tanba label; left as it is (use --force to replace it)' : 'already carries a Tanba label; copied unchanged (use --force to replace it)' }
+      : {}),
+    messages: outcome.messages,
+    size: outcome.bytes.length,
+    ms: performance.now() - started,
+  }
+}
+
+/** Verifies one file. Read and format errors become a report with status "error". */
+export async function runVerifyJob(job: VerifyJob, settings: VerifySettings, trust: TrustStore, registry?: AdapterRegistry, signal?: AbortSignal): Promise<VerifyFileOutcome> {
+  const started = performance.now()
+  let bytes: Uint8Array
+  try {
+    bytes = await readInput(job.input, resolveLimits(settings.limits).maxInputBytes)
+  } catch (error) {
+    const report = errorReport(error, {}, job.file)
+    const fe = toFileError(error)
+    report.error = { code: fe.code, message: fe.message }
+    report.messages = [{ rule: 'input.unreadable', fatal: true, reason: fe.message }]
+    return { status: 'verified', report, ms: performance.now() - started }
+  }
+  const report = await verify(bytes, {
+    trust,
+    c2pa: settings.c2pa,
+    requireTrusted: settings.requireTrusted,
+    file: job.file,
+    filename: job.input,
+    ...(settings.profiles ? { profiles: settings.profiles } : {}),
+    ...(settings.limits ? { limits: settings.limits } : {}),
+    ...(settings.adapterOptions ? { adapterOptions: settings.adapterOptions } : {}),
+    ...(registry ? { registry } : {}),
+    ...(signal ? { signal } : {}),
+  })
+  if (job.fromWalk && report.status === 'error' && report.error?.code === 'TANBA_UNRECOGNISED_FORMAT') {
+    return { status: 'skipped', file: job.file, reason: 'not a format Tanba knows', ms: performance.now() - started }
+  }
+  return { status: 'verified', report, ms: performance.now() - started }
+}
+
+export async function runInspectJob(path: string, file: string, options: { c2pa?: boolean; registry?: AdapterRegistry; signal?: AbortSignal } = {}): Promise<InspectReport> {
+  const bytes = await readInput(path)
+  return inspect(bytes, { filename: path, ...options }).then((r) => ({ ...r, file }))
+}
+
+export function assertOutputChoice(output: string | undefined, inPlace: boolean | undefined, input: string): void {
+  if (!output && !inPlace) throw new InvalidOptionError(`Say where to write the stamped copy of ${input}: give an output path, or inPlace: true to overwrite the input`)
+  if (output && inPlace) throw new InvalidOptionError('Give either an output path or inPlace: true, not both')
+}

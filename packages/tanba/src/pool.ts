@@ -1,0 +1,186 @@
+// A small pool of worker threads. Each worker handles one file at a time; the main thread keeps the
+// private key and signs on the workers' behalf, so key material never leaves it.
+import { Worker } from 'node:worker_threads'
+import { DependencyError, type Signer } from '@tanba/core'
+import type { FileError } from './files.js'
+import type { WorkerInit, ToMain, ToWorker, SignerInfo } from './protocol.js'
+
+export interface PoolOptions {
+  size: number
+  init: WorkerInit
+  /** The signer the workers sign through (stamp pools only). */
+  signer?: Signer
+  /** Per-worker V8 heap cap in MB; a worker that exceeds it fails its file and is replaced. */
+  maxHeapMb?: number
+}
+
+interface Task {
+  id: number
+  job: unknown
+  resolve: (value: unknown) => void
+  reject: (error: unknown) => void
+}
+
+interface Slot {
+  worker: Worker
+  ready: boolean
+  task?: Task
+}
+
+/** Thrown back from a worker: carries the original code and message. */
+export class WorkerTaskError extends Error {
+  readonly code: string
+  readonly hint: string | undefined
+  constructor(error: FileError) {
+    super(error.message)
+    this.name = 'WorkerTaskError'
+    this.code = error.code
+    this.hint = error.hint
+  }
+}
+
+function workerScript(): { url: URL; execArgv: string[] } {
+  const here = import.meta.url
+  // Inside the workspace (vitest, tsx) this module runs from its TypeScript source.
+  if (here.endsWith('.ts')) return { url: new URL('./worker.ts', here), execArgv: ['--conditions=development', '--import', 'tsx'] }
+  return { url: new URL('./worker.js', here), execArgv: [] }
+}
+
+export class WorkerPool {
+  readonly size: number
+  readonly #options: PoolOptions
+  readonly #slots: Slot[] = []
+  readonly #queue: Task[] = []
+  #nextId = 1
+  #closing = false
+  #broken: Error | undefined
+  #startFailures = 0
+
+  constructor(options: PoolOptions) {
+    if (!Number.isInteger(options.size) || options.size < 1) throw new RangeError(`Expected a pool size of at least 1 but received ${options.size}`)
+    this.size = options.size
+    this.#options = options
+    for (let i = 0; i < options.size; i++) this.#slots.push(this.#spawn())
+  }
+
+  /** Runs a job on the next free worker. */
+  run<R>(job: unknown): Promise<R> {
+    if (this.#broken) return Promise.reject(this.#broken)
+    if (this.#closing) return Promise.reject(new Error('The worker pool is closed'))
+    return new Promise<R>((resolve, reject) => {
+      this.#queue.push({ id: this.#nextId++, job, resolve: resolve as (v: unknown) => void, reject })
+      this.#dispatch()
+    })
+  }
+
+  /** Asks every running job to stop (their AbortSignal fires). */
+  abort(): void {
+    for (const slot of this.#slots) slot.worker.postMessage({ type: 'abort' } satisfies ToWorker)
+  }
+
+  /** Lets the workers release what they hold (the C2PA helper process), then stops them. */
+  async close(graceMs = 5000): Promise<void> {
+    this.#closing = true
+    for (const task of this.#queue.splice(0)) task.reject(new Error('The worker pool closed before this job started'))
+    await Promise.all(
+      this.#slots.map(
+        (slot) =>
+          new Promise<void>((resolve) => {
+            const timer = setTimeout(() => void slot.worker.terminate().then(() => resolve()), graceMs)
+            slot.worker.once('exit', () => {
+              clearTimeout(timer)
+              resolve()
+            })
+            slot.worker.postMessage({ type: 'close' } satisfies ToWorker)
+          }),
+      ),
+    )
+  }
+
+  #spawn(): Slot {
+    const { url, execArgv } = workerScript()
+    const signerInfo: SignerInfo | undefined = this.#options.signer
+      ? {
+          alg: this.#options.signer.alg,
+          publicKey: this.#options.signer.publicKey,
+          kid: this.#options.signer.kid,
+          ...(this.#options.signer.certificates ? { certificates: [...this.#options.signer.certificates] } : {}),
+        }
+      : undefined
+    const worker = new Worker(url, {
+      workerData: { ...this.#options.init, ...(signerInfo ? { signer: signerInfo } : {}) } satisfies WorkerInit,
+      execArgv,
+      ...(this.#options.maxHeapMb ? { resourceLimits: { maxOldGenerationSizeMb: this.#options.maxHeapMb } } : {}),
+    })
+    const slot: Slot = { worker, ready: false }
+    let lastError: Error | undefined
+    worker.on('message', (message: ToMain) => this.#onMessage(slot, message))
+    worker.on('error', (error) => {
+      lastError = error
+    })
+    worker.on('exit', (code) => {
+      const task = slot.task
+      slot.task = undefined
+      const why = lastError?.message ?? `exit code ${code}`
+      if (task) {
+        const file = (task.job as { file?: string }).file ?? 'a file'
+        task.reject(new DependencyError('TANBA_DEPENDENCY_FAILED', `The worker processing ${file} stopped unexpectedly (${why})`, { cause: lastError }))
+      }
+      if (this.#closing) return
+      if (!slot.ready && ++this.#startFailures >= 3) {
+        this.#broken = new DependencyError('TANBA_DEPENDENCY_FAILED', `Could not start worker threads: ${why}`, { cause: lastError })
+        for (const t of this.#queue.splice(0)) t.reject(this.#broken)
+        return
+      }
+      // Replace the worker so the batch goes on.
+      const index = this.#slots.indexOf(slot)
+      if (index >= 0) this.#slots[index] = this.#spawn()
+      this.#dispatch()
+    })
+    return slot
+  }
+
+  #onMessage(slot: Slot, message: ToMain): void {
+    switch (message.type) {
+      case 'ready':
+        slot.ready = true
+        this.#startFailures = 0
+        this.#dispatch()
+        return
+      case 'done':
+      case 'failed': {
+        const task = slot.task
+        if (!task || task.id !== message.id) return
+        slot.task = undefined
+        if (message.type === 'done') task.resolve(message.result)
+        else task.reject(new WorkerTaskError(message.error))
+        this.#dispatch()
+        return
+      }
+      case 'sign': {
+        const signer = this.#options.signer
+        const reply = (m: ToWorker) => slot.worker.postMessage(m)
+        if (!signer) {
+          reply({ type: 'signature', id: message.id, error: 'No signer in this pool' })
+          return
+        }
+        signer.sign(message.data).then(
+          (value) => reply({ type: 'signature', id: message.id, value }),
+          // Only the message crosses over: a signer's error never carries key material by design, but keep it short.
+          (error: unknown) => reply({ type: 'signature', id: message.id, error: error instanceof Error ? error.message : 'signing failed' }),
+        )
+        return
+      }
+    }
+  }
+
+  #dispatch(): void {
+    for (const slot of this.#slots) {
+      if (!this.#queue.length) return
+      if (!slot.ready || slot.task) continue
+      const task = this.#queue.shift()!
+      slot.task = task
+      slot.worker.postMessage({ type: 'job', id: task.id, job: task.job } satisfies ToWorker)
+    }
+  }
+}

@@ -1,0 +1,25 @@
+// Messages between the batch runner and its worker threads (plain, structured-cloneable data).
+import type { SignatureAlgorithm } from '@tanba/core'
+import type { FileError } from './files.js'
+import type { StampSettings, VerifySettings } from './settings.js'
+
+export interface SignerInfo {
+  alg: SignatureAlgorithm
+  publicKey: Uint8Array
+  kid: string
+  certificates?: Uint8Array[]
+}
+
+export type WorkerInit = { op: 'stamp'; settings: StampSettings; signer?: SignerInfo } | { op: 'verify'; settings: VerifySettings; signer?: SignerInfo }
+
+export type ToWorker =
+  | { type: 'job'; id: number; job: unknown }
+  | { type: 'signature'; id: number; value?: Uint8Array; error?: string }
+  | { type: 'abort' }
+  | { type: 'close' }
+
+export type ToMain =
+  | { type: 'ready' }
+  | { type: 'done'; id: number; result: unknown }
+  | { type: 'failed'; id: number; error: FileError }
+  | { type: 'sign'; id: number; data: Uint8Array }

@@ -1,0 +1,76 @@
+// Worker thread of the batch helpers: runs one stamp or verify job at a time.
+import { parentPort, workerData } from 'node:worker_threads'
+import type { Signer, TrustStore } from '@tanba/core'
+import { runStampJob, runVerifyJob, toFileError, type StampJob, type VerifyJob } from './files.js'
+import type { SignerInfo, ToMain, ToWorker, WorkerInit } from './protocol.js'
+import { buildTrustStore } from './settings.js'
+import { close } from './shutdown.js'
+
+const port = parentPort!
+const init = workerData as WorkerInit
+const pendingSignatures = new Map<number, { resolve: (v: Uint8Array) => void; reject: (e: Error) => void }>()
+let nextSignature = 1
+let controller = new AbortController()
+let trust: Promise<TrustStore> | undefined
+
+const send = (message: ToMain) => port.postMessage(message)
+
+/** A signer whose key stays in the main thread: each signature is one round trip. */
+function proxySigner(info: SignerInfo): Signer {
+  return {
+    alg: info.alg,
+    publicKey: info.publicKey,
+    kid: info.kid,
+    ...(info.certificates ? { certificates: info.certificates } : {}),
+    sign(data: Uint8Array) {
+      return new Promise<Uint8Array>((resolve, reject) => {
+        const id = nextSignature++
+        pendingSignatures.set(id, { resolve, reject })
+        send({ type: 'sign', id, data })
+      })
+    },
+  }
+}
+
+const signer = init.signer ? proxySigner(init.signer) : undefined
+
+async function runJob(id: number, job: unknown): Promise<void> {
+  controller = new AbortController()
+  try {
+    let result: unknown
+    if (init.op === 'stamp') {
+      if (!signer) throw new Error('stamp worker started without a signer')
+      result = await runStampJob(job as StampJob, init.settings, signer, undefined, controller.signal)
+    } else {
+      trust ??= buildTrustStore(init.settings.trustTexts)
+      result = await runVerifyJob(job as VerifyJob, init.settings, await trust, undefined, controller.signal)
+    }
+    send({ type: 'done', id, result })
+  } catch (error) {
+    send({ type: 'failed', id, error: toFileError(error) })
+  }
+}
+
+port.on('message', (message: ToWorker) => {
+  switch (message.type) {
+    case 'job':
+      void runJob(message.id, message.job)
+      return
+    case 'signature': {
+      const pending = pendingSignatures.get(message.id)
+      if (!pending) return
+      pendingSignatures.delete(message.id)
+      if (message.value) pending.resolve(message.value)
+      else pending.reject(new Error(message.error ?? 'signing failed'))
+      return
+    }
+    case 'abort':
+      controller.abort(new Error('aborted'))
+      return
+    case 'close':
+      void close().finally(() => port.close())
+      return
+  }
+})
+
+send({ type: 'ready' })
