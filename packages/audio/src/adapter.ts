@@ -1,0 +1,288 @@
+import {
+  InvalidLabelError,
+  isAiDigitalSourceType,
+  isTanbaError,
+  labelToXmpFields,
+  parseLabel,
+  parseTc260,
+  readXmp,
+  serializeLabel,
+  tc260IsAi,
+  tc260Json,
+  throwIfAborted,
+  toTc260,
+  UnsupportedFormatError,
+  writeXmp,
+  type Adapter,
+  type ExtractOptions,
+  type Extraction,
+  type FormatInfo,
+  type Label,
+  type LabelBinding,
+  type LabelNotice,
+  type Limits,
+  type Marker,
+  type ReportMessage,
+  type StampContext,
+  type StampResult,
+} from '@tanba/core'
+import { readC2paMarkers, signC2pa } from './c2pa.js'
+import { codecFor } from './codecs.js'
+import { AUDIO_FORMATS, C2PA_FORMATS, NOTICE_FORMATS } from './formats.js'
+import { sha256Parts } from './hash.js'
+import { prepareNotice, type AudibleNoticeOptions } from './notice/notice.js'
+import { detectRhythm, type RhythmDetection } from './notice/rhythm.js'
+import type { AudioCodec, AudioRead } from './types.js'
+
+export const AUDIO_ADAPTER_NAME = '@tanba/audio'
+
+/** Options read from `adapterOptions.audio` when stamping and verifying. */
+export interface AudioAdapterOptions extends AudibleNoticeOptions {
+  /** Look for the audible notice in the decoded samples when verifying (default true). */
+  detectNotice?: boolean
+  /** Seconds decoded at the start (and end) when looking for the notice (default 6). */
+  detectSeconds?: number
+  /** Read ordinary tags with music-metadata for `inspect` (default true). */
+  musicMetadata?: boolean
+}
+
+function audioOptions(adapterOptions: Record<string, unknown>): AudioAdapterOptions {
+  const o = adapterOptions.audio
+  return o && typeof o === 'object' ? (o as AudioAdapterOptions) : {}
+}
+
+/** Creates the audio adapter (MP3, WAV, FLAC, M4A, Ogg Vorbis/Opus). */
+export function createAudioAdapter(): Adapter {
+  return {
+    name: AUDIO_ADAPTER_NAME,
+    kind: 'audio',
+    formats: AUDIO_FORMATS,
+    stamp,
+    extract,
+    digest,
+  }
+}
+
+async function stamp(input: Uint8Array, ctx: StampContext): Promise<StampResult> {
+  throwIfAborted(ctx.signal)
+  const codec = codecFor(ctx.format)
+  const options = audioOptions(ctx.adapterOptions)
+  const limits = ctx.limits
+  const messages: ReportMessage[] = []
+  // Reading first validates the whole structure before any work and finds an earlier label.
+  const before = codec.read(input, limits)
+  const previous = firstLabel(before)
+  let bytes = input
+  let notice: LabelNotice | undefined
+  if (ctx.notice) {
+    if (previous?.notice && previous.notice.method.startsWith('audio-')) {
+      // Restamping: the notice is already in the audio; adding it again would double it.
+      notice = previous.notice
+      messages.push({ rule: 'notice.kept', fatal: false, reason: 'The file already carries a Tanba label with an audible notice; the notice was not added again' })
+    } else {
+      if (!codec.addNotice) {
+        throw new UnsupportedFormatError(
+          `The audible notice can be added to ${NOTICE_FORMATS.map((f) => f.toUpperCase()).join(', ')} files; ${ctx.format.id.toUpperCase()} is not supported. Stamp with notice: { visible: false } to write only the machine-readable carriers.`,
+          { details: { format: ctx.format.id, supported: [...NOTICE_FORMATS] } },
+        )
+      }
+      const prepared = prepareNotice(ctx.notice, options, limits)
+      const result = await codec.addNotice(bytes, prepared.request, limits)
+      throwIfAborted(ctx.signal)
+      bytes = result.bytes
+      messages.push(...result.messages)
+      notice = { method: prepared.method, langs: prepared.langs, placement: prepared.placement, ...(prepared.text ? { text: prepared.text } : {}) }
+    }
+  }
+  const essence = codec.essence(bytes, limits)
+  const binding: LabelBinding = { method: essence.method, alg: 'sha-256', digest: await sha256Parts(essence.parts) }
+  const label = await ctx.sign(binding, notice)
+  const written = codec.write(
+    bytes,
+    {
+      tc260: tc260Json(toTc260(label)),
+      label: serializeLabel(label),
+      xmp: (existing) => writeXmp(existing, labelToXmpFields(label), { maxBytes: limits.maxMetadataBytes }),
+    },
+    limits,
+  )
+  let out = written.bytes
+  const carriers = [...written.carriers]
+  if (ctx.c2pa) {
+    if ((C2PA_FORMATS as readonly string[]).includes(ctx.format.id)) {
+      const signed = await signC2pa(out, input, label, ctx)
+      messages.push(...signed.messages)
+      if (signed.bytes) {
+        // The manifest must sit outside the essence: check before handing the file back.
+        const check = await sha256Parts(codec.essence(signed.bytes, limits).parts)
+        if (check !== binding.digest) {
+          messages.push({ rule: 'c2pa.changed-essence', fatal: false, reason: 'Embedding the C2PA manifest changed the audio data; the file was returned without it' })
+        } else {
+          out = signed.bytes
+          carriers.push(signed.carrier)
+        }
+      }
+    } else messages.push({ rule: 'c2pa.unsupported-format', fatal: false, reason: `C2PA skipped: ${ctx.format.id.toUpperCase()} cannot carry a C2PA manifest (c2pa-node signs MP3, WAV, FLAC and M4A)` })
+  }
+  return { bytes: out, label, carriers, messages }
+}
+
+function firstLabel(read: AudioRead): Label | null {
+  for (const t of [...read.tanba, ...read.xmp.map((x) => ({ carrier: x.carrier, text: safeXmp(x.text)?.tanbaLabel ?? '' }))]) {
+    if (!t.text) continue
+    try {
+      return parseLabel(t.text)
+    } catch {
+      // a broken copy is replaced anyway
+    }
+  }
+  return null
+}
+
+function safeXmp(text: string, maxBytes?: number) {
+  try {
+    return readXmp(text, maxBytes ? { maxBytes } : {})
+  } catch {
+    return null
+  }
+}
+
+async function extract(input: Uint8Array, format: FormatInfo, options: ExtractOptions): Promise<Extraction> {
+  throwIfAborted(options.signal)
+  const codec = codecFor(format)
+  const limits = options.limits
+  const read = codec.read(input, limits)
+  const audio = audioOptions(options.adapterOptions)
+  const markers: Marker[] = []
+  const labels: Extraction['labels'] = []
+  const messages: ReportMessage[] = [...read.messages]
+  const fields: Record<string, unknown> = { format: format.id, ...read.fields }
+
+  for (const t of read.tanba) {
+    markers.push({ standard: 'tanba', carrier: t.carrier, aiMarked: true, valid: null })
+    labels.push(decodeLabel(t.carrier, t.text))
+  }
+  for (const t of read.tc260) tc260Marker(t.carrier, t.text, markers, messages)
+  for (const x of read.xmp) {
+    let fieldsXmp
+    try {
+      fieldsXmp = readXmp(x.text, { maxBytes: limits.maxMetadataBytes })
+    } catch (error) {
+      messages.push({ rule: 'xmp.unreadable', carrier: x.carrier, fatal: false, reason: `The XMP packet could not be read: ${(error as Error).message}` })
+      continue
+    }
+    if (fieldsXmp.digitalSourceType) {
+      markers.push({ standard: 'iptc', carrier: x.carrier, aiMarked: isAiDigitalSourceType(fieldsXmp.digitalSourceType), valid: null, value: fieldsXmp.digitalSourceType })
+      fields.digitalSourceType = fieldsXmp.digitalSourceType
+    }
+    if (fieldsXmp.aiSystemUsed) fields.aiSystemUsed = fieldsXmp.aiSystemUsed
+    if (fieldsXmp.aiSystemVersionUsed) fields.aiSystemVersionUsed = fieldsXmp.aiSystemVersionUsed
+    if (fieldsXmp.tc260) tc260Marker(`${x.carrier}#TC260:AIGC`, fieldsXmp.tc260, markers, messages)
+    if (fieldsXmp.tanbaLabel) {
+      const carrier = `${x.carrier}#tanba:Label`
+      markers.push({ standard: 'tanba', carrier, aiMarked: true, valid: null })
+      labels.push(decodeLabel(carrier, fieldsXmp.tanbaLabel))
+    }
+  }
+  // C2PA: read through @tanba/c2pa when asked, else report what the structure shows.
+  const c2pa = options.c2pa ? await readC2paMarkers(input, format, options) : null
+  if (c2pa) {
+    markers.push(...c2pa.markers)
+    messages.push(...c2pa.messages)
+    labels.push(...c2pa.labels)
+    if (c2pa.fields) fields.c2pa = c2pa.fields
+  }
+  if (!c2pa?.markers.length) {
+    for (const c of read.c2pa) markers.push({ standard: 'c2pa', carrier: c.carrier, aiMarked: false, valid: null, detail: `A C2PA manifest store of ${c.size} bytes is present (not validated)` })
+  }
+  // The audible notice, found in the decoded samples.
+  const declared = labels.find((l) => l.label)?.label?.notice
+  if (audio.detectNotice !== false && codec.excerpt) {
+    const places: ('start' | 'end')[] = ['start']
+    if (declared?.placement === 'end' || declared?.placement === 'both') places.push('end')
+    for (const where of places) {
+      const found = await detectNotice(codec, input, where, audio.detectSeconds ?? 6, limits, messages)
+      if (found?.found) {
+        markers.push({
+          standard: 'notice',
+          carrier: `audio:${where}`,
+          aiMarked: true,
+          valid: true,
+          value: { method: 'audio-rhythm', placement: where, ...(declared?.langs ? { langs: declared.langs } : {}), elementsMs: found.elementsMs, frequency: found.frequency },
+          detail: `Rhythm notice short-long-short-short found at the ${where} (${found.frequency} Hz)`,
+        })
+      } else if (found && declared && declared.method === 'audio-rhythm' && (declared.placement === where || declared.placement === 'both')) {
+        messages.push({ rule: 'notice.missing', carrier: `audio:${where}`, fatal: false, reason: `The label records an audible notice at the ${where}, but none was found there: ${found.reason ?? 'no match'}` })
+      }
+    }
+  } else if (declared && !codec.excerpt) {
+    messages.push({ rule: 'notice.unchecked', fatal: false, reason: `The audible notice cannot be checked in ${format.id.toUpperCase()} files (no decoder)` })
+  }
+  if (audio.musicMetadata !== false) fields.tags = { ...(fields.tags as object | undefined), ...(await musicMetadataTags(input, format, messages)) }
+  return { markers, labels, messages, fields }
+}
+
+async function detectNotice(codec: AudioCodec, input: Uint8Array, where: 'start' | 'end', seconds: number, limits: Limits, messages: ReportMessage[]): Promise<RhythmDetection | null> {
+  try {
+    const excerpt = await codec.excerpt!(input, where, seconds, limits)
+    if (!excerpt) return null
+    const samples = where === 'start' ? excerpt.samples : excerpt.samples.slice().reverse()
+    const found = detectRhythm(samples, excerpt.sampleRate, { searchSeconds: seconds })
+    if (found.found && where === 'end') found.elementsMs = found.elementsMs?.slice().reverse()
+    return found
+  } catch (error) {
+    if (isTanbaError(error) && error.code === 'TANBA_ABORTED') throw error
+    messages.push({ rule: 'notice.undecodable', fatal: false, reason: `The audio could not be decoded to look for the audible notice: ${(error as Error).message}` })
+    return null
+  }
+}
+
+function decodeLabel(carrier: string, text: string): Extraction['labels'][number] {
+  try {
+    return { carrier, label: parseLabel(text) }
+  } catch (error) {
+    return { carrier, error: isTanbaError(error) ? error : new InvalidLabelError(`The label in ${carrier} could not be read: ${(error as Error).message}`) }
+  }
+}
+
+function tc260Marker(carrier: string, text: string, markers: Marker[], messages: ReportMessage[]): void {
+  const tc = parseTc260(text)
+  if (!tc) {
+    markers.push({ standard: 'tc260', carrier, aiMarked: false, valid: false, value: text, detail: 'Not a TC260 AIGC object' })
+    messages.push({ rule: 'tc260.unreadable', carrier, fatal: false, reason: `The AIGC value in ${carrier} is not a TC260 object` })
+    return
+  }
+  markers.push({ standard: 'tc260', carrier, aiMarked: tc260IsAi(tc), valid: null, value: tc })
+}
+
+const MM_MIME: Record<string, string> = { mp3: 'audio/mpeg', wav: 'audio/wav', flac: 'audio/flac', m4a: 'audio/mp4', ogg: 'audio/ogg' }
+
+/** Ordinary tags through music-metadata (for `inspect`); its failure is a note, not an error. */
+async function musicMetadataTags(input: Uint8Array, format: FormatInfo, messages: ReportMessage[]): Promise<Record<string, unknown>> {
+  try {
+    const { parseBuffer } = await import('music-metadata')
+    const meta = await parseBuffer(input, { mimeType: MM_MIME[format.id] ?? format.mediaTypes[0]!, size: input.length }, { duration: false, skipCovers: true, skipPostHeaders: true })
+    const c = meta.common
+    const out: Record<string, unknown> = {}
+    for (const k of ['title', 'artist', 'album', 'year', 'genre', 'comment', 'encodedby'] as const) {
+      const v = c[k as keyof typeof c]
+      if (v !== undefined && !(Array.isArray(v) && !v.length)) out[k] = Array.isArray(v) ? v.map((x) => (typeof x === 'object' && x && 'text' in x ? (x as { text: string }).text : x)).join('; ') : v
+    }
+    if (meta.format.codec) out.codec = meta.format.codec
+    if (meta.format.container) out.container = meta.format.container
+    return out
+  } catch (error) {
+    messages.push({ rule: 'tags.unreadable', fatal: false, reason: `music-metadata could not read the tags: ${(error as Error).message}` })
+    return {}
+  }
+}
+
+async function digest(input: Uint8Array, format: FormatInfo, binding: LabelBinding, options: ExtractOptions): Promise<string> {
+  throwIfAborted(options.signal)
+  const codec = codecFor(format)
+  if (binding.method !== codec.bindingMethod) {
+    throw new InvalidLabelError(`The label binds the essence with "${binding.method}", but a ${format.id.toUpperCase()} file is bound with "${codec.bindingMethod}"`)
+  }
+  const essence = codec.essence(input, options.limits)
+  return sha256Parts(essence.parts)
+}

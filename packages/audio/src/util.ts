@@ -1,0 +1,41 @@
+import { fromUtf8, MalformedInputError, TooLargeError, utf8, type Limits } from '@tanba/core'
+
+/** Text from a metadata payload: UTF-8, trailing NULs and whitespace removed. */
+export function payloadText(bytes: Uint8Array): string {
+  let end = bytes.length
+  while (end > 0 && bytes[end - 1] === 0) end--
+  return fromUtf8(bytes.subarray(0, end)).trim()
+}
+
+export { utf8 }
+
+export function checkInputSize(bytes: Uint8Array, limits: Limits): void {
+  if (bytes.length > limits.maxInputBytes) {
+    throw new TooLargeError(`The input is ${bytes.length} bytes; the limit is ${limits.maxInputBytes} (limits.maxInputBytes)`, { details: { limit: 'maxInputBytes' } })
+  }
+}
+
+export function checkMetadataSize(size: number, what: string, limits: Limits): void {
+  if (size > limits.maxMetadataBytes) {
+    throw new TooLargeError(`${what} is ${size} bytes; the limit is ${limits.maxMetadataBytes} (limits.maxMetadataBytes)`, { details: { limit: 'maxMetadataBytes' } })
+  }
+}
+
+/** Copies pieces into one new buffer. */
+export function joinBytes(pieces: readonly Uint8Array[]): Uint8Array {
+  let length = 0
+  for (const p of pieces) length += p.length
+  const out = new Uint8Array(length)
+  let o = 0
+  for (const p of pieces) {
+    out.set(p, o)
+    o += p.length
+  }
+  return out
+}
+
+export function malformed(message: string, details?: Record<string, unknown>): MalformedInputError {
+  return new MalformedInputError(message, details ? { details } : undefined)
+}
+
+export const fourcc = (b: Uint8Array, o: number): string => String.fromCharCode(b[o]!, b[o + 1]!, b[o + 2]!, b[o + 3]!)

@@ -1,0 +1,257 @@
+import { MalformedInputError, riffChunk, TooLargeError, UnsupportedFormatError, walkRiff, type Limits, type RiffChunk, type RiffForm } from '@tanba/core'
+import { readId3Tag } from '../mp3/id3.js'
+import type { AudioCodec, AudioRead, CarrierPayload, DecodedExcerpt, EssenceResult, NoticeRequest, NoticeResult, WriteResult } from '../types.js'
+import { emptyRead } from '../types.js'
+import { checkInputSize, joinBytes, payloadText, utf8 } from '../util.js'
+import { decodePcmToMono, encodeMonoToPcm, estimatePcmRms, pcmKind, type PcmKind } from './pcm.js'
+
+export const WAV_BINDING = 'tanba.audio.wav/1'
+/** RIFF chunk ids Tanba writes: the TC260 label, XMP and the Tanba label. */
+export const WAV_CHUNKS = { tc260: 'AIGC', xmp: '_PMX', tanba: 'TNBA', c2pa: 'C2PA' } as const
+
+export interface WavFormat {
+  /** The format tag with WAVE_FORMAT_EXTENSIBLE resolved to its sub-format (1 PCM, 3 float, ...). */
+  formatTag: number
+  extensible: boolean
+  channels: number
+  sampleRate: number
+  byteRate: number
+  blockAlign: number
+  bitsPerSample: number
+  /** Sample encoding when the audible notice can be written (linear PCM or float), else null. */
+  kind: PcmKind | null
+}
+
+export interface ParsedWav {
+  form: RiffForm
+  fmt: WavFormat
+  data: RiffChunk
+}
+
+const INFO_FIELDS: Record<string, string> = { INAM: 'title', IART: 'artist', IPRD: 'album', ICMT: 'comment', ICRD: 'date', IGNR: 'genre', ISFT: 'software', ICOP: 'copyright' }
+
+export function parseWav(bytes: Uint8Array, limits: Limits): ParsedWav {
+  checkInputSize(bytes, limits)
+  const form = walkRiff(bytes, { maxDepth: limits.maxDepth, maxChunks: limits.maxChunks })
+  if (form.magic !== 'RIFF' || form.formType !== 'WAVE') throw new MalformedInputError(`Expected a RIFF WAVE file but found ${form.magic} form ${JSON.stringify(form.formType)}`)
+  const fmtChunk = form.chunks.find((c) => c.id === 'fmt ')
+  const data = form.chunks.find((c) => c.id === 'data')
+  if (!fmtChunk) throw new MalformedInputError('Expected a "fmt " chunk in the WAV file but found none')
+  if (!data) throw new MalformedInputError('Expected a "data" chunk in the WAV file but found none')
+  if (fmtChunk.size < 16) throw new MalformedInputError(`Expected a "fmt " chunk of at least 16 bytes but it has ${fmtChunk.size}`)
+  const v = new DataView(bytes.buffer, bytes.byteOffset + fmtChunk.dataOffset, fmtChunk.size)
+  let formatTag = v.getUint16(0, true)
+  const channels = v.getUint16(2, true)
+  const sampleRate = v.getUint32(4, true)
+  const byteRate = v.getUint32(8, true)
+  const blockAlign = v.getUint16(12, true)
+  const bitsPerSample = v.getUint16(14, true)
+  const extensible = formatTag === 0xfffe
+  if (extensible) {
+    if (fmtChunk.size < 40) throw new MalformedInputError(`WAVE_FORMAT_EXTENSIBLE needs a 40-byte "fmt " chunk but it has ${fmtChunk.size}`)
+    formatTag = v.getUint16(24, true)
+  }
+  if (channels === 0 || sampleRate === 0 || blockAlign === 0) {
+    throw new MalformedInputError(`The WAV "fmt " chunk declares ${channels} channels, ${sampleRate} Hz and block align ${blockAlign}; none may be 0`)
+  }
+  const container = blockAlign % channels === 0 ? blockAlign / channels : 0
+  const kind = container ? pcmKind(formatTag, bitsPerSample, container) : null
+  return { form, fmt: { formatTag, extensible, channels, sampleRate, byteRate, blockAlign, bitsPerSample, kind }, data }
+}
+
+function readWav(bytes: Uint8Array, limits: Limits): AudioRead {
+  const wav = parseWav(bytes, limits)
+  const out = emptyRead()
+  const { fmt, data, form } = wav
+  if (form.sizeMismatch) {
+    out.messages.push({ rule: 'riff.size-mismatch', fatal: false, reason: `The RIFF header declares ${form.declaredSize + 8} bytes but the file has ${bytes.length}` })
+  }
+  out.fields = {
+    container: 'RIFF WAVE',
+    formatTag: fmt.formatTag,
+    channels: fmt.channels,
+    sampleRate: fmt.sampleRate,
+    bitsPerSample: fmt.bitsPerSample,
+    ...(fmt.byteRate ? { durationSeconds: data.size / fmt.byteRate } : {}),
+  }
+  const tags: Record<string, string> = {}
+  for (const chunk of form.chunks) {
+    const payload = bytes.subarray(chunk.dataOffset, chunk.dataOffset + chunk.size)
+    if (chunk.id === WAV_CHUNKS.tc260) out.tc260.push({ carrier: 'riff:AIGC', text: payloadText(payload) })
+    else if (chunk.id === WAV_CHUNKS.tanba) out.tanba.push({ carrier: 'riff:TNBA', text: payloadText(payload) })
+    else if (chunk.id === WAV_CHUNKS.xmp) out.xmp.push({ carrier: 'xmp:riff:_PMX', text: payloadText(payload) })
+    else if (chunk.id === WAV_CHUNKS.c2pa) out.c2pa.push({ carrier: 'riff:C2PA', size: chunk.size })
+    else if (chunk.id === 'LIST' && chunk.listType === 'INFO') {
+      for (const sub of chunk.children ?? []) {
+        const name = INFO_FIELDS[sub.id]
+        if (name) tags[name] = payloadText(bytes.subarray(sub.dataOffset, sub.dataOffset + sub.size))
+      }
+    } else if (chunk.id === 'id3 ' || chunk.id === 'ID3 ') {
+      try {
+        const tag = readId3Tag(payload, 0, limits)
+        for (const t of tag.txxx) {
+          if (t.description === 'AIGC') out.tc260.push({ carrier: 'riff:id3:TXXX:AIGC', text: t.value })
+          if (t.description === 'TANBA') out.tanba.push({ carrier: 'riff:id3:TXXX:TANBA', text: t.value })
+        }
+        if (tag.xmp) out.xmp.push({ carrier: 'xmp:riff:id3:PRIV', text: tag.xmp })
+        Object.assign(tags, tag.fields)
+      } catch (error) {
+        out.messages.push({ rule: 'id3.unreadable', carrier: 'riff:id3', fatal: false, reason: `The ID3 tag inside the WAV file could not be read: ${(error as Error).message}` })
+      }
+    }
+  }
+  if (Object.keys(tags).length) out.fields.tags = tags
+  return out
+}
+
+/** Essence: the stream format (normalised) and the `data` payload. Other chunks are metadata. */
+function wavEssence(bytes: Uint8Array, limits: Limits): EssenceResult {
+  const { fmt, data } = parseWav(bytes, limits)
+  const head = `${WAV_BINDING};format=${fmt.formatTag};channels=${fmt.channels};rate=${fmt.sampleRate};bits=${fmt.bitsPerSample};block=${fmt.blockAlign}\n`
+  return { method: WAV_BINDING, parts: [utf8(head), bytes.subarray(data.dataOffset, data.dataOffset + data.size)] }
+}
+
+/** Rebuilds the file from its chunks, with replacements; new chunks go at the end of the RIFF form. */
+function assembleWav(bytes: Uint8Array, wav: ParsedWav, replace: Map<RiffChunk, Uint8Array | null>, append: Uint8Array[]): Uint8Array {
+  const pieces: Uint8Array[] = [new Uint8Array(12)]
+  for (const chunk of wav.form.chunks) {
+    if (replace.has(chunk)) {
+      const r = replace.get(chunk)
+      if (r) pieces.push(r)
+      continue
+    }
+    pieces.push(bytes.subarray(chunk.offset, chunk.end))
+    // A final odd-sized chunk without its pad byte gets one, so chunks after it stay aligned.
+    if (chunk.size & 1 && chunk.end === chunk.dataOffset + chunk.size) pieces.push(new Uint8Array(1))
+  }
+  pieces.push(...append)
+  let riffLength = 0
+  for (const p of pieces) riffLength += p.length
+  if (riffLength - 8 > 0xffffffff) throw new TooLargeError('The WAV file would exceed the 4 GiB RIFF size limit (RF64 is not supported)')
+  // Bytes after the RIFF form (e.g. an appended ID3v1 tag) are kept after it.
+  if (8 + wav.form.declaredSize < bytes.length) pieces.push(bytes.subarray(wav.form.end))
+  const out = joinBytes(pieces)
+  out.set([0x52, 0x49, 0x46, 0x46], 0)
+  new DataView(out.buffer).setUint32(4, riffLength - 8, true)
+  out.set([0x57, 0x41, 0x56, 0x45], 8)
+  return out
+}
+
+function writeWav(bytes: Uint8Array, payload: CarrierPayload, limits: Limits): WriteResult {
+  const wav = parseWav(bytes, limits)
+  const replace = new Map<RiffChunk, Uint8Array | null>()
+  const append: Uint8Array[] = [riffChunk(WAV_CHUNKS.tc260, utf8(payload.tc260))]
+  let xmpDone = false
+  for (const chunk of wav.form.chunks) {
+    if (chunk.id === WAV_CHUNKS.tc260 || chunk.id === WAV_CHUNKS.tanba) replace.set(chunk, null)
+    else if (chunk.id === WAV_CHUNKS.xmp) {
+      if (xmpDone) {
+        replace.set(chunk, null)
+        continue
+      }
+      const existing = payloadText(bytes.subarray(chunk.dataOffset, chunk.dataOffset + chunk.size))
+      replace.set(chunk, riffChunk(WAV_CHUNKS.xmp, utf8(payload.xmp(existing))))
+      xmpDone = true
+    }
+  }
+  if (!xmpDone) append.push(riffChunk(WAV_CHUNKS.xmp, utf8(payload.xmp(undefined))))
+  append.push(riffChunk(WAV_CHUNKS.tanba, utf8(payload.label)))
+  return { bytes: assembleWav(bytes, wav, replace, append), carriers: ['riff:AIGC', 'xmp:riff:_PMX', 'riff:TNBA'] }
+}
+
+async function addWavNotice(bytes: Uint8Array, request: NoticeRequest, limits: Limits): Promise<NoticeResult> {
+  const wav = parseWav(bytes, limits)
+  const { fmt, data } = wav
+  if (!fmt.kind) {
+    throw new UnsupportedFormatError(`The audible notice needs linear PCM (8, 16, 24 or 32 bit) or float WAV; this WAV has format tag ${fmt.formatTag} with ${fmt.bitsPerSample} bits`, { details: { formatTag: fmt.formatTag } })
+  }
+  const kind = fmt.kind
+  const audio = bytes.subarray(data.dataOffset, data.dataOffset + data.size - (data.size % fmt.blockAlign))
+  const rms = estimatePcmRms(audio, kind, fmt.channels, fmt.blockAlign)
+  const mono = request.render(fmt.sampleRate, rms)
+  const pcm = encodeMonoToPcm(mono, kind, fmt.channels, fmt.blockAlign)
+  const atStart = request.placement !== 'end'
+  const atEnd = request.placement !== 'start'
+  const tail = bytes.subarray(data.dataOffset + audio.length, data.dataOffset + data.size)
+  const parts = [atStart ? pcm : null, audio, atEnd ? pcm : null, tail].filter((p): p is Uint8Array => p !== null)
+  let newSize = 0
+  for (const p of parts) newSize += p.length
+  const header = new Uint8Array(8)
+  header.set([0x64, 0x61, 0x74, 0x61])
+  new DataView(header.buffer).setUint32(4, newSize, true)
+  const replace = new Map<RiffChunk, Uint8Array | null>()
+  replace.set(data, joinBytes([header, ...parts, newSize & 1 ? new Uint8Array(1) : new Uint8Array(0)]))
+  const shift = atStart ? mono.length : 0
+  const added = mono.length * (Number(atStart) + Number(atEnd))
+  for (const chunk of wav.form.chunks) {
+    if (chunk.id === 'fact' && chunk.size >= 4) replace.set(chunk, patchFact(bytes, chunk, added))
+    else if (chunk.id === 'cue ' && shift) replace.set(chunk, patchCue(bytes, chunk, shift))
+    else if (chunk.id === 'smpl' && shift) replace.set(chunk, patchSmpl(bytes, chunk, shift))
+  }
+  return { bytes: assembleWav(bytes, wav, replace, []), added: { start: atStart ? mono.length : 0, end: atEnd ? mono.length : 0 }, sampleRate: fmt.sampleRate, messages: [] }
+}
+
+function copyChunk(bytes: Uint8Array, chunk: RiffChunk): { out: Uint8Array; view: DataView } {
+  const out = riffChunk(chunk.id, bytes.slice(chunk.dataOffset, chunk.dataOffset + chunk.size))
+  return { out, view: new DataView(out.buffer, 8) }
+}
+
+function patchFact(bytes: Uint8Array, chunk: RiffChunk, added: number): Uint8Array {
+  const { out, view } = copyChunk(bytes, chunk)
+  view.setUint32(0, (view.getUint32(0, true) + added) >>> 0, true)
+  return out
+}
+
+/** Cue points in the data chunk move by the samples inserted before them. */
+function patchCue(bytes: Uint8Array, chunk: RiffChunk, shift: number): Uint8Array {
+  const { out, view } = copyChunk(bytes, chunk)
+  if (chunk.size < 4) return out
+  const n = Math.min(view.getUint32(0, true), Math.floor((chunk.size - 4) / 24))
+  for (let i = 0; i < n; i++) {
+    const o = 4 + i * 24
+    view.setUint32(o + 4, (view.getUint32(o + 4, true) + shift) >>> 0, true)
+    view.setUint32(o + 20, (view.getUint32(o + 20, true) + shift) >>> 0, true)
+  }
+  return out
+}
+
+/** Sampler loop points move by the samples inserted before them. */
+function patchSmpl(bytes: Uint8Array, chunk: RiffChunk, shift: number): Uint8Array {
+  const { out, view } = copyChunk(bytes, chunk)
+  if (chunk.size < 36) return out
+  const n = Math.min(view.getUint32(28, true), Math.floor((chunk.size - 36) / 24))
+  for (let i = 0; i < n; i++) {
+    const o = 36 + i * 24
+    view.setUint32(o + 8, (view.getUint32(o + 8, true) + shift) >>> 0, true)
+    view.setUint32(o + 12, (view.getUint32(o + 12, true) + shift) >>> 0, true)
+  }
+  return out
+}
+
+async function wavExcerpt(bytes: Uint8Array, where: 'start' | 'end', seconds: number, limits: Limits): Promise<DecodedExcerpt | null> {
+  const { fmt, data } = parseWav(bytes, limits)
+  if (!fmt.kind) return null
+  const audio = bytes.subarray(data.dataOffset, data.dataOffset + data.size)
+  const frames = Math.floor(audio.length / fmt.blockAlign)
+  const n = Math.min(frames, Math.round(seconds * fmt.sampleRate))
+  const from = where === 'start' ? 0 : frames - n
+  return { samples: decodePcmToMono(audio, fmt.kind, fmt.channels, fmt.blockAlign, from, from + n), sampleRate: fmt.sampleRate }
+}
+
+/** Decodes a WAV clip (e.g. a spoken notice from a text-to-speech tool) to mono float. */
+export function decodeWavClip(bytes: Uint8Array, limits: Limits): DecodedExcerpt {
+  const { fmt, data } = parseWav(bytes, limits)
+  if (!fmt.kind) throw new UnsupportedFormatError(`The spoken notice clip must be linear PCM or float WAV; it has format tag ${fmt.formatTag}`)
+  const audio = bytes.subarray(data.dataOffset, data.dataOffset + data.size)
+  return { samples: decodePcmToMono(audio, fmt.kind, fmt.channels, fmt.blockAlign), sampleRate: fmt.sampleRate }
+}
+
+export const wavCodec: AudioCodec = {
+  id: 'wav',
+  bindingMethod: WAV_BINDING,
+  read: readWav,
+  essence: wavEssence,
+  write: writeWav,
+  addNotice: addWavNotice,
+  excerpt: wavExcerpt,
+}
