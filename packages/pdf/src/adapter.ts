@@ -1,0 +1,354 @@
+import {
+  concatBytes,
+  InvalidOptionError,
+  isAiDigitalSourceType,
+  isTanbaError,
+  MalformedInputError,
+  noticeText,
+  parseLabel,
+  parseTc260,
+  readXmp,
+  sha256Base64Url,
+  tc260IsAi,
+  TanbaError,
+  throwIfAborted,
+  type Adapter,
+  type ExtractOptions,
+  type Extraction,
+  type FormatInfo,
+  type FoundLabel,
+  type LabelBinding,
+  type LabelNotice,
+  type Limits,
+  type Marker,
+  type ReportMessage,
+  type StampContext,
+  type StampResult,
+  type XmpAiFields,
+} from '@tanba/core'
+import { PDFArray, PDFDict, PDFHexString, PDFName, PDFRef, PDFString } from 'pdf-lib'
+import { buildMetadataUpdate, readCarriers } from './carriers.js'
+import { analyseUpdates, BINDING_METHOD, revisionDigest } from './changes.js'
+import { readC2paMarker } from './c2pa.js'
+import { PDF_FORMATS } from './formats.js'
+import { findNotice } from './notice/read.js'
+import { buildPageNotice } from './notice/stamp.js'
+import { PdfFile } from './syntax/file.js'
+import { listPages } from './syntax/pages.js'
+import { writeIncrementalUpdate } from './syntax/writer.js'
+
+export const PDF_ADAPTER_NAME = 'pdf'
+
+/** Options under `adapterOptions.pdf` (or given to `createPdfAdapter` as defaults). */
+export interface PdfAdapterOptions {
+  /** Pages that get the visible notice: every page (default) or the first only. */
+  pages?: 'all' | 'first'
+  /** Notice text height as a fraction of the page's shorter side (default 0.02: 12 pt on A4). */
+  textHeight?: number
+  /** Fonts (TrueType, OpenType or WOFF bytes) tried before the bundled Noto Sans faces. */
+  fonts?: Uint8Array[]
+  /** Password for encrypted documents (user or owner). The empty user password is always tried. */
+  password?: string
+}
+
+const DEFAULT_TEXT_HEIGHT = 0.02
+
+/** Creates the PDF adapter. */
+export function createPdfAdapter(defaults: PdfAdapterOptions = {}): Adapter {
+  const optionsOf = (adapterOptions: Record<string, unknown>): PdfAdapterOptions => {
+    const given = adapterOptions.pdf
+    if (given !== undefined && (typeof given !== 'object' || given === null)) throw new InvalidOptionError('Expected adapterOptions.pdf to be an object')
+    const o = { ...defaults, ...(given as PdfAdapterOptions | undefined) }
+    if (o.pages !== undefined && o.pages !== 'all' && o.pages !== 'first') throw new InvalidOptionError(`Expected adapterOptions.pdf.pages "all" or "first" but received ${JSON.stringify(o.pages)}`)
+    if (o.textHeight !== undefined && !(o.textHeight > 0 && o.textHeight <= 0.5)) throw new InvalidOptionError(`Expected adapterOptions.pdf.textHeight between 0 and 0.5 but received ${String(o.textHeight)}`)
+    if (o.password !== undefined && typeof o.password !== 'string') throw new InvalidOptionError('Expected adapterOptions.pdf.password to be a string')
+    return o
+  }
+
+  return {
+    name: PDF_ADAPTER_NAME,
+    kind: 'pdf',
+    formats: PDF_FORMATS,
+
+    async stamp(input: Uint8Array, ctx: StampContext): Promise<StampResult> {
+      const opts = optionsOf(ctx.adapterOptions)
+      const file = openFile(input, ctx.limits, opts.password)
+      const messages: ReportMessage[] = []
+      if (file.repaired) {
+        messages.push({ rule: 'pdf.xref-repaired', fatal: false, reason: `The cross-reference data was damaged (${file.repairReason}); Tanba rebuilt it and wrote a complete cross-reference section in its update` })
+      }
+      if (file.security) {
+        messages.push({ rule: 'pdf.encrypted', fatal: false, reason: `The PDF is encrypted (standard security handler, revision ${file.security.revision}); Tanba's additions are encrypted with the document's own key` })
+        if ((file.security.permissions & 0b1000) === 0) {
+          messages.push({ rule: 'pdf.permissions', fatal: false, reason: 'The document permissions do not allow changes; Tanba added its label as an incremental update that leaves the existing bytes, and any signature over them, intact' })
+        }
+      }
+      const format = file.repaired || !file.sections.length ? 'stream' : file.sections[0]!.kind
+      const id = documentId(file)
+      const encrypt = file.trailer.get(PDFName.of('Encrypt'))
+      const carriers: string[] = []
+      throwIfAborted(ctx.signal)
+
+      // Revision A: the visible notice. Bytes [0, end of A) are what the label binds.
+      let prefix = input
+      let prevXref: number | undefined = file.repaired ? undefined : file.startxref
+      let size = file.size
+      let notice: LabelNotice | undefined
+      let existing = file.repaired ? file.xref : undefined
+      if (ctx.notice) {
+        const pages = guard(() => listPages(file))
+        const targets = opts.pages === 'first' ? pages.slice(0, 1) : pages
+        if (!targets.length) throw new MalformedInputError('The PDF has no pages to put the notice on')
+        const textHeight = opts.textHeight ?? DEFAULT_TEXT_HEIGHT
+        const built = await buildPageNotice(file, targets, {
+          lines: ctx.notice.lines,
+          placement: ctx.notice.placement,
+          textHeight,
+          ...(opts.fonts ? { fonts: opts.fonts } : {}),
+        })
+        const update = writeIncrementalUpdate(built.objects, {
+          baseLength: input.length,
+          baseEndsWithEol: endsWithEol(input),
+          prev: prevXref,
+          format: existing && hasObjectStreams(existing) ? 'stream' : format,
+          root: file.rootRef,
+          info: infoRef(file),
+          id: id && [id[0], id[1]],
+          encrypt,
+          size: built.size,
+          security: file.security,
+          existing,
+        })
+        prefix = concatBytes(input, update.bytes)
+        prevXref = update.xrefOffset
+        size = update.size
+        existing = undefined
+        const custom = ctx.notice.lines.some((l) => noticeText(l.lang, ctx.origin) !== l.text)
+        notice = {
+          method: 'page-text',
+          langs: ctx.notice.lines.map((l) => l.lang),
+          placement: `${opts.pages === 'first' ? 'first-page' : 'every-page'}:${ctx.notice.placement}`,
+          height: round(built.height),
+          ...(custom ? { text: ctx.notice.text } : {}),
+        }
+        carriers.push('pdf:page-text')
+      }
+      throwIfAborted(ctx.signal)
+      const binding: LabelBinding = { method: BINDING_METHOD, alg: 'sha-256', digest: await sha256Base64Url(prefix), extent: prefix.length }
+      const label = await ctx.sign(binding, notice)
+
+      // Revision B: metadata carriers. Changes here never touch the bound bytes.
+      const current = guard(() => readCarriers(file, ctx.limits.maxMetadataBytes))
+      const meta = buildMetadataUpdate(file, file.context, label, size, current.xmp, ctx.limits.maxMetadataBytes)
+      const update = writeIncrementalUpdate(meta.objects, {
+        baseLength: prefix.length,
+        baseEndsWithEol: endsWithEol(prefix),
+        prev: prevXref,
+        format: existing && hasObjectStreams(existing) ? 'stream' : format,
+        root: file.rootRef,
+        info: meta.info,
+        id: id && [id[0], id[1]],
+        encrypt,
+        size: meta.size,
+        security: file.security,
+        existing,
+      })
+      carriers.push('xmp', 'pdf:info:AIGC', 'pdf:embedded-file')
+      if (ctx.c2pa) {
+        messages.push({
+          rule: 'c2pa.skipped',
+          fatal: false,
+          reason: 'C2PA manifests are not embedded in PDF: the C2PA library Tanba uses can read but not sign PDF. The Tanba label, XMP and /AIGC carry the disclosure',
+        })
+      }
+      if (hasC2paManifest(file)) {
+        messages.push({
+          rule: 'c2pa.existing-manifest',
+          fatal: false,
+          reason: 'The PDF carries a C2PA manifest; it is kept, but the appended revisions are outside its hard binding, so C2PA validators will report the file as changed after signing',
+        })
+      }
+      return { bytes: concatBytes(prefix, update.bytes), label, carriers, messages }
+    },
+
+    async extract(input: Uint8Array, _format: FormatInfo, options: ExtractOptions): Promise<Extraction> {
+      const opts = optionsOf(options.adapterOptions)
+      const file = openFile(input, options.limits, opts.password)
+      const markers: Marker[] = []
+      const labels: FoundLabel[] = []
+      const messages: ReportMessage[] = []
+      const fields: Record<string, unknown> = { pdfVersion: file.version, revisions: file.revisionEnds().length }
+      if (file.repaired) messages.push({ rule: 'pdf.xref-repaired', fatal: false, reason: `The cross-reference data is damaged (${file.repairReason}); it was rebuilt by scanning the file` })
+      if (file.security) fields.encryption = `standard security handler revision ${file.security.revision}`
+      const carriers = guard(() => readCarriers(file, options.limits.maxMetadataBytes))
+      fields.info = carriers.info
+      if (carriers.attachments.length) fields.attachments = carriers.attachments
+
+      let xmp: XmpAiFields = {}
+      if (carriers.xmp !== undefined) {
+        try {
+          xmp = readXmp(carriers.xmp, { maxBytes: options.limits.maxMetadataBytes })
+        } catch (error) {
+          messages.push({ rule: 'xmp.unreadable', carrier: 'xmp', fatal: false, reason: `The XMP metadata does not parse: ${(error as Error).message}` })
+        }
+      }
+      if (xmp.digitalSourceType) {
+        fields.digitalSourceType = xmp.digitalSourceType
+        markers.push({ standard: 'iptc', carrier: 'xmp', aiMarked: isAiDigitalSourceType(xmp.digitalSourceType), valid: null, value: xmp.digitalSourceType, detail: `IPTC digital source type ${xmp.digitalSourceType}` })
+      }
+      for (const [k, v] of Object.entries({ aiSystemUsed: xmp.aiSystemUsed, aiSystemVersionUsed: xmp.aiSystemVersionUsed, aiPromptInformation: xmp.aiPromptInformation })) if (v) fields[k] = v
+      pushTc260(markers, messages, fields, 'xmp', xmp.tc260)
+      pushTc260(markers, messages, fields, 'pdf:info:AIGC', carriers.infoAigc)
+      if (xmp.tanbaLabel !== undefined) labels.push(decodeLabel('xmp', xmp.tanbaLabel))
+      if (carriers.embeddedLabel !== undefined) labels.push(decodeLabel('pdf:embedded-file', carriers.embeddedLabel))
+
+      const label = labels.find((l) => l.label)?.label
+      const pages = guard(() => listPages(file))
+      fields.pages = pages.length
+      const found = guard(() => findNotice(file, pages))
+      if (found) {
+        const text = found.lines.map((l) => l.text).join('\n')
+        fields.notice = { text, langs: found.lines.map((l) => l.lang), pages: found.pages }
+        const expectAll = !label?.notice?.placement?.startsWith('first-page')
+        const complete = expectAll ? found.pages.length === pages.length : found.pages.includes(1)
+        markers.push({
+          standard: 'notice',
+          carrier: 'pdf:page-text',
+          aiMarked: true,
+          valid: complete,
+          value: { text, langs: found.lines.map((l) => l.lang), pages: found.pages },
+          detail: `Visible notice on ${found.pages.length} of ${pages.length} page(s): ${found.lines.map((l) => l.text).join(' / ')}`,
+        })
+        if (!complete) messages.push({ rule: 'notice.incomplete', carrier: 'pdf:page-text', fatal: false, reason: `The visible notice is on ${found.pages.length} of ${pages.length} pages` })
+      } else if (label?.notice && label.notice.method !== 'none') {
+        messages.push({ rule: 'notice.missing', carrier: 'pdf:page-text', fatal: true, reason: 'The label records a visible notice, but no page shows it' })
+      }
+
+      if (label?.binding.method === BINDING_METHOD && label.binding.extent !== undefined && label.binding.extent <= input.length) {
+        try {
+          messages.push(...describeUpdates(file, label.binding.extent))
+        } catch (error) {
+          if (isTanbaError(error) && error.code === 'TANBA_ABORTED') throw error
+          messages.push({ rule: 'pdf.updates-unreadable', carrier: 'pdf:incremental-update', fatal: true, reason: `The updates appended after labelling cannot be read: ${(error as Error).message}` })
+        }
+      }
+
+      if (options.c2pa || hasC2paManifest(file)) {
+        const c2pa = await readC2paMarker(input, file, options)
+        if (c2pa.marker) markers.push(c2pa.marker)
+        messages.push(...c2pa.messages)
+        if (c2pa.fields) fields.c2pa = c2pa.fields
+      }
+      return { markers, labels, messages, fields }
+    },
+
+    async digest(input: Uint8Array, _format: FormatInfo, binding: LabelBinding, options: ExtractOptions): Promise<string> {
+      const opts = optionsOf(options.adapterOptions)
+      const file = openFile(input, options.limits, opts.password)
+      return revisionDigest(file, binding)
+    },
+  }
+}
+
+/** Messages about updates appended after the bound revision (the first one is Tanba's metadata). */
+function describeUpdates(file: PdfFile, extent: number): ReportMessage[] {
+  const a = analyseUpdates(file, extent)
+  const out: ReportMessage[] = []
+  if (a.touched.length || a.pagesReplaced) {
+    out.push({
+      rule: 'pdf.changed-after-labelling',
+      carrier: 'pdf:incremental-update',
+      fatal: true,
+      reason: `An incremental update appended after labelling changes ${a.pagesReplaced ? 'the page tree' : `page content, resources or annotations (objects ${a.touched.slice(0, 12).join(', ')}${a.touched.length > 12 ? ', ...' : ''})`}`,
+    })
+  }
+  const others = a.later.length - 1
+  if (others > 0 && !a.touched.length && !a.pagesReplaced) {
+    out.push({
+      rule: 'pdf.updated-after-labelling',
+      carrier: 'pdf:incremental-update',
+      fatal: false,
+      reason: `${others} incremental update(s) were appended after labelling; they change only document-level data such as metadata (objects ${a.other.slice(0, 12).join(', ')}${a.other.length > 12 ? ', ...' : ''}), not the pages`,
+    })
+  }
+  return out
+}
+
+function pushTc260(markers: Marker[], messages: ReportMessage[], fields: Record<string, unknown>, carrier: string, text: string | undefined): void {
+  if (text === undefined) return
+  const tc = parseTc260(text)
+  if (!tc) {
+    messages.push({ rule: 'tc260.unreadable', carrier, fatal: false, reason: `The AIGC value in ${carrier} is not a TC260 JSON object` })
+    markers.push({ standard: 'tc260', carrier, aiMarked: false, valid: false, value: text })
+    return
+  }
+  fields[carrier === 'xmp' ? 'xmpAIGC' : 'infoAIGC'] = tc
+  markers.push({ standard: 'tc260', carrier, aiMarked: tc260IsAi(tc), valid: null, value: tc, detail: `TC260 Label ${tc.Label}, producer ${tc.ContentProducer || '(empty)'}` })
+}
+
+function decodeLabel(carrier: string, text: string): FoundLabel {
+  try {
+    return { carrier, label: parseLabel(text) }
+  } catch (error) {
+    return { carrier, error: isTanbaError(error) ? error : new MalformedInputError(`The label in ${carrier} does not parse`, { cause: error }) }
+  }
+}
+
+/** Opens a PDF, turning any unexpected parser failure into a typed error. */
+function openFile(input: Uint8Array, limits: Limits, password: string | undefined): PdfFile {
+  return guard(() => PdfFile.open(input, { limits, ...(password !== undefined ? { password } : {}) }))
+}
+
+function guard<T>(fn: () => T): T {
+  try {
+    return fn()
+  } catch (error) {
+    if (error instanceof TanbaError) throw error
+    if (error instanceof RangeError) throw new MalformedInputError(`The PDF is too deeply nested or too large to read: ${error.message}`, { cause: error })
+    throw new MalformedInputError(`The PDF cannot be read: ${(error as Error).message}`, { cause: error })
+  }
+}
+
+function documentId(file: PdfFile): [Uint8Array, Uint8Array] | undefined {
+  const id = file.trailer.get(PDFName.of('ID'))
+  if (!(id instanceof PDFArray) || id.size() < 1) return undefined
+  const first = id.get(0)
+  if (!(first instanceof PDFHexString || first instanceof PDFString)) return undefined
+  const id0 = first.asBytes()
+  // The second element changes with each revision; derive it from the first and the time.
+  const id1 = new Uint8Array(16)
+  crypto.getRandomValues(id1)
+  return [id0, id1]
+}
+
+function infoRef(file: PdfFile): PDFRef | undefined {
+  const info = file.trailer.get(PDFName.of('Info'))
+  return info instanceof PDFRef ? info : undefined
+}
+
+function endsWithEol(bytes: Uint8Array): boolean {
+  const last = bytes[bytes.length - 1]
+  return last === 0x0a || last === 0x0d
+}
+
+function hasObjectStreams(entries: Map<number, { type: number }>): boolean {
+  for (const e of entries.values()) if (e.type === 2) return true
+  return false
+}
+
+export function hasC2paManifest(file: PdfFile): boolean {
+  try {
+    for (const spec of file.lookupArray(file.catalog, 'AF')?.asArray() ?? []) {
+      const d = file.resolve(spec)
+      if (d instanceof PDFDict && file.lookup(d, 'AFRelationship') === PDFName.of('C2PA_Manifest')) return true
+    }
+  } catch {
+    return false
+  }
+  return false
+}
+
+function round(v: number): number {
+  return Math.round(v * 10000) / 10000
+}
+

@@ -1,0 +1,146 @@
+import { readFile } from 'node:fs/promises'
+import { createRequire } from 'node:module'
+import { DependencyError, InvalidOptionError } from '@tanba/core'
+import fontkit from '@pdf-lib/fontkit'
+
+// The notice is set in Noto Sans (Latin, Cyrillic with the Kazakh letters, Greek, ...) and
+// Noto Sans SC (Chinese), read from the @fontsource packages this package depends on, so no
+// system font is ever needed. Fontsource ships each font as unicode-range slices (WOFF);
+// a line of text is split into runs, each set in the first slice that has its glyphs.
+
+export interface FontFace {
+  /** Stable id, e.g. "noto-sans/cyrillic-ext" or "user/0". */
+  id: string
+  bytes: Uint8Array
+  hasGlyph(codePoint: number): boolean
+}
+
+interface FontSlice {
+  id: string
+  ranges: [number, number][] | null
+  load: () => Promise<Uint8Array>
+}
+
+/** A run of text set in one face. */
+export interface TextRun {
+  face: FontFace
+  text: string
+}
+
+const require = createRequire(import.meta.url)
+const faceCache = new Map<string, Promise<FontFace>>() // keyed by slice id and weight
+const bundled = new Map<number, Promise<FontSlice[]>>()
+
+/** Noto Sans slices first (latin before the others), then Noto Sans SC. */
+async function bundledSlices(weight: number): Promise<FontSlice[]> {
+  const out: FontSlice[] = []
+  for (const pkg of ['noto-sans', 'noto-sans-sc']) {
+    let unicode: Record<string, string>
+    let dir: string
+    try {
+      const path = require.resolve(`@fontsource/${pkg}/unicode.json`)
+      unicode = JSON.parse(await readFile(path, 'utf8')) as Record<string, string>
+      dir = path.slice(0, -'unicode.json'.length)
+    } catch (cause) {
+      throw new DependencyError('TANBA_DEPENDENCY_MISSING', `The notice font package @fontsource/${pkg} is not installed; reinstall @tanba/pdf`, { cause })
+    }
+    const order = Object.keys(unicode).sort((a, b) => rank(a) - rank(b))
+    for (const key of order) {
+      const slice = key.replace(/^\[(\d+)\]$/, '$1')
+      const file = `${dir}files/${pkg}-${slice}-${weight}-normal.woff`
+      out.push({ id: `${pkg}/${slice}/${weight}`, ranges: parseRanges(unicode[key]!), load: async () => new Uint8Array(await readFile(file)) })
+    }
+  }
+  return out
+}
+
+function rank(key: string): number {
+  const order = ['latin', 'latin-ext', 'cyrillic', 'cyrillic-ext', 'greek', 'greek-ext', 'vietnamese']
+  const i = order.indexOf(key)
+  return i >= 0 ? i : 100
+}
+
+function parseRanges(text: string): [number, number][] {
+  return text.split(',').map((part) => {
+    const [a, b] = part.trim().replace(/^U\+/i, '').split('-')
+    const lo = Number.parseInt(a!, 16)
+    return [lo, b ? Number.parseInt(b, 16) : lo] as [number, number]
+  })
+}
+
+async function loadFace(slice: FontSlice): Promise<FontFace> {
+  let pending = faceCache.get(slice.id)
+  if (!pending) {
+    pending = slice.load().then((bytes) => {
+      const font = fontkit.create(bytes as unknown as Buffer)
+      return { id: slice.id, bytes, hasGlyph: (cp: number) => font.hasGlyphForCodePoint(cp) }
+    })
+    faceCache.set(slice.id, pending)
+    pending.catch(() => faceCache.delete(slice.id))
+  }
+  return pending
+}
+
+export interface FontChainOptions {
+  /** Extra fonts (TrueType, OpenType or WOFF bytes), tried before the bundled ones. */
+  fonts?: Uint8Array[]
+  weight?: number
+}
+
+/** Finds, for each character, the first face that has its glyph. */
+export class FontChain {
+  private readonly slices: Promise<FontSlice[]>
+
+  constructor(options: FontChainOptions = {}) {
+    const user: FontSlice[] = (options.fonts ?? []).map((bytes, i) => ({ id: `user/${i}`, ranges: null, load: async () => bytes }))
+    const weight = options.weight ?? 500
+    let slices = bundled.get(weight)
+    if (!slices) {
+      slices = bundledSlices(weight)
+      bundled.set(weight, slices)
+      slices.catch(() => bundled.delete(weight))
+    }
+    this.slices = slices.then((b) => [...user, ...b])
+  }
+
+  async faceFor(cp: number): Promise<FontFace | undefined> {
+    for (const slice of await this.slices) {
+      if (slice.ranges && !slice.ranges.some(([lo, hi]) => cp >= lo && cp <= hi)) continue
+      let face: FontFace
+      try {
+        face = await loadFace(slice)
+      } catch (cause) {
+        if (slice.id.startsWith('user/')) throw new InvalidOptionError(`Font ${slice.id} given in adapterOptions.pdf.fonts cannot be read: ${(cause as Error).message}`, { cause })
+        throw new DependencyError('TANBA_DEPENDENCY_FAILED', `The bundled notice font ${slice.id} cannot be read: ${(cause as Error).message}`, { cause })
+      }
+      if (face.hasGlyph(cp)) return face
+    }
+    return undefined
+  }
+
+  /** Splits text into runs by face. Spaces and marks stay with the run before them. */
+  async runs(text: string): Promise<TextRun[]> {
+    const out: TextRun[] = []
+    const missing = new Set<string>()
+    for (const ch of text) {
+      const cp = ch.codePointAt(0)!
+      const last = out[out.length - 1]
+      if (last && last.face.hasGlyph(cp)) {
+        last.text += ch
+        continue
+      }
+      const face = await this.faceFor(cp)
+      if (!face) {
+        // Invisible format characters (ZWJ, variation selectors) are dropped rather than refused.
+        if (/\p{Cf}|\p{M}/u.test(ch)) continue
+        missing.add(`U+${cp.toString(16).toUpperCase().padStart(4, '0')}`)
+        continue
+      }
+      out.push({ face, text: ch })
+    }
+    if (missing.size) {
+      throw new InvalidOptionError(`The notice text has characters no bundled font covers (${[...missing].slice(0, 10).join(', ')}); pass a font that has them in adapterOptions.pdf.fonts`)
+    }
+    return out
+  }
+}
