@@ -24,10 +24,13 @@ export function describeInspection(r: InspectReport, c: Colors): string {
   lines.push('')
   lines.push(c.bold(`Markers (${r.markers.length})`))
   if (!r.markers.length) lines.push('  none')
+  const sw = Math.max(8, ...r.markers.map((m) => m.standard.length))
+  const cw = Math.max(8, ...r.markers.map((m) => m.carrier.length))
   for (const m of r.markers) {
-    const validity = m.valid === true ? c.green('intact') : m.valid === false ? c.red('broken') : c.dim('not checked')
-    lines.push(`  ${m.standard.padEnd(13)} ${m.carrier.padEnd(22)} ${m.aiMarked ? c.yellow('AI') : '  '}  ${validity}${m.detail ? `  ${m.detail}` : ''}`)
-    if (m.value !== undefined && !m.detail) lines.push(`  ${' '.repeat(13)} ${c.dim(clip(value(m.value)))}`)
+    // inspect does not verify: "intact"/"broken" only when the adapter itself could tell.
+    const validity = m.valid === true ? c.green('intact') : m.valid === false ? c.red('broken') : ''
+    const detail = m.detail ?? (m.value !== undefined ? c.dim(clip(value(m.value), 120)) : '')
+    lines.push(`  ${m.standard.padEnd(sw)}  ${m.carrier.padEnd(cw)}  ${m.aiMarked ? c.yellow('AI') : '  '}  ${[validity, detail].filter(Boolean).join('  ')}`)
   }
   lines.push('')
   lines.push(c.bold(`Tanba labels (${r.labels.length})`))

@@ -26,7 +26,7 @@ export function describeReport(r: VerificationReport, c: Colors): string {
   if (r.status === 'valid') {
     const s = r.signature
     const who = s?.signer?.subject ?? (s?.signer?.kid ? `key ${s.signer.kid}` : 'unknown signer')
-    lines.push(`            signed by ${who} (${s?.trusted ? c.green('trusted') : c.yellow('untrusted')})${profiles ? ` · profiles: ${profiles}` : ''}`)
+    lines.push(`            signer ${who} · ${s?.trusted ? c.green('trusted') : c.yellow('untrusted')}${profiles ? ` · profiles: ${profiles}` : ''}`)
   } else if (r.status === 'invalid') {
     for (const m of r.messages.filter((m) => m.fatal)) lines.push(`            ${c.red(m.rule)}: ${m.reason}`)
     if (profiles) lines.push(`            profiles: ${profiles}`)
