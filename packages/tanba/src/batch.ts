@@ -216,12 +216,12 @@ class Progress {
 async function drain<J>(jobs: readonly J[], pool: WorkerPool, signal: AbortSignal | undefined, handle: (job: J, result: unknown, error: unknown) => void): Promise<void> {
   let next = 0
   const lane = async () => {
-    while (next < jobs.length && !signal?.aborted) {
+    while (next < jobs.length && !signal?.aborted && !pool.broken) {
       const job = jobs[next++]!
       try {
         handle(job, await pool.run(job), undefined)
       } catch (error) {
-        handle(job, undefined, error)
+        if (!pool.broken) handle(job, undefined, error)
       }
     }
   }
@@ -317,6 +317,7 @@ export async function stampFiles(inputs: readonly string[], options: StampFilesO
       options.signal?.removeEventListener('abort', onAbort)
       await pool.close()
     }
+    if (pool.broken) throw pool.broken
   }
   if (options.signal?.aborted) throw new AbortedError(`Stamping was aborted after ${progress.done} of ${entries.length} files; run it again to finish the rest`, { cause: options.signal.reason })
   results.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0))
@@ -398,6 +399,7 @@ export async function verifyFiles(inputs: readonly string[], options: VerifyFile
       options.signal?.removeEventListener('abort', onAbort)
       await pool.close()
     }
+    if (pool.broken) throw pool.broken
   }
   if (options.signal?.aborted) throw new AbortedError(`Verification was aborted after ${progress.done} of ${entries.length} files`, { cause: options.signal.reason })
   results.sort((a, b) => ((a.file ?? '') < (b.file ?? '') ? -1 : (a.file ?? '') > (b.file ?? '') ? 1 : 0))

@@ -39,11 +39,15 @@ export class WorkerTaskError extends Error {
   }
 }
 
-function workerScript(): { url: URL; execArgv: string[] } {
+function workerScript(): { script: string | URL; eval: boolean; execArgv: string[] } {
   const here = import.meta.url
-  // Inside the workspace (vitest, tsx) this module runs from its TypeScript source.
-  if (here.endsWith('.ts')) return { url: new URL('./worker.ts', here), execArgv: ['--conditions=development', '--import', 'tsx'] }
-  return { url: new URL('./worker.js', here), execArgv: [] }
+  if (!here.endsWith('.ts')) return { script: new URL('./worker.js', here), eval: false, execArgv: [] }
+  // Inside the workspace (vitest, tsx) this module runs from its TypeScript source: load the
+  // worker through tsx, resolving workspace packages to their sources as the parent does.
+  const tsx = import.meta.resolve('tsx/esm/api')
+  const worker = new URL('./worker.ts', here).href
+  const script = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(worker)}) })`
+  return { script, eval: true, execArgv: ['--conditions=development'] }
 }
 
 export class WorkerPool {
@@ -61,6 +65,11 @@ export class WorkerPool {
     this.size = options.size
     this.#options = options
     for (let i = 0; i < options.size; i++) this.#slots.push(this.#spawn())
+  }
+
+  /** Set when the workers could not start at all: the batch cannot go on. */
+  get broken(): Error | undefined {
+    return this.#broken
   }
 
   /** Runs a job on the next free worker. */
@@ -98,7 +107,7 @@ export class WorkerPool {
   }
 
   #spawn(): Slot {
-    const { url, execArgv } = workerScript()
+    const { script, eval: isEval, execArgv } = workerScript()
     const signerInfo: SignerInfo | undefined = this.#options.signer
       ? {
           alg: this.#options.signer.alg,
@@ -107,7 +116,8 @@ export class WorkerPool {
           ...(this.#options.signer.certificates ? { certificates: [...this.#options.signer.certificates] } : {}),
         }
       : undefined
-    const worker = new Worker(url, {
+    const worker = new Worker(script, {
+      eval: isEval,
       workerData: { ...this.#options.init, ...(signerInfo ? { signer: signerInfo } : {}) } satisfies WorkerInit,
       execArgv,
       ...(this.#options.maxHeapMb ? { resourceLimits: { maxOldGenerationSizeMb: this.#options.maxHeapMb } } : {}),
