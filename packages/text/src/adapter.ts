@@ -1,0 +1,82 @@
+import {
+  InvalidLabelError,
+  UnsupportedFormatError,
+  throwIfAborted,
+  type Adapter,
+  type ExtractOptions,
+  type Extraction,
+  type FormatInfo,
+  type LabelBinding,
+  type StampContext,
+  type StampResult,
+} from '@tanba/core'
+import { HTML_BINDING, MARKDOWN_BINDING, TEXT_BINDING, digestText } from './essence.js'
+import { TEXT_FORMATS } from './formats.js'
+import { digestMarkdown, extractMarkdown, stampMarkdown } from './markdown.js'
+import { extractPlain, stampPlain } from './plain.js'
+import { decodeUtf8 } from './utf8.js'
+import { findSelectorRuns } from './wrapper.js'
+
+export const TEXT_ADAPTER_NAME = 'text'
+
+// HTML needs an HTML tokenizer; it loads only when an HTML input arrives.
+const loadHtml = () => import('./html.js')
+
+/** The text adapter: plain text, Markdown and HTML (UTF-8). */
+export function createTextAdapter(): Adapter {
+  return {
+    name: TEXT_ADAPTER_NAME,
+    kind: 'text',
+    formats: TEXT_FORMATS,
+
+    async stamp(input: Uint8Array, ctx: StampContext): Promise<StampResult> {
+      throwIfAborted(ctx.signal)
+      switch (ctx.format.id) {
+        case 'text':
+          return stampPlain(input, ctx)
+        case 'markdown':
+          return stampMarkdown(input, ctx)
+        case 'html':
+          return (await loadHtml()).stampHtml(input, ctx)
+        default:
+          throw unsupported(ctx.format)
+      }
+    },
+
+    async extract(input: Uint8Array, format: FormatInfo, options: ExtractOptions): Promise<Extraction> {
+      throwIfAborted(options.signal)
+      switch (format.id) {
+        case 'text':
+          return extractPlain(input, options)
+        case 'markdown':
+          return extractMarkdown(input, options)
+        case 'html':
+          return (await loadHtml()).extractHtml(input, options)
+        default:
+          throw unsupported(format)
+      }
+    },
+
+    // The label's method decides the essence, not the detected format, so a Markdown file
+    // saved as .txt still verifies.
+    async digest(input: Uint8Array, _format: FormatInfo, binding: LabelBinding, options: ExtractOptions): Promise<string> {
+      throwIfAborted(options.signal)
+      if (binding.alg !== 'sha-256') throw new InvalidLabelError(`Expected binding alg "sha-256" but the label says ${JSON.stringify(binding.alg)}`)
+      const text = decodeUtf8(input, options.limits)
+      switch (binding.method) {
+        case TEXT_BINDING:
+          return digestText(text, input, findSelectorRuns(text, options.limits))
+        case MARKDOWN_BINDING:
+          return digestMarkdown(text, input, options.limits)
+        case HTML_BINDING:
+          return (await loadHtml()).digestHtml(text)
+        default:
+          throw new InvalidLabelError(`The text adapter does not know the binding method ${JSON.stringify(binding.method)} (expected ${TEXT_BINDING}, ${MARKDOWN_BINDING} or ${HTML_BINDING})`)
+      }
+    },
+  }
+}
+
+function unsupported(format: FormatInfo): UnsupportedFormatError {
+  return new UnsupportedFormatError(`The text adapter does not handle format "${format.id}" (it handles ${TEXT_FORMATS.map((f) => f.id).join(', ')})`)
+}

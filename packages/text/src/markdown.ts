@@ -1,0 +1,201 @@
+/**
+ * Markdown: the plain-text carriers on the body, plus YAML front matter keys `AIGC` (the TC260
+ * object, GB 45438-2025) and `tanba` (the full label as canonical JSON text). Existing front
+ * matter is merged: other keys and comments are kept.
+ */
+import {
+  InvalidLabelError,
+  MalformedInputError,
+  TooLargeError,
+  assertLabel,
+  concatBytes,
+  parseLabel,
+  parseTc260,
+  serializeLabel,
+  tc260IsAi,
+  throwIfAborted,
+  toTc260,
+  type ExtractOptions,
+  type Extraction,
+  type FoundLabel,
+  type Marker,
+  type ReportMessage,
+  type StampContext,
+  type StampResult,
+  type Tc260Label,
+} from '@tanba/core'
+import { Document, Scalar, YAMLMap, isMap, isScalar, parseDocument } from 'yaml'
+import { labelWrapper, signText, textOptions } from './carriers.js'
+import { MARKDOWN_BINDING, digestText } from './essence.js'
+import { addNotice, extractBody, inputNotes, prepareBody } from './plain.js'
+import { decodeUtf8, utf8, utf8Length } from './utf8.js'
+import { findSelectorRuns } from './wrapper.js'
+
+export const FRONT_MATTER_TC260_KEY = 'AIGC'
+export const FRONT_MATTER_LABEL_KEY = 'tanba'
+
+/** A YAML front matter block at the start of a Markdown text. */
+export interface FrontMatter {
+  /** Index of the opening `---` (1 after a byte-order mark). */
+  start: number
+  contentStart: number
+  contentEnd: number
+  /** Index just past the closing fence line. */
+  end: number
+  eol: '\n' | '\r\n'
+}
+
+/**
+ * Finds the front matter: a first line `---` (after an optional BOM), and a later line `---`
+ * or `...`; trailing spaces on fence lines are allowed. Purely syntactic, so stamper and
+ * verifier always agree where the body starts.
+ */
+export function findFrontMatter(text: string): FrontMatter | null {
+  const start = text.charCodeAt(0) === 0xfeff ? 1 : 0
+  if (!text.startsWith('---', start)) return null
+  let p = start + 3
+  while (text[p] === ' ' || text[p] === '\t') p++
+  let eol: FrontMatter['eol']
+  if (text[p] === '\n') eol = '\n'
+  else if (text[p] === '\r' && text[p + 1] === '\n') eol = '\r\n'
+  else return null
+  const contentStart = p + eol.length
+  for (let lineStart = contentStart; lineStart <= text.length; ) {
+    const nl = text.indexOf('\n', lineStart)
+    const lineEnd = nl < 0 ? text.length : nl
+    if (lineEnd - lineStart <= 8) {
+      const line = text.slice(lineStart, lineEnd).replace(/[ \t\r]+$/, '')
+      if (line === '---' || line === '...') return { start, contentStart, contentEnd: lineStart, end: nl < 0 ? text.length : nl + 1, eol }
+    }
+    if (nl < 0) return null
+    lineStart = nl + 1
+  }
+  return null
+}
+
+function parseYaml(yamlText: string, limit: number): Document.Parsed {
+  if (yamlText.length > limit) {
+    throw new TooLargeError(`The front matter is ${yamlText.length} characters; the limit is ${limit} (limits.maxMetadataBytes)`)
+  }
+  return parseDocument(yamlText, { prettyErrors: false, uniqueKeys: false })
+}
+
+export async function stampMarkdown(input: Uint8Array, ctx: StampContext): Promise<StampResult> {
+  const text = decodeUtf8(input, ctx.limits)
+  const fm = findFrontMatter(text)
+  let doc: Document
+  let eol: '\n' | '\r\n' = text.includes('\r\n') ? '\r\n' : '\n'
+  if (fm) {
+    eol = fm.eol
+    const parsed = parseYaml(text.slice(fm.contentStart, fm.contentEnd), ctx.limits.maxMetadataBytes)
+    if (parsed.errors.length) {
+      throw new MalformedInputError(`Expected YAML in the front matter but it does not parse: ${parsed.errors[0]!.message}`, { cause: parsed.errors[0] })
+    }
+    if (parsed.contents !== null && !isMap(parsed.contents)) {
+      throw new MalformedInputError(`Expected the front matter to be a YAML mapping (key: value lines) but found a ${isScalar(parsed.contents) ? 'single value' : 'list'}`)
+    }
+    doc = parsed
+    if (doc.contents === null) doc.contents = new YAMLMap() as never
+  } else {
+    doc = new Document(new YAMLMap())
+  }
+  const bom = text.charCodeAt(0) === 0xfeff && (fm ? fm.start === 1 : true) ? '\uFEFF' : ''
+  // Without front matter the BOM (if any) goes before the new front matter, not into the body.
+  const body = prepareBody(text.slice(fm ? fm.end : bom.length), ctx, false)
+  const { text: noticed, record } = addNotice(body.content, ctx)
+  const newBody = noticed + body.tail
+  const bodyBytes = utf8(newBody)
+  throwIfAborted(ctx.signal)
+  const digest = await digestText(newBody, bodyBytes, findSelectorRuns(newBody, ctx.limits))
+  const { full, compact } = await signText(ctx, MARKDOWN_BINDING, digest, record)
+
+  const tc = doc.createNode(toTc260(full), { flow: true }) as YAMLMap
+  for (const item of tc.items) {
+    ;(item.key as Scalar).type = Scalar.QUOTE_DOUBLE
+    ;(item.value as Scalar).type = Scalar.QUOTE_DOUBLE
+  }
+  doc.set(FRONT_MATTER_TC260_KEY, tc)
+  const labelNode = new Scalar(serializeLabel(full))
+  labelNode.type = Scalar.QUOTE_SINGLE
+  doc.set(FRONT_MATTER_LABEL_KEY, labelNode)
+  let yamlText = doc.toString({ lineWidth: 0 })
+  if (eol === '\r\n') yamlText = yamlText.replace(/\r?\n/g, '\r\n')
+  const frontMatter = `---${eol}${yamlText}---${eol}`
+  const withWrapper = textOptions(ctx.adapterOptions).wrapper !== false
+  return {
+    bytes: concatBytes(utf8(bom + frontMatter), bodyBytes, withWrapper ? utf8(labelWrapper(compact)) : new Uint8Array(0)),
+    label: full,
+    carriers: ['markdown:front-matter:AIGC', 'markdown:front-matter:tanba', ...(withWrapper ? ['text:wrapper'] : [])],
+    messages: inputNotes(body.wrappers),
+  }
+}
+
+export async function extractMarkdown(input: Uint8Array, options: ExtractOptions): Promise<Extraction> {
+  const text = decodeUtf8(input, options.limits)
+  const fm = findFrontMatter(text)
+  const markers: Marker[] = []
+  const messages: ReportMessage[] = []
+  const labels: FoundLabel[] = []
+  const fields: Record<string, unknown> = {}
+  if (fm) {
+    const parsed = safeParse(text.slice(fm.contentStart, fm.contentEnd), options.limits.maxMetadataBytes)
+    if ('error' in parsed) {
+      messages.push({ rule: 'markdown.front-matter-invalid', carrier: 'markdown:front-matter', fatal: false, reason: parsed.error })
+    } else {
+      const data = parsed.data
+      fields.frontMatterKeys = Object.keys(data)
+      if (FRONT_MATTER_TC260_KEY in data) markers.push(tc260Marker(data[FRONT_MATTER_TC260_KEY], messages))
+      if (FRONT_MATTER_LABEL_KEY in data) labels.push(frontMatterLabel(data[FRONT_MATTER_LABEL_KEY]))
+    }
+  }
+  const body = extractBody(text.slice(fm ? fm.end : 0), options, labels)
+  if (labels.length) markers.unshift({ standard: 'tanba', carrier: 'markdown:front-matter:tanba', aiMarked: true, valid: labels[0]!.error ? false : null, detail: 'front matter key "tanba"' })
+  return {
+    markers: [...markers, ...body.markers],
+    labels: body.labels,
+    messages: [...messages, ...body.messages],
+    fields: { ...body.fields, frontMatter: Boolean(fm), ...fields },
+  }
+}
+
+function safeParse(yamlText: string, limit: number): { data: Record<string, unknown> } | { error: string } {
+  try {
+    const doc = parseYaml(yamlText, limit)
+    if (doc.errors.length) return { error: `The front matter is not valid YAML: ${doc.errors[0]!.message}` }
+    const data: unknown = doc.toJS({ maxAliasCount: 100 })
+    if (data === null || data === undefined) return { data: {} }
+    if (typeof data !== 'object' || Array.isArray(data)) return { error: 'The front matter is not a YAML mapping' }
+    return { data: data as Record<string, unknown> }
+  } catch (error) {
+    return { error: `The front matter could not be read: ${(error as Error).message}` }
+  }
+}
+
+function tc260Marker(value: unknown, messages: ReportMessage[]): Marker {
+  const carrier = 'markdown:front-matter:AIGC'
+  const tc: Tc260Label | null = typeof value === 'string' || (value && typeof value === 'object') ? parseTc260(value as string) : null
+  if (!tc) {
+    messages.push({ rule: 'tc260.unreadable', carrier, fatal: false, reason: 'The front matter key AIGC does not hold a TC260 object' })
+    return { standard: 'tc260', carrier, aiMarked: false, valid: false, value }
+  }
+  return { standard: 'tc260', carrier, aiMarked: tc260IsAi(tc), valid: null, value: tc, detail: `TC260 implicit label, Label ${tc.Label}` }
+}
+
+function frontMatterLabel(value: unknown): FoundLabel {
+  const carrier = 'markdown:front-matter:tanba'
+  try {
+    if (typeof value === 'string') return { carrier, label: parseLabel(value) }
+    assertLabel(value)
+    return { carrier, label: value }
+  } catch (error) {
+    return { carrier, error: error instanceof InvalidLabelError ? error : new InvalidLabelError('The front matter key "tanba" does not hold a label', { cause: error }) }
+  }
+}
+
+/** The essence digest of a Markdown text: the plain-text essence of its body. */
+export async function digestMarkdown(text: string, bytes: Uint8Array, limits: ExtractOptions['limits']): Promise<string> {
+  const fm = findFrontMatter(text)
+  const from = fm ? fm.end : 0
+  const body = text.slice(from)
+  return digestText(body, bytes.subarray(utf8Length(text, 0, from)), findSelectorRuns(body, limits))
+}

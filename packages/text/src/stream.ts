@@ -1,0 +1,189 @@
+/**
+ * Streaming stamper: the visible notice first, every token passed through unchanged and at
+ * once, and at the end the invisible signed label, bound to everything that was streamed.
+ * The essence is hashed incrementally (SHA-256 from @noble/hashes, since Web Crypto has no
+ * incremental digest), in batches cut where NFC normalisation cannot join across the cut.
+ */
+import { sha256 } from '@noble/hashes/sha2.js'
+import { AbortedError, InvalidOptionError, TooLargeError, createStampContext, throwIfAborted, toBase64Url, type Label, type StampContext, type StampOptions } from '@tanba/core'
+import { labelWrapper, signText } from './carriers.js'
+import { TEXT_BINDING, removeSelectorRuns } from './essence.js'
+import { plainTextFormat } from './formats.js'
+import { endBlock, noticeLine, noticePlacement, noticeRecord, startBlock } from './notice.js'
+
+/** Pending text is normalised and hashed once it reaches this many UTF-16 units. */
+const BATCH = 16 * 1024
+const encoder = new TextEncoder()
+const MARK = /\p{M}/u
+
+/**
+ * True when NFC(a + b) = NFC(a) + NFC(b) for any `a`, given that `b` starts with the code point
+ * at `i`: a starter that never combines with what precedes it (not a mark, not a Hangul vowel or
+ * trailing consonant jamo), not a low surrogate, and not U+FEFF (which may open a wrapper run).
+ */
+function isSafeStart(text: string, i: number): boolean {
+  const c = text.charCodeAt(i)
+  if (c < 0x300) return true
+  if (c === 0xfeff || (c >= 0xdc00 && c <= 0xdfff)) return false
+  if ((c >= 0x1160 && c <= 0x11ff) || (c >= 0xd7b0 && c <= 0xd7ff)) return false
+  if (c >= 0xd800 && c <= 0xdbff) {
+    const d = text.charCodeAt(i + 1)
+    if (!(d >= 0xdc00 && d <= 0xdfff)) return false // cannot tell yet (or a lone surrogate)
+    return !MARK.test(String.fromCharCode(c, d))
+  }
+  return !MARK.test(text[i]!)
+}
+
+/**
+ * Incremental essence digest (docs/text.md, "Binding"): equal to the digest core's adapter
+ * computes over the finished text, for any split of the text into chunks.
+ */
+export class EssenceHasher {
+  #pending = ''
+  #atStart = true
+  #hash = sha256.create()
+  #threshold = BATCH
+
+  update(text: string): void {
+    this.#pending += text
+    if (this.#pending.length >= this.#threshold) this.#drain(false)
+  }
+
+  /** Finishes and returns the base64url digest. */
+  digest(): string {
+    this.#drain(true)
+    return toBase64Url(this.#hash.digest())
+  }
+
+  #drain(final: boolean): void {
+    const p = this.#pending
+    let cut = p.length
+    if (!final) {
+      cut = 0
+      for (let i = p.length - 1; i > 0; i--) {
+        if (isSafeStart(p, i) && p.charCodeAt(i - 1) !== 0xfeff) {
+          cut = i
+          break
+        }
+      }
+      if (cut === 0) {
+        // No safe place yet (a long run of marks): look again only after twice as much text.
+        this.#threshold = p.length * 2
+        return
+      }
+      this.#threshold = BATCH
+    }
+    let segment = removeSelectorRuns(p.slice(0, cut))
+    this.#pending = p.slice(cut)
+    if (this.#atStart && segment.length) {
+      if (segment.charCodeAt(0) === 0xfeff) segment = segment.slice(1)
+      this.#atStart = false
+    }
+    if (segment.length) this.#hash.update(encoder.encode(segment.normalize('NFC')))
+  }
+}
+
+export interface StreamStamper {
+  /** What to emit before the first token: the start notice, or "". */
+  readonly head: string
+  /** Records a token; returns it unchanged, to emit at once. */
+  push(token: string): string
+  /** What to emit after the last token (the end notice, if any, and the invisible label), and the label. */
+  finish(): Promise<{ tail: string; label: Label }>
+}
+
+/**
+ * The engine behind the stream wrappers, for code that moves tokens itself (an SSE handler,
+ * a WebSocket loop): emit `head`, then each `push(token)`, then `tail` from `finish()`.
+ */
+export function createStreamStamper(options: StampOptions): StreamStamper {
+  const ctx: StampContext = createStampContext(plainTextFormat, options)
+  const hasher = new EssenceHasher()
+  const placement = ctx.notice && ctx.notice.lines.length ? noticePlacement(ctx.notice) : null
+  const line = ctx.notice && placement ? noticeLine(ctx.notice) : ''
+  const head = placement?.start ? startBlock(line) : ''
+  let last = head
+  let length = head.length
+  let finished = false
+  hasher.update(head)
+  return {
+    head,
+    push(token: string): string {
+      if (typeof token !== 'string') {
+        throw new InvalidOptionError(`Expected text tokens (strings) but received ${token === null ? 'null' : typeof token}; decode bytes first (e.g. with TextDecoderStream)`)
+      }
+      if (finished) throw new InvalidOptionError('The stream stamper has already finished')
+      throwIfAborted(ctx.signal)
+      length += token.length
+      if (length > ctx.limits.maxInputBytes) {
+        throw new TooLargeError(`The streamed text exceeds ${ctx.limits.maxInputBytes} characters (limits.maxInputBytes)`)
+      }
+      if (token.length) {
+        last = token
+        hasher.update(token)
+      }
+      return token
+    },
+    async finish() {
+      if (finished) throw new InvalidOptionError('The stream stamper has already finished')
+      finished = true
+      throwIfAborted(ctx.signal)
+      const end = placement?.end ? endBlock(line, last) : ''
+      hasher.update(end)
+      const record = ctx.notice && placement ? noticeRecord(ctx.notice, ctx.origin, placement) : undefined
+      const { compact } = await signText(ctx, TEXT_BINDING, hasher.digest(), record)
+      return { tail: end + labelWrapper(compact), label: compact }
+    },
+  }
+}
+
+/**
+ * A TransformStream of text tokens that labels what passes through it:
+ * `response.body.pipeThrough(new TextDecoderStream()).pipeThrough(new TextStampStream(options))`.
+ * `label` settles when the stream has finished.
+ */
+export class TextStampStream extends TransformStream<string, string> {
+  readonly label: Promise<Label>
+
+  constructor(options: StampOptions) {
+    const stamper = createStreamStamper(options)
+    let settle!: { resolve: (label: Label) => void; reject: (error: unknown) => void }
+    const label = new Promise<Label>((resolve, reject) => {
+      settle = { resolve, reject }
+    })
+    label.catch(() => {}) // observed through `label`; never an unhandled rejection
+    const fail = (error: unknown) => {
+      settle.reject(error)
+      return error
+    }
+    super({
+      start(controller) {
+        if (stamper.head) controller.enqueue(stamper.head)
+      },
+      transform(chunk, controller) {
+        try {
+          const out = stamper.push(chunk)
+          if (out) controller.enqueue(out)
+        } catch (error) {
+          throw fail(error)
+        }
+      },
+      async flush(controller) {
+        try {
+          const { tail, label } = await stamper.finish()
+          controller.enqueue(tail)
+          settle.resolve(label)
+        } catch (error) {
+          throw fail(error)
+        }
+      },
+    })
+    this.label = label
+    options.signal?.addEventListener('abort', () => fail(new AbortedError(undefined, { cause: options.signal?.reason })), { once: true })
+  }
+}
+
+/** Same as `new TextStampStream(options)`. */
+export function createStampStream(options: StampOptions): TextStampStream {
+  return new TextStampStream(options)
+}
