@@ -13,3 +13,5 @@ export { AUDIO_FORMATS, MP3_FORMAT, WAV_FORMAT, FLAC_FORMAT, M4A_FORMAT, OGG_FOR
 export { createAudioAdapter, AUDIO_ADAPTER_NAME, type AudioAdapterOptions } from './adapter.js'
 export type { AudibleNoticeOptions, SpeechClip } from './notice/notice.js'
 export { detectRhythm, renderRhythm, resolveRhythm, rhythmLength, RHYTHM_PATTERN, type RhythmOptions, type RhythmDetection } from './notice/rhythm.js'
+export { encodeFlac, type EncodeFlacOptions } from './flac/encoder.js'
+export { encodeWav, type EncodeWavOptions } from './wav/encode.js'
