@@ -226,10 +226,7 @@ async function detectNotice(codec: AudioCodec, input: Uint8Array, where: 'start'
   try {
     const excerpt = await codec.excerpt!(input, where, seconds, limits)
     if (!excerpt) return null
-    const samples = where === 'start' ? excerpt.samples : excerpt.samples.slice().reverse()
-    const found = detectRhythm(samples, excerpt.sampleRate, { searchSeconds: seconds })
-    if (found.found && where === 'end') found.elementsMs = found.elementsMs?.slice().reverse()
-    return found
+    return detectRhythm(excerpt.samples, excerpt.sampleRate, { searchSeconds: seconds, from: where })
   } catch (error) {
     if (isTanbaError(error) && error.code === 'TANBA_ABORTED') throw error
     messages.push({ rule: 'notice.undecodable', fatal: false, reason: `The audio could not be decoded to look for the audible notice: ${(error as Error).message}` })

@@ -1,4 +1,21 @@
-import type { ExtractOptions, FormatInfo, Label, Marker, ReportMessage, StampContext, Extraction } from '@tanba/core'
+import { isTanbaError, parseLabel, type Extraction, type ExtractOptions, type FormatInfo, type Label, type Marker, type ReportMessage, type StampContext } from '@tanba/core'
+
+// C2PA goes through @tanba/c2pa, which runs the native addon in a child process, so a crash or a
+// panic on a hostile file becomes a DependencyError here, never a dead process.
+
+type C2paModule = typeof import('@tanba/c2pa')
+let modulePromise: Promise<C2paModule | null> | undefined
+
+async function loadC2pa(): Promise<C2paModule | null> {
+  modulePromise ??= import('@tanba/c2pa').then(
+    (m) => (typeof m.readC2pa === 'function' && typeof m.signC2pa === 'function' ? m : null),
+    () => null,
+  )
+  return modulePromise
+}
+
+/** The media type c2pa-node knows each audio format by. */
+const C2PA_MEDIA_TYPES: Record<string, string> = { mp3: 'audio/mpeg', wav: 'audio/wav', flac: 'audio/flac', m4a: 'audio/mp4' }
 
 export interface C2paRead {
   markers: Marker[]
@@ -7,10 +24,84 @@ export interface C2paRead {
   fields?: Record<string, unknown>
 }
 
-export async function readC2paMarkers(_input: Uint8Array, _format: FormatInfo, _options: ExtractOptions): Promise<C2paRead | null> {
-  return null
+/** Options for C2PA reading in `adapterOptions.audio.c2pa` (trust anchors as PEM). */
+export interface AudioC2paOptions {
+  trustAnchors?: string
+  timeoutMs?: number
 }
 
-export async function signC2pa(_bytes: Uint8Array, _original: Uint8Array, _label: Label, _ctx: StampContext): Promise<{ bytes: Uint8Array | null; carrier: string; messages: ReportMessage[] }> {
-  return { bytes: null, carrier: 'c2pa', messages: [{ rule: 'c2pa.unavailable', fatal: false, reason: 'C2PA skipped: @tanba/c2pa does not provide signC2pa yet' }] }
+export async function readC2paMarkers(input: Uint8Array, format: FormatInfo, options: ExtractOptions): Promise<C2paRead | null> {
+  const mediaType = C2PA_MEDIA_TYPES[format.id]
+  if (!mediaType) return null
+  const c2pa = await loadC2pa()
+  if (!c2pa) return { markers: [], labels: [], messages: [{ rule: 'c2pa.unavailable', fatal: false, reason: 'C2PA was not read: @tanba/c2pa is not available' }] }
+  const audio = (options.adapterOptions.audio ?? {}) as { c2pa?: AudioC2paOptions }
+  let summary
+  try {
+    summary = await c2pa.readC2pa(input, mediaType, {
+      ...(audio.c2pa?.trustAnchors ? { trustAnchors: audio.c2pa.trustAnchors } : {}),
+      ...(audio.c2pa?.timeoutMs ? { timeoutMs: audio.c2pa.timeoutMs } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    })
+  } catch (error) {
+    if (isTanbaError(error) && error.code === 'TANBA_ABORTED') throw error
+    const code = isTanbaError(error) ? error.code : 'TANBA_DEPENDENCY_FAILED'
+    return { markers: [], labels: [], messages: [{ rule: code === 'TANBA_MALFORMED_INPUT' ? 'c2pa.unreadable' : 'c2pa.failed', carrier: 'c2pa', fatal: false, reason: `The C2PA reader failed on this file (${code}): ${(error as Error).message}` }] }
+  }
+  if (!summary) return { markers: [], labels: [], messages: [] }
+  const failures = summary.validationStatus.filter((s) => s.active && s.code !== 'signingCredential.untrusted')
+  const valid = failures.length === 0 && summary.validationState !== 'invalid'
+  const markers: Marker[] = [
+    {
+      standard: 'c2pa',
+      carrier: 'c2pa',
+      aiMarked: summary.aiGenerated,
+      valid,
+      value: { activeManifest: summary.activeManifest, claimGenerator: summary.claimGenerator, digitalSourceTypes: summary.digitalSourceTypes, validationState: summary.validationState, trusted: summary.trusted, signer: summary.signature, validationStatus: summary.validationStatus.map((s) => s.code) },
+      detail: `C2PA manifest by ${summary.claimGenerator ?? 'unknown software'}${summary.signature?.commonName ? `, signed by ${summary.signature.commonName}` : ''}: ${valid ? (summary.trusted ? 'valid and trusted' : 'valid, signer not trusted') : `invalid (${failures.map((f) => f.code).join(', ')})`}`,
+    },
+  ]
+  const messages: ReportMessage[] = []
+  for (const f of failures) messages.push({ rule: `c2pa.${f.code}`, carrier: 'c2pa', fatal: false, reason: f.explanation ?? `C2PA validation reported ${f.code}` })
+  if (!summary.trusted && valid) messages.push({ rule: 'c2pa.untrusted', carrier: 'c2pa', fatal: false, reason: 'The C2PA manifest is valid, but its signer does not chain to a trusted root' })
+  const labels: Extraction['labels'] = []
+  if (summary.tanbaLabel !== null && summary.tanbaLabel !== undefined) {
+    const carrier = 'c2pa:tanba.label'
+    markers.push({ standard: 'tanba', carrier, aiMarked: true, valid: null })
+    try {
+      labels.push({ carrier, label: parseLabel(JSON.stringify(summary.tanbaLabel)) })
+    } catch (error) {
+      if (isTanbaError(error)) labels.push({ carrier, error })
+    }
+  }
+  return { markers, messages, labels, fields: { activeManifest: summary.activeManifest, claimGenerator: summary.claimGenerator, digitalSourceTypes: summary.digitalSourceTypes, manifests: summary.manifests.length } }
+}
+
+/** Embeds a C2PA manifest (digital source type, the Tanba label assertion, the original as parent when it had provenance). */
+export async function signC2pa(bytes: Uint8Array, original: Uint8Array, label: Label, ctx: StampContext): Promise<{ bytes: Uint8Array | null; carrier: string; messages: ReportMessage[] }> {
+  const mediaType = C2PA_MEDIA_TYPES[ctx.format.id]
+  const skip = (rule: string, reason: string) => ({ bytes: null, carrier: 'c2pa', messages: [{ rule, fatal: false, reason }] })
+  if (!mediaType) return skip('c2pa.unsupported-format', `C2PA skipped: ${ctx.format.id.toUpperCase()} cannot carry a C2PA manifest`)
+  if (!ctx.signer.certificates?.length) return skip('c2pa.no-certificate', 'C2PA skipped: the signer has no X.509 certificate chain (use `tanba keygen` or a PEM chain)')
+  const c2pa = await loadC2pa()
+  if (!c2pa) return skip('c2pa.unavailable', 'C2PA skipped: @tanba/c2pa is not available')
+  try {
+    const out = await c2pa.signC2pa(bytes, mediaType, {
+      signer: ctx.signer,
+      origin: ctx.origin,
+      tanbaLabel: label,
+      parent: { bytes: original, mimeType: mediaType },
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+    })
+    return { bytes: out, carrier: 'c2pa', messages: [] }
+  } catch (error) {
+    if (isTanbaError(error) && (error.code === 'TANBA_ABORTED' || error.code === 'TANBA_INVALID_KEY')) throw error
+    const code = isTanbaError(error) ? error.code : 'TANBA_DEPENDENCY_FAILED'
+    return skip('c2pa.failed', `C2PA skipped: signing failed (${code}): ${(error as Error).message}`)
+  }
+}
+
+export async function closeC2pa(): Promise<void> {
+  const c2pa = await loadC2pa()
+  await c2pa?.close()
 }

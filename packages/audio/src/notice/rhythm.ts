@@ -96,24 +96,29 @@ export interface RhythmDetection {
  * Looks for four tone bursts in the pattern short-long-short-short within the first samples
  * (mono, -1..1). Works on lossy decodes: it reads a 10 ms RMS envelope, not exact sample values.
  */
-export function detectRhythm(samples: Float32Array, sampleRate: number, options: { windowMs?: number; searchSeconds?: number } = {}): RhythmDetection {
+export function detectRhythm(samples: Float32Array, sampleRate: number, options: { windowMs?: number; searchSeconds?: number; from?: 'start' | 'end' } = {}): RhythmDetection {
+  const fromEnd = options.from === 'end'
   const win = Math.max(1, Math.round(((options.windowMs ?? 10) * sampleRate) / 1000))
-  const limit = Math.min(samples.length, Math.round((options.searchSeconds ?? 6) * sampleRate))
-  const count = Math.floor(limit / win)
+  const span = Math.min(samples.length, Math.round((options.searchSeconds ?? 6) * sampleRate))
+  const base = fromEnd ? samples.length - span : 0
+  const count = Math.floor(span / win)
   if (count < 8) return { found: false, reason: 'too few samples to analyse' }
   const env = new Float64Array(count)
   let peak = 0
   for (let i = 0; i < count; i++) {
     let s = 0
-    for (let k = i * win, e = k + win; k < e; k++) s += samples[k]! * samples[k]!
+    for (let k = base + i * win, e = k + win; k < e; k++) s += samples[k]! * samples[k]!
     env[i] = Math.sqrt(s / win)
     if (env[i]! > peak) peak = env[i]!
   }
-  if (peak < 1e-4) return { found: false, reason: 'the start is silent' }
-  // Runs of "on" windows, relative to the first loud window's neighbourhood.
-  const firstLoud = env.findIndex((v) => v > peak * 0.1)
-  const localPeak = Math.max(...Array.from(env.subarray(firstLoud, Math.min(count, firstLoud + 20))))
-  const threshold = Math.max(1e-4, localPeak * 0.2)
+  if (peak < 1e-4) return { found: false, reason: `the ${fromEnd ? 'end' : 'start'} is silent` }
+  // The notice is the first (or last) loud stretch: set the on/off threshold from its neighbourhood.
+  let edge = -1
+  if (fromEnd) {
+    for (let i = count - 1; i >= 0; i--) if (env[i]! > peak * 0.1) ((edge = i), (i = -1))
+  } else edge = env.findIndex((v) => v > peak * 0.1)
+  const near = env.subarray(fromEnd ? Math.max(0, edge - 19) : edge, fromEnd ? edge + 1 : Math.min(count, edge + 20))
+  const threshold = Math.max(1e-4, Math.max(...Array.from(near)) * 0.2)
   const runs: { on: boolean; start: number; length: number }[] = []
   for (let i = 0; i < count; i++) {
     const on = env[i]! > threshold
@@ -121,21 +126,31 @@ export function detectRhythm(samples: Float32Array, sampleRate: number, options:
     if (last && last.on === on) last.length++
     else runs.push({ on, start: i, length: 1 })
   }
-  const firstOn = runs.findIndex((r) => r.on)
-  const seq = runs.slice(firstOn, firstOn + 8)
-  if (seq.length < 7) return { found: false, reason: 'fewer than four tone bursts at the start' }
+  let seq: typeof runs
+  let outside: (typeof runs)[number] | undefined
+  if (fromEnd) {
+    let lastOn = runs.length - 1
+    while (lastOn >= 0 && !runs[lastOn]!.on) lastOn--
+    seq = runs.slice(Math.max(0, lastOn - 6), lastOn + 1)
+    outside = runs[lastOn - 7]
+  } else {
+    const firstOn = runs.findIndex((r) => r.on)
+    seq = runs.slice(firstOn, firstOn + 7)
+    outside = runs[firstOn + 7]
+  }
+  if (seq.length < 7 || !seq[0]!.on) return { found: false, reason: `fewer than four tone bursts at the ${fromEnd ? 'end' : 'start'}` }
   const ons = [seq[0]!, seq[2]!, seq[4]!, seq[6]!].map((r) => r.length)
   const offs = [seq[1]!, seq[3]!, seq[5]!].map((r) => r.length)
   const shorts = [ons[0]!, ons[2]!, ons[3]!]
   const unit = shorts.slice().sort((a, b) => a - b)[1]!
-  const elementsMs = seq.slice(0, 7).map((r) => (r.length * win * 1000) / sampleRate)
-  const near = (v: number, ref: number) => v >= ref * 0.6 - 1 && v <= ref * 1.4 + 1
-  const ok = shorts.every((s) => near(s, unit)) && ons[1]! >= unit * 2 && offs.every((g) => g >= unit * 0.4 - 1 && g <= unit * 2.5 + 1)
-  const after = seq[7]
-  const closed = !after || after.on === false ? true : false
-  if (!ok || !closed) return { found: false, elementsMs, reason: 'the bursts at the start do not follow short-long-short-short' }
-  // Frequency from zero crossings in the middle of the first element.
-  const s0 = seq[0]!.start * win
+  const elementsMs = seq.map((r) => (r.length * win * 1000) / sampleRate)
+  const close = (v: number, ref: number) => v >= ref * 0.6 - 1 && v <= ref * 1.4 + 1
+  const ok = shorts.every((x) => close(x, unit)) && ons[1]! >= unit * 2 && offs.every((g) => g >= unit * 0.4 - 1 && g <= unit * 2.5 + 1)
+  // The pattern must stand apart: silence (or the edge of the excerpt) around it.
+  const apart = !outside || !outside.on
+  if (!ok || !apart) return { found: false, elementsMs, reason: `the bursts at the ${fromEnd ? 'end' : 'start'} do not follow short-long-short-short` }
+  // Frequency from zero crossings of the first element.
+  const s0 = base + seq[0]!.start * win
   const s1 = s0 + seq[0]!.length * win
   let crossings = 0
   for (let k = s0 + 1; k < s1; k++) if ((samples[k - 1]! < 0) !== (samples[k]! < 0)) crossings++
