@@ -1,4 +1,4 @@
-import { errorHint, isTanbaError } from 'tanba/node'
+import { errorHint, isTanbaError, toFileError } from 'tanba/node'
 import { colorsFor, type Io } from './output.js'
 
 /** One clear message for an error that stopped the command; never a stack for expected errors. */
@@ -9,6 +9,9 @@ export function formatFatal(error: unknown, io: Io): string {
     return `${c.red('error:')} ${error.message}${hint ? `\n${c.dim(hint)}` : ''}`
   }
   const e = error as NodeJS.ErrnoException
-  if (e?.code && e.syscall) return `${c.red('error:')} ${e.message}${errorHint(e.code) ? `\n${c.dim(errorHint(e.code)!)}` : ''}`
+  if (e?.code && e.syscall) {
+    const fe = toFileError(e)
+    return `${c.red('error:')} ${fe.message}${fe.hint ? `\n${c.dim(fe.hint)}` : ''}`
+  }
   return `${c.red('internal error:')} ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n${c.dim('This is a bug in Tanba; please report it with the command you ran.')}`
 }

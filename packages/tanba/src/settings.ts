@@ -3,7 +3,9 @@ import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import {
   InvalidOptionError,
+  parsePemBlocks,
   PROFILE_IDS,
+  toBase64Url,
   resolveNotice,
   TrustStore,
   type AiSystem,
@@ -227,13 +229,25 @@ export async function resolveVerifySettings(input: VerifySettingsInput = {}): Pr
   }
 }
 
-/** A trust store from file contents: JSON is a JWK/JWKS, anything else PEM. */
+/**
+ * A trust store from file contents: JSON is a JWK/JWKS, anything else PEM. The key of every
+ * certificate given is trusted as well, so a pinned signing certificate (signer.pem) also
+ * trusts compact labels that carry only the key and no chain (the text adapter's).
+ */
 export async function buildTrustStore(texts: string[], names: string[] = []): Promise<TrustStore> {
   const store = new TrustStore()
+  const probe = new TrustStore()
   for (const [i, text] of texts.entries()) {
     try {
       if (text.trimStart().startsWith('{')) await store.addJwks(text)
-      else await store.addPem(text)
+      else {
+        await store.addPem(text)
+        for (const block of parsePemBlocks(text)) {
+          if (block.label !== 'CERTIFICATE') continue
+          const { leafKey } = await probe.checkChain([toBase64Url(block.der)])
+          if (leafKey) await store.addRawKey(leafKey, 'certificate')
+        }
+      }
     } catch (error) {
       const name = names[i] ?? `trust source ${i + 1}`
       if (error instanceof Error) error.message = `${name}: ${error.message}`
