@@ -1,0 +1,180 @@
+// The image adapter: visible warning, binding, XMP and C2PA carriers, extraction and digest.
+import {
+  labelToXmpFields,
+  noticeLanguageKey,
+  NOTICE_TEXTS,
+  SHORT_NOTICE_TEXTS,
+  throwIfAborted,
+  UnsupportedFormatError,
+  utf8,
+  type Adapter,
+  type ExtractOptions,
+  type Extraction,
+  type FormatInfo,
+  type LabelBinding,
+  type LabelNotice,
+  type Limits,
+  type ReportMessage,
+  type StampContext,
+  type StampResult,
+} from '@tanba/core'
+import { readImageC2pa, signImageC2pa } from './c2pa.js'
+import { writeImageXmp } from './carriers.js'
+import { displaySize, type ParsedImage } from './container.js'
+import { IMAGE_FORMATS } from './formats.js'
+import { findMarkers, readImageXmp } from './markers.js'
+import { drawNotice } from './notice/draw.js'
+import { GlyphDefs } from './notice/fonts.js'
+import { layoutNotice, type NoticeLayout, type NoticeLine } from './notice/layout.js'
+import { resolveImageOptions } from './options.js'
+import { assertBindingMethod, bindingFor, essenceDigest, parseImage } from './parse.js'
+import { insertIntoSvg, type SvgFile } from './svg/svg.js'
+
+export const IMAGE_ADAPTER_NAME = 'image'
+
+export interface ImageAdapterOptions {
+  /** Read and write C2PA through @tanba/c2pa when the caller asks for it (default true). */
+  c2pa?: boolean
+}
+
+export function createImageAdapter(options: ImageAdapterOptions = {}): Adapter {
+  const useC2pa = options.c2pa ?? true
+  return {
+    name: IMAGE_ADAPTER_NAME,
+    kind: 'image',
+    formats: IMAGE_FORMATS,
+
+    async stamp(input: Uint8Array, ctx: StampContext): Promise<StampResult> {
+      throwIfAborted(ctx.signal)
+      const image = parseImage(input, ctx.format.id, ctx.limits)
+      const messages: ReportMessage[] = []
+      let base = input
+      let notice: LabelNotice | undefined
+      if (ctx.notice) {
+        const kept = keptNotice(image, ctx)
+        if (kept) {
+          notice = kept
+          messages.push({ rule: 'notice.kept', fatal: false, reason: 'The image already shows a Tanba warning that covers these languages; it was not drawn again' })
+        } else {
+          const drawn = await applyNotice(image, ctx)
+          base = drawn.bytes
+          notice = drawn.notice
+          messages.push(...drawn.messages)
+        }
+      }
+      throwIfAborted(ctx.signal)
+      const stamped = base === input ? image : parseImage(base, ctx.format.id, ctx.limits)
+      const label = await ctx.sign(bindingFor(stamped), notice)
+      const carriers = ['xmp']
+      let bytes = (await writeImageXmp(stamped, labelToXmpFields(label), ctx.limits)).bytes
+      if (ctx.c2pa && useC2pa) {
+        const signed = await signImageC2pa(bytes, ctx.format, label, ctx, image.c2pa !== null)
+        messages.push(...signed.messages)
+        if (signed.bytes) {
+          bytes = signed.bytes
+          carriers.push('c2pa')
+        }
+      } else if (image.c2pa) {
+        messages.push({ rule: 'c2pa.stale', carrier: image.c2pa, fatal: false, reason: 'The input carried a C2PA manifest; with C2PA off it is kept but no longer matches the changed file' })
+      }
+      return { bytes, label, carriers, messages }
+    },
+
+    async extract(input: Uint8Array, format: FormatInfo, opts: ExtractOptions): Promise<Extraction> {
+      throwIfAborted(opts.signal)
+      const image = parseImage(input, format.id, opts.limits)
+      const found = findMarkers(image, opts.limits)
+      if (image.c2pa) {
+        if (opts.c2pa && useC2pa) {
+          const c2pa = await readImageC2pa(input, format, image.c2pa, opts)
+          found.markers.push(...c2pa.markers)
+          found.labels.push(...c2pa.labels)
+          found.messages.push(...c2pa.messages)
+          Object.assign(found.fields, c2pa.fields)
+        } else {
+          found.markers.push({ standard: 'c2pa', carrier: image.c2pa, aiMarked: false, valid: null, detail: 'A C2PA manifest store is present (not read: C2PA reading is off)' })
+        }
+      }
+      return found
+    },
+
+    async digest(input: Uint8Array, format: FormatInfo, binding: LabelBinding, opts: ExtractOptions): Promise<string> {
+      assertBindingMethod(binding)
+      throwIfAborted(opts.signal)
+      return essenceDigest(parseImage(input, format.id, opts.limits))
+    },
+  }
+}
+
+/**
+ * An earlier Tanba warning that still stands: the image carries a label whose binding still
+ * matches (so its plate is intact) and whose notice covers the languages and height asked for.
+ */
+function keptNotice(image: ParsedImage, ctx: StampContext): LabelNotice | undefined {
+  const { fields } = readImageXmp(image, ctx.limits)
+  if (!fields.tanbaLabel || !ctx.notice) return undefined
+  try {
+    const old = JSON.parse(fields.tanbaLabel) as { notice?: LabelNotice; binding?: LabelBinding }
+    const n = old.notice
+    if (!n || n.method !== 'overlay' || old.binding?.digest !== essenceDigest(image)) return undefined
+    const have = new Set(n.langs.map(noticeLanguageKey))
+    if (!ctx.notice.lines.every((l) => have.has(noticeLanguageKey(l.lang)))) return undefined
+    if ((n.height ?? 0) + 1e-9 < ctx.notice.minTextHeight) return undefined
+    return n
+  } catch {
+    return undefined
+  }
+}
+
+async function applyNotice(image: ParsedImage, ctx: StampContext): Promise<{ bytes: Uint8Array; notice: LabelNotice; messages: ReportMessage[] }> {
+  const notice = ctx.notice!
+  if (image.format === 'heic') {
+    throw new UnsupportedFormatError('The visible warning cannot be drawn into HEIC: sharp\'s prebuilt libvips has no HEVC codec. Stamp with notice.visible = false (metadata and C2PA only), or convert the image to AVIF or JPEG first', { details: { format: 'heic' } })
+  }
+  if (image.format === 'png' && image.animated) {
+    throw new UnsupportedFormatError('The visible warning cannot be drawn into an animated PNG (sharp decodes only its first frame). Stamp with notice.visible = false, or convert it to animated WebP or GIF', { details: { format: 'apng' } })
+  }
+  const opts = resolveImageOptions(ctx.adapterOptions, notice)
+  const lines: NoticeLine[] = notice.lines.map((l) => {
+    const key = noticeLanguageKey(l.lang)
+    const builtin = NOTICE_TEXTS[key]?.[ctx.origin] === l.text
+    const short = builtin ? SHORT_NOTICE_TEXTS[key]?.[ctx.origin] : undefined
+    return { lang: l.lang, text: l.text, ...(short ? { short } : {}) }
+  })
+  const { width, height } = displaySize(image)
+  const layout = layoutNotice({ width, height, lines, minTextHeight: notice.minTextHeight, placements: opts.placements, style: opts.style })
+  const bytes = image.format === 'svg' ? utf8(svgWithNotice(image as SvgFile, layout, `tanba-${ctx.draft.id.slice(0, 8)}-`)) : await drawNotice(image, layout, ctx.limits, { avifEffort: opts.avifEffort })
+  const messages: ReportMessage[] = []
+  if (layout.belowMinimum) {
+    messages.push({
+      rule: 'notice.below-minimum',
+      fatal: false,
+      reason: `The picture is too small for text ${(notice.minTextHeight * 100).toFixed(1)}% of its shortest side; the warning was drawn at ${(layout.height * 100).toFixed(1)}%`,
+    })
+  }
+  const customText = lines.some((l) => NOTICE_TEXTS[noticeLanguageKey(l.lang)]?.[ctx.origin] !== l.text)
+  const shownText = layout.shortened ? lines.map((l) => l.short ?? l.text).join(' / ') : customText ? notice.text : undefined
+  return {
+    bytes,
+    messages,
+    notice: {
+      method: 'overlay',
+      langs: notice.lines.map((l) => l.lang),
+      placement: layout.plates.map((p) => p.placement).join('+'),
+      height: layout.height,
+      ...(shownText ? { text: shownText } : {}),
+    },
+  }
+}
+
+/** The warning as vector paths in an SVG: a group in the root's user space, last so it paints on top. */
+function svgWithNotice(svg: SvgFile, layout: NoticeLayout, idPrefix: string): string {
+  const kx = svg.box.width / svg.width
+  const ky = svg.box.height / svg.height
+  const defs = new GlyphDefs(idPrefix)
+  const plates = layout.plates.map((p) => `<g transform="translate(${p.x} ${p.y})">${p.vector(defs)}</g>`).join('')
+  const label = layout.rows.join(' ').replace(/[<&"]/g, ' ')
+  const group = `<g id="${idPrefix}notice" role="img" aria-label="${label}" transform="translate(${svg.box.x} ${svg.box.y}) scale(${kx} ${ky})">${defs.defs()}${plates}</g>\n`
+  return insertIntoSvg(svg, group)
+}
+

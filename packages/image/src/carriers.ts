@@ -1,0 +1,35 @@
+// Writing the XMP carrier: byte-level fast paths for JPEG, PNG, WebP, GIF and SVG; ExifTool for TIFF, AVIF, HEIC.
+import { utf8, writeXmp, type Limits, type XmpAiFields } from '@tanba/core'
+import type { ParsedImage } from './container.js'
+import { exiftoolWriteXmp } from './exiftool.js'
+import { replaceGifXmp, type GifFile } from './gif/gif.js'
+import { writeJpegXmp } from './jpeg/xmp.js'
+import type { JpegFile } from './jpeg/jpeg.js'
+import { replacePngXmp, type PngFile } from './png/png.js'
+import { replaceSvgXmp, type SvgFile } from './svg/svg.js'
+import { replaceWebpXmp, type WebpFile } from './webp/webp.js'
+
+export interface XmpWrite {
+  bytes: Uint8Array
+  /** "fast" when written in-process without re-encoding, "exiftool" otherwise. */
+  via: 'fast' | 'exiftool'
+}
+
+/** Merges `fields` into the image's XMP (keeping every other property) and writes it back. */
+export async function writeImageXmp(image: ParsedImage, fields: XmpAiFields, limits: Limits): Promise<XmpWrite> {
+  if (image.format === 'jpeg') return { bytes: writeJpegXmp(image as JpegFile, fields, limits), via: 'fast' }
+  const existing = image.xmp.find((p) => p.carrier === 'xmp')?.text
+  const packet = writeXmp(existing, fields, { maxBytes: limits.maxMetadataBytes })
+  switch (image.format) {
+    case 'png':
+      return { bytes: replacePngXmp(image as PngFile, packet), via: 'fast' }
+    case 'webp':
+      return { bytes: replaceWebpXmp(image as WebpFile, packet), via: 'fast' }
+    case 'gif':
+      return { bytes: replaceGifXmp(image as GifFile, packet), via: 'fast' }
+    case 'svg':
+      return { bytes: utf8(replaceSvgXmp(image as SvgFile, packet)), via: 'fast' }
+    default:
+      return { bytes: await exiftoolWriteXmp(image.bytes, image.format === 'heic' ? 'heic' : image.format, packet), via: 'exiftool' }
+  }
+}

@@ -1,0 +1,46 @@
+// exiftool-vendored, loaded on first use, for writing XMP into TIFF, AVIF and HEIC.
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { DependencyError } from '@tanba/core'
+import type { ExifTool } from 'exiftool-vendored'
+
+let instance: Promise<ExifTool> | undefined
+
+/** The shared ExifTool process (one persistent Perl process, started on first use). */
+export function getExiftool(): Promise<ExifTool> {
+  instance ??= import('exiftool-vendored').then(
+    (m) => new m.ExifTool({ maxProcs: 1, taskTimeoutMillis: 30_000 }),
+    (cause) => {
+      instance = undefined
+      throw new DependencyError('TANBA_DEPENDENCY_MISSING', 'The optional dependency "exiftool-vendored" is needed to write XMP into TIFF, AVIF and HEIC files; install it', { cause })
+    },
+  )
+  return instance
+}
+
+/** Ends the ExifTool process (it also ends by itself when Node exits). */
+export async function closeExiftool(): Promise<void> {
+  const pending = instance
+  instance = undefined
+  if (pending) await (await pending).end()
+}
+
+/** Replaces the whole XMP block of a file with `packet`, through ExifTool, in a private temporary folder. */
+export async function exiftoolWriteXmp(bytes: Uint8Array, extension: string, packet: string): Promise<Uint8Array> {
+  const et = await getExiftool()
+  const dir = await mkdtemp(join(tmpdir(), 'tanba-image-'))
+  try {
+    const file = join(dir, `image.${extension}`)
+    const xmp = join(dir, 'packet.xmp')
+    await Promise.all([writeFile(file, bytes), writeFile(xmp, packet)])
+    try {
+      await et.write(file, {}, { writeArgs: [`-XMP<=${xmp}`], ignoreMinorErrors: true })
+    } catch (cause) {
+      throw new DependencyError('TANBA_DEPENDENCY_FAILED', `ExifTool could not write XMP into the ${extension.toUpperCase()} file: ${(cause as Error).message}`, { cause })
+    }
+    return new Uint8Array(await readFile(file))
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+}

@@ -1,0 +1,121 @@
+// Every AI-disclosure marker an image can carry, read from the parsed structure (no decoding, no process).
+import {
+  isAiDigitalSourceType,
+  isTanbaError,
+  MalformedInputError,
+  parseLabel,
+  parseTc260,
+  readXmp,
+  tc260IsAi,
+  type FoundLabel,
+  type Limits,
+  type Marker,
+  type ReportMessage,
+  type XmpAiFields,
+} from '@tanba/core'
+import type { ParsedImage, TextField } from './container.js'
+
+export interface XmpFindings {
+  fields: XmpAiFields
+  messages: ReportMessage[]
+}
+
+/** The Tanba-relevant XMP fields: the main packet first, the extended packet (JPEG) for anything missing. */
+export function readImageXmp(image: ParsedImage, limits: Limits): XmpFindings {
+  const fields: XmpAiFields = {}
+  const messages: ReportMessage[] = []
+  for (const packet of image.xmp) {
+    try {
+      const found = readXmp(packet.text, { maxBytes: limits.maxMetadataBytes })
+      for (const [k, v] of Object.entries(found) as [keyof XmpAiFields, string][]) if (fields[k] === undefined) fields[k] = v
+    } catch (error) {
+      if (isTanbaError(error) && error.code === 'TANBA_TOO_LARGE') throw error
+      messages.push({ rule: 'xmp.unreadable', carrier: packet.carrier, fatal: false, reason: `The XMP packet could not be read: ${(error as Error).message}` })
+    }
+  }
+  return { fields, messages }
+}
+
+const MAX_VALUE = 4096
+const clip = (s: string) => (s.length > MAX_VALUE ? `${s.slice(0, MAX_VALUE)}…` : s)
+
+function json(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
+  }
+}
+
+/** Generation parameters that image generators write into text fields. */
+export function generatorMarkers(texts: TextField[]): Marker[] {
+  const out: Marker[] = []
+  for (const t of texts) {
+    const key = t.keyword
+    if (key === 'parameters' || (key === 'UserComment' && /\bSteps: \d+.*\bSampler: /s.test(t.text))) {
+      out.push({ standard: 'sd-parameters', carrier: t.carrier, aiMarked: true, valid: null, value: clip(t.text), detail: 'Stable Diffusion web UI generation parameters' })
+    } else if (key === 'prompt' || key === 'workflow') {
+      const v = json(t.text) as Record<string, unknown> | undefined
+      const comfy = v && typeof v === 'object' && (key === 'workflow' ? Array.isArray(v.nodes) : Object.values(v).some((n) => n && typeof n === 'object' && 'class_type' in (n as object)))
+      if (comfy) out.push({ standard: 'comfyui', carrier: t.carrier, aiMarked: true, valid: null, value: clip(t.text), detail: `ComfyUI ${key === 'prompt' ? 'prompt graph' : 'workflow'}` })
+    } else if (key === 'invokeai_metadata' || key === 'sd-metadata' || key === 'dream') {
+      out.push({ standard: 'other', carrier: t.carrier, aiMarked: true, valid: null, value: clip(t.text), detail: 'InvokeAI generation metadata' })
+    } else if (key === 'Software' && /NovelAI/i.test(t.text)) {
+      out.push({ standard: 'other', carrier: t.carrier, aiMarked: true, valid: null, value: t.text, detail: 'NovelAI generator tag' })
+    } else if (key === 'AIGC') {
+      const tc = parseTc260(t.text)
+      if (tc) out.push({ standard: 'tc260', carrier: t.carrier, aiMarked: tc260IsAi(tc), valid: null, value: tc, detail: `TC260 AIGC Label ${tc.Label}` })
+    }
+  }
+  return out
+}
+
+export interface Findings {
+  markers: Marker[]
+  labels: FoundLabel[]
+  messages: ReportMessage[]
+  fields: Record<string, unknown>
+}
+
+/** Markers, Tanba label copies and inspect fields from the XMP and text fields (C2PA is added by the caller). */
+export function findMarkers(image: ParsedImage, limits: Limits): Findings {
+  const { fields: xmp, messages } = readImageXmp(image, limits)
+  const markers: Marker[] = []
+  const labels: FoundLabel[] = []
+  const fields: Record<string, unknown> = {
+    'image.format': image.format,
+    'image.width': image.width,
+    'image.height': image.height,
+  }
+  if (image.frames > 1) fields['image.frames'] = image.frames
+  if (image.orientation !== 1) fields['image.orientation'] = image.orientation
+  if (image.xmp.length) fields['xmp.packets'] = image.xmp.map((p) => p.carrier)
+  if (xmp.tanbaLabel !== undefined) {
+    try {
+      labels.push({ carrier: 'xmp', label: parseLabel(xmp.tanbaLabel) })
+    } catch (error) {
+      labels.push({ carrier: 'xmp', error: isTanbaError(error) ? error : new MalformedInputError(String(error)) })
+    }
+    markers.push({ standard: 'tanba', carrier: 'xmp', aiMarked: true, valid: null, detail: 'Tanba label in XMP (tanba:Label)' })
+    fields['xmp.tanba:Label'] = clip(xmp.tanbaLabel)
+  }
+  if (xmp.digitalSourceType !== undefined) {
+    const ai = isAiDigitalSourceType(xmp.digitalSourceType)
+    markers.push({ standard: 'iptc', carrier: 'xmp', aiMarked: ai, valid: null, value: xmp.digitalSourceType, detail: `IPTC digital source type ${xmp.digitalSourceType.replace(/^.*\//, '')}` })
+    fields['xmp.Iptc4xmpExt:DigitalSourceType'] = xmp.digitalSourceType
+  }
+  if (xmp.aiSystemUsed !== undefined) fields['xmp.Iptc4xmpExt:AISystemUsed'] = xmp.aiSystemUsed
+  if (xmp.aiSystemVersionUsed !== undefined) fields['xmp.Iptc4xmpExt:AISystemVersionUsed'] = xmp.aiSystemVersionUsed
+  if (xmp.aiPromptInformation !== undefined) fields['xmp.Iptc4xmpExt:AIPromptInformation'] = clip(xmp.aiPromptInformation)
+  if (xmp.aiPromptWriterName !== undefined) fields['xmp.Iptc4xmpExt:AIPromptWriterName'] = xmp.aiPromptWriterName
+  if (xmp.tc260 !== undefined) {
+    const tc = parseTc260(xmp.tc260)
+    if (tc) markers.push({ standard: 'tc260', carrier: 'xmp', aiMarked: tc260IsAi(tc), valid: null, value: tc, detail: `TC260 AIGC Label ${tc.Label}, producer ${tc.ContentProducer || '(empty)'}` })
+    else messages.push({ rule: 'tc260.unreadable', carrier: 'xmp', fatal: false, reason: 'TC260:AIGC is present but is not a TC260 JSON object' })
+    fields['xmp.TC260:AIGC'] = xmp.tc260
+  }
+  markers.push(...generatorMarkers(image.texts))
+  for (const t of image.texts) fields[t.carrier] = clip(t.text)
+  for (const note of image.notes) messages.push({ rule: 'image.note', fatal: false, reason: note })
+  return { markers, labels, messages, fields }
+}

@@ -1,0 +1,106 @@
+// TIFF files: pages, XMP (tag 700), C2PA (tag 0xCD41) and the essence (image data and the tags that shape it).
+import type { Hash } from 'node:crypto'
+import { MalformedInputError, TooLargeError, utf8, type Limits } from '@tanba/core'
+import { u32be, type ParsedImage, type TextField, type XmpPacket } from '../container.js'
+import { TAG, TiffReader, type Ifd } from './ifd.js'
+
+export interface TiffFile extends ParsedImage {
+  format: 'tiff'
+  pages: Ifd[]
+  compression: number
+  bitsPerSample: number
+  samplesPerPixel: number
+  photometric: number
+  /** All pages have the first page's size (sharp can then process them as one strip). */
+  uniformPages: boolean
+}
+
+/**
+ * Tags that decide how the strip or tile bytes turn into pixels. Orientation, resolution,
+ * descriptions and every private or metadata tag are left out, like the APPn segments of a JPEG.
+ */
+const ESSENCE_TAGS = [256, 257, 258, 259, 262, 266, 277, 278, 284, 317, 320, 322, 323, 338, 339, 347, 529, 530, 531, 532]
+const DATA_TAGS: [number, number][] = [
+  [TAG.stripOffsets, TAG.stripByteCounts],
+  [TAG.tileOffsets, TAG.tileByteCounts],
+]
+
+export function parseTiff(bytes: Uint8Array, limits: Limits): TiffFile {
+  const r = new TiffReader(bytes)
+  if (!r.firstIfd) throw new MalformedInputError('The TIFF header points to no image directory')
+  const pages = r.chain(r.firstIfd, limits)
+  const first = pages[0]!
+  const dims = (ifd: Ifd) => ({ width: r.number(ifd.entries.get(TAG.imageWidth)) ?? 0, height: r.number(ifd.entries.get(TAG.imageLength)) ?? 0 })
+  const { width, height } = dims(first)
+  if (!width || !height) throw new MalformedInputError(`The first TIFF page declares ${width}×${height} pixels`)
+  // Check every page's data pointers up front: a bad offset is a clear error, not a decoder crash later.
+  let uniformPages = true
+  for (const ifd of pages) {
+    const d = dims(ifd)
+    if (d.width !== width || d.height !== height) uniformPages = false
+    let found = false
+    for (const [offTag, lenTag] of DATA_TAGS) {
+      const offs = ifd.entries.get(offTag)
+      const lens = ifd.entries.get(lenTag)
+      if (!offs) continue
+      found = true
+      if (!lens) throw new MalformedInputError(`A TIFF page has tag ${offTag} without its byte counts (${lenTag})`)
+      const o = r.numbers(offs, limits.maxChunks)
+      const n = r.numbers(lens, limits.maxChunks)
+      if (o.length !== n.length) throw new MalformedInputError(`A TIFF page has ${o.length} data offsets but ${n.length} byte counts`)
+      o.forEach((at, i) => r.check(at, n[i]!))
+    }
+    if (!found) throw new MalformedInputError('A TIFF page has no strip or tile data')
+  }
+  const xmp: XmpPacket[] = []
+  const texts: TextField[] = []
+  const xmpEntry = first.entries.get(TAG.xmp)
+  if (xmpEntry) {
+    if (xmpEntry.count > limits.maxMetadataBytes) throw new TooLargeError(`The TIFF XMP packet exceeds limits.maxMetadataBytes (${limits.maxMetadataBytes})`)
+    xmp.push({ carrier: 'xmp', text: new TextDecoder('utf-8').decode(r.raw(xmpEntry)).replace(/\0+$/, '') })
+  }
+  const description = r.text(first.entries.get(TAG.imageDescription), limits.maxMetadataBytes)
+  if (description) texts.push({ carrier: 'tiff:ImageDescription', keyword: 'ImageDescription', text: description })
+  const orientation = r.number(first.entries.get(TAG.orientation)) ?? 1
+  return {
+    format: 'tiff',
+    bytes,
+    width,
+    height,
+    frames: pages.length,
+    animated: false,
+    orientation: orientation >= 1 && orientation <= 8 ? orientation : 1,
+    xmp,
+    texts,
+    c2pa: first.entries.has(TAG.c2pa) ? 'tiff:0xCD41' : null,
+    notes: [],
+    pages,
+    compression: r.number(first.entries.get(TAG.compression)) ?? 1,
+    bitsPerSample: r.number(first.entries.get(TAG.bitsPerSample)) ?? 1,
+    samplesPerPixel: r.number(first.entries.get(TAG.samplesPerPixel)) ?? 1,
+    photometric: r.number(first.entries.get(TAG.photometric)) ?? 1,
+    uniformPages,
+    essence(hash: Hash) {
+      // Per page: each essence tag as id + type + count + big-endian values, then the image data.
+      for (const ifd of pages) {
+        hash.update(utf8('page'))
+        for (const tag of ESSENCE_TAGS) {
+          const e = ifd.entries.get(tag)
+          if (!e) continue
+          hash.update(u32be(tag))
+          hash.update(u32be(e.type))
+          hash.update(u32be(e.count))
+          hash.update(r.normalised(e))
+        }
+        for (const [offTag, lenTag] of DATA_TAGS) {
+          const offs = ifd.entries.get(offTag)
+          const lens = ifd.entries.get(lenTag)
+          if (!offs || !lens) continue
+          const o = r.numbers(offs, limits.maxChunks)
+          const n = r.numbers(lens, limits.maxChunks)
+          o.forEach((at, i) => hash.update(bytes.subarray(at, at + n[i]!)))
+        }
+      }
+    },
+  }
+}
