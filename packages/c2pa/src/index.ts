@@ -1,1 +1,26 @@
-export {}
+// @tanba/c2pa: the one place Tanba touches the native C2PA addon (@contentauth/c2pa-node).
+// Every addon call runs in a child process, so its crashes become DependencyErrors. Node only.
+export {
+  readC2pa,
+  signC2pa,
+  close,
+  createC2paClient,
+  TANBA_CLAIM_GENERATOR,
+  type C2paClient,
+  type C2paClientOptions,
+  type C2paParent,
+  type ReadC2paOptions,
+  type SignC2paOptions,
+} from './c2pa.js'
+export { c2paSupport, c2paMediaTypes, normaliseMediaType, type C2paSupport } from './formats.js'
+export {
+  summariseManifestStore,
+  TANBA_LABEL_ASSERTION,
+  type C2paSummary,
+  type C2paManifestSummary,
+  type C2paStatusEntry,
+  type C2paSignatureInfo,
+  type C2paAction,
+  type C2paIngredient,
+} from './summary.js'
+export { DEFAULT_C2PA_TIMEOUT_MS, C2PA_ADDON_PACKAGE } from './client.js'

@@ -1,0 +1,354 @@
+import { fork, type ChildProcess } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import {
+  AbortedError,
+  DependencyError,
+  MalformedInputError,
+  UnsupportedFormatError,
+  isTanbaError,
+  type Signer,
+  type TanbaError,
+} from '@tanba/core'
+import { formatName } from './formats.js'
+
+/** How long one addon call may take before the worker is killed (ms). */
+export const DEFAULT_C2PA_TIMEOUT_MS = 20_000
+/** The npm package that holds the native addon; named in "missing" errors. */
+export const C2PA_ADDON_PACKAGE = '@contentauth/c2pa-node'
+const STDERR_TAIL_BYTES = 8192
+
+export interface C2paWorkerOptions {
+  /** Per-call time limit in ms (default {@link DEFAULT_C2PA_TIMEOUT_MS}); on expiry the worker is killed. */
+  timeoutMs?: number
+  /** Worker script; defaults to the `worker.mjs` shipped next to this module (src/ or dist/). */
+  workerPath?: string
+  /** Environment of the worker process (defaults to this process's). */
+  env?: NodeJS.ProcessEnv
+}
+
+/** @internal Per-call settings of one request. */
+export interface CallOptions {
+  timeoutMs?: number
+  signal?: AbortSignal
+  signer?: Pick<Signer, 'sign'>
+}
+
+type Op = 'read' | 'sign'
+
+interface Job {
+  id: number
+  op: Op
+  mediaType: string
+  payload: Record<string, unknown>
+  timeoutMs: number
+  signal?: AbortSignal
+  signer?: Pick<Signer, 'sign'>
+  resolve: (value: unknown) => void
+  reject: (error: unknown) => void
+  child?: ChildProcess
+  timer?: NodeJS.Timeout
+  onAbort?: () => void
+  /** The error the Tanba signer threw during a signing callback. */
+  signerError?: unknown
+  /** The addon's own message when it panicked; the job fails once the worker has gone. */
+  panic?: string
+}
+
+interface WorkerError {
+  kind: string
+  /** The addon's error name, which carries the c2pa-rs variant: "C2pa(InvalidAsset(\"…\"))". */
+  name?: string
+  message: string
+}
+
+type WorkerMessage =
+  | { type: 'result'; id: number; value: unknown }
+  | { type: 'error'; id: number; error: WorkerError }
+  | { type: 'sign-request'; id: number; signId: number; data: Uint8Array }
+
+/**
+ * Runs @contentauth/c2pa-node in one long-lived child process, one call at a time, so a panic,
+ * abort or hang in the native code fails that call instead of the caller's process.
+ */
+export class C2paWorker {
+  readonly timeoutMs: number
+  private readonly workerPath: string
+  private readonly env: NodeJS.ProcessEnv | undefined
+  private child: ChildProcess | undefined
+  private current: Job | undefined
+  private readonly queue: Job[] = []
+  private nextId = 1
+
+  constructor(options: C2paWorkerOptions = {}) {
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_C2PA_TIMEOUT_MS
+    this.workerPath = options.workerPath ?? fileURLToPath(new URL('./worker.mjs', import.meta.url))
+    this.env = options.env
+  }
+
+  /** Process id of the running worker, if one is running (for diagnostics). */
+  get pid(): number | undefined {
+    return this.child?.pid
+  }
+
+  /** Queues one addon call and resolves with the worker's answer. */
+  call(op: Op, mediaType: string, payload: Record<string, unknown>, options: CallOptions = {}): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      if (options.signal?.aborted) {
+        reject(new AbortedError(undefined, { cause: options.signal.reason }))
+        return
+      }
+      const job: Job = {
+        id: this.nextId++,
+        op,
+        mediaType,
+        payload,
+        timeoutMs: options.timeoutMs ?? this.timeoutMs,
+        resolve,
+        reject,
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.signer ? { signer: options.signer } : {}),
+      }
+      if (job.signal) {
+        job.onAbort = () => this.abort(job)
+        job.signal.addEventListener('abort', job.onAbort, { once: true })
+      }
+      this.queue.push(job)
+      this.dispatch()
+    })
+  }
+
+  /** Ends the worker process; queued and running calls fail with AbortedError. */
+  async close(): Promise<void> {
+    const reason = new AbortedError('The C2PA worker was closed')
+    for (const job of this.queue.splice(0)) this.settle(job, reason)
+    if (this.current) this.settle(this.current, reason)
+    const child = this.child
+    this.child = undefined
+    if (!child || child.exitCode !== null || child.signalCode !== null) return
+    await new Promise<void>((resolve) => {
+      child.once('exit', () => resolve())
+      child.ref() // the caller awaits the exit, so let it keep Node alive until then
+      if (child.connected) child.disconnect()
+      // The worker exits on disconnect; make sure it does even if the addon is stuck.
+      setTimeout(() => child.kill('SIGKILL'), 1000).unref()
+    })
+  }
+
+  private dispatch(): void {
+    if (this.current) return
+    const job = this.queue.shift()
+    if (!job) {
+      this.setRef(false)
+      return
+    }
+    let child: ChildProcess
+    try {
+      child = this.ensureChild()
+    } catch (error) {
+      this.settle(job, error)
+      this.dispatch()
+      return
+    }
+    this.current = job
+    job.child = child
+    this.setRef(true)
+    job.timer = setTimeout(() => this.timeout(job), job.timeoutMs)
+    child.send({ ...job.payload, type: job.op, id: job.id, mediaType: job.payload.mediaType ?? job.mediaType }, (error) => {
+      if (error && this.current === job) this.fail(job, this.failed(job, `could not send the request to the worker (${error.message})`, error))
+    })
+  }
+
+  private ensureChild(): ChildProcess {
+    if (this.child && this.child.connected) return this.child
+    if (!existsSync(this.workerPath)) {
+      throw new DependencyError('TANBA_DEPENDENCY_MISSING', `The C2PA worker script is missing at ${this.workerPath}; reinstall @tanba/c2pa`)
+    }
+    let stderr = ''
+    const child = fork(this.workerPath, [], {
+      serialization: 'advanced',
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      execArgv: [],
+      env: { ...(this.env ?? process.env), RUST_BACKTRACE: '0' },
+    })
+    child.stderr?.setEncoding('utf8')
+    child.stderr?.on('data', (chunk: string) => {
+      stderr = (stderr + chunk).slice(-STDERR_TAIL_BYTES)
+    })
+    unrefStream(child.stderr)
+    child.on('message', (message) => this.onMessage(child, message as WorkerMessage))
+    child.on('error', (error) => {
+      const job = this.current
+      if (job?.child === child) this.fail(job, this.failed(job, `its process could not be run (${error.message})`, error))
+    })
+    // 'close' comes after the stdio streams end, so a panic message on stderr is complete by then.
+    child.on('close', (code, signal) => this.onClose(child, code, signal, stderr))
+    this.child = child
+    return child
+  }
+
+  private onMessage(child: ChildProcess, message: WorkerMessage): void {
+    const job = this.current
+    if (!job || job.child !== child || message.id !== job.id) return
+    if (message.type === 'result') {
+      this.settle(job, undefined, message.value)
+    } else if (message.type === 'error') {
+      if (message.error.kind !== 'missing' && isPanic(`${message.error.name}: ${message.error.message}`)) {
+        // The addon survived its panic, but its state is suspect: replace the worker.
+        job.panic = message.error.message
+        this.retire(child)
+        return
+      }
+      this.settle(job, this.mapError(job, message.error))
+    } else if (message.type === 'sign-request') {
+      void this.signFor(job, child, message.signId, message.data)
+    }
+  }
+
+  private async signFor(job: Job, child: ChildProcess, signId: number, data: Uint8Array): Promise<void> {
+    let reply: Record<string, unknown>
+    try {
+      if (!job.signer) throw new Error('no signer was given for this call')
+      reply = { type: 'signature', signId, signature: await job.signer.sign(data) }
+    } catch (error) {
+      job.signerError = error
+      reply = { type: 'signature', signId, error: error instanceof Error ? error.message : String(error) }
+    }
+    if (this.current === job && child.connected) child.send(reply)
+  }
+
+  private onClose(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null, stderr: string): void {
+    if (this.child === child) this.child = undefined
+    const job = this.current
+    if (!job || job.child !== child) return
+    const how = job.panic
+      ? `the native addon panicked${panicLine(stderr) ? ` (${panicLine(stderr)})` : ''}`
+      : `its process ended unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`})`
+    this.fail(job, this.failed(job, how, undefined, { exitCode: code, signal, stderr: stderr.slice(-2000) || undefined }))
+  }
+
+  private timeout(job: Job): void {
+    if (this.current !== job) return
+    this.fail(job, this.failed(job, `it did not answer within ${job.timeoutMs} ms`, undefined, { timeoutMs: job.timeoutMs }))
+  }
+
+  private abort(job: Job): void {
+    const error = new AbortedError(undefined, { cause: job.signal?.reason })
+    const queued = this.queue.indexOf(job)
+    if (queued >= 0) {
+      this.queue.splice(queued, 1)
+      this.settle(job, error)
+    } else if (this.current === job) {
+      this.fail(job, error)
+    }
+  }
+
+  /** Fails the running job and discards its worker (killed; the next call starts a fresh one). */
+  private fail(job: Job, error: unknown): void {
+    if (job.child) this.retire(job.child)
+    this.settle(job, error)
+  }
+
+  private retire(child: ChildProcess): void {
+    if (this.child === child) this.child = undefined
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+  }
+
+  private settle(job: Job, error: unknown, value?: unknown): void {
+    if (job.timer) clearTimeout(job.timer)
+    if (job.onAbort) job.signal?.removeEventListener('abort', job.onAbort)
+    job.timer = undefined
+    job.onAbort = undefined
+    const wasCurrent = this.current === job
+    if (wasCurrent) this.current = undefined
+    if (error !== undefined) job.reject(error)
+    else job.resolve(value)
+    if (wasCurrent) this.dispatch()
+  }
+
+  /** Keeps this process alive only while a call is running. */
+  private setRef(ref: boolean): void {
+    const child = this.child
+    if (!child) return
+    const channel = child.channel as { ref?: () => void; unref?: () => void } | null | undefined
+    if (ref) {
+      child.ref()
+      channel?.ref?.()
+    } else {
+      child.unref()
+      channel?.unref?.()
+    }
+  }
+
+  private failed(job: Job, how: string, cause?: unknown, details?: Record<string, unknown>): DependencyError {
+    const role = job.op === 'read' ? 'reader' : 'signer'
+    return new DependencyError('TANBA_DEPENDENCY_FAILED', `The C2PA ${role} failed on this ${formatName(job.mediaType)} file: ${how}`, {
+      ...(cause === undefined ? {} : { cause }),
+      details: { dependency: C2PA_ADDON_PACKAGE, mediaType: job.mediaType, ...stripUndefined(details ?? {}) },
+    })
+  }
+
+  private mapError(job: Job, error: WorkerError): TanbaError {
+    const name = formatName(job.mediaType)
+    const cause = new Error(error.message)
+    if (error.kind === 'missing') {
+      return new DependencyError(
+        'TANBA_DEPENDENCY_MISSING',
+        `C2PA support needs the package ${C2PA_ADDON_PACKAGE} (with its native binary for ${process.platform}-${process.arch}), which could not be loaded: ${error.message}. Install it with: pnpm add ${C2PA_ADDON_PACKAGE}`,
+        { cause, details: { dependency: C2PA_ADDON_PACKAGE } },
+      )
+    }
+    if (job.signerError !== undefined) {
+      if (isTanbaError(job.signerError)) return job.signerError
+      return new DependencyError('TANBA_DEPENDENCY_FAILED', `The signer failed while signing the C2PA manifest for this ${name} file: ${messageOf(job.signerError)}`, {
+        cause: job.signerError,
+        details: { dependency: 'signer', mediaType: job.mediaType },
+      })
+    }
+    const full = `${error.name ?? ''}: ${error.message}`
+    const variant = full.match(/C2pa\((\w+)/)?.[1]
+    const details = { dependency: C2PA_ADDON_PACKAGE, mediaType: job.mediaType, ...(variant ? { c2paError: variant } : {}) }
+    if (variant === 'UnsupportedType' || /type is unsupported/.test(full)) {
+      return new UnsupportedFormatError(`The C2PA ${job.op === 'read' ? 'reader' : 'signer'} does not support ${name} (${job.mediaType})`, { cause, details })
+    }
+    if (variant === 'InvalidAsset') {
+      const reason = full.match(/InvalidAsset\("((?:[^"\\]|\\.)*)"\)/)?.[1] ?? error.message
+      return new MalformedInputError(`The C2PA ${job.op === 'read' ? 'reader' : 'signer'} could not parse this ${name} file: ${reason}`, { cause, details })
+    }
+    if (variant && (job.op === 'read' || /^(Jumbf|Claim|Cbor|Manifest|Assertion|Ingredient)/.test(variant))) {
+      return new MalformedInputError(`The C2PA manifest store in this ${name} file is damaged or unreadable: ${error.message}`, {
+        cause,
+        details: { ...details, manifestDamaged: true },
+      })
+    }
+    return this.failed(job, error.message, cause, variant ? { c2paError: variant } : undefined)
+  }
+}
+
+function isPanic(message: string): boolean {
+  return /Deferred` was dropped|panicked/.test(message)
+}
+
+function panicLine(stderr: string): string | undefined {
+  const lines = stderr.split('\n')
+  const at = lines.findIndex((l) => l.includes('panicked at'))
+  if (at < 0) return undefined
+  // Rust ≥ 1.73 prints "thread '…' panicked at file:line:col:" and the message on the next line;
+  // older versions print "panicked at 'message', file:line:col" on one line.
+  const line = lines[at]!.trim()
+  const message = line.endsWith(':') ? lines[at + 1]?.trim() : line.slice(line.indexOf('panicked at') + 12)
+  return message || line
+}
+
+function unrefStream(stream: unknown): void {
+  const s = stream as { unref?: () => void } | null | undefined
+  s?.unref?.()
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}
+
+function stripUndefined(value: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined && v !== null))
+}
