@@ -39,6 +39,14 @@ import { writeIncrementalUpdate } from './syntax/writer.js'
 
 export const PDF_ADAPTER_NAME = 'pdf'
 
+export { PdfFile, type XrefSection, type XrefEntry } from './syntax/file.js'
+export { writeIncrementalUpdate, type UpdateObject, type UpdateOptions, type UpdateResult } from './syntax/writer.js'
+export { listPages, type PageInfo } from './syntax/pages.js'
+export { analyseUpdates, BINDING_METHOD, type UpdateAnalysis } from './changes.js'
+export { findNotice, type FoundNotice } from './notice/read.js'
+export { LABEL_FILE_NAME } from './carriers.js'
+export { PDF_FORMAT, PDF_FORMATS } from './formats.js'
+
 /** Options under `adapterOptions.pdf` (or given to `createPdfAdapter` as defaults). */
 export interface PdfAdapterOptions {
   /** Pages that get the visible notice: every page (default) or the first only. */
@@ -227,6 +235,11 @@ export function createPdfAdapter(defaults: PdfAdapterOptions = {}): Adapter {
       if (label?.binding.method === BINDING_METHOD && label.binding.extent !== undefined && label.binding.extent <= input.length) {
         try {
           messages.push(...describeUpdates(file, label.binding.extent))
+          // Tanba ends its metadata revision with "%%EOF" and an end-of-line; a copy that stops short was cut off.
+          const last = file.sections[0]
+          if (last && last.offset >= label.binding.extent && !endsWithEol(input) && file.sections.filter((s) => s.offset >= label.binding.extent!).length === 1) {
+            messages.push({ rule: 'pdf.truncated', carrier: 'pdf:incremental-update', fatal: true, reason: "The file ends before the end of Tanba's metadata revision: it looks truncated" })
+          }
         } catch (error) {
           if (isTanbaError(error) && error.code === 'TANBA_ABORTED') throw error
           messages.push({ rule: 'pdf.updates-unreadable', carrier: 'pdf:incremental-update', fatal: true, reason: `The updates appended after labelling cannot be read: ${(error as Error).message}` })

@@ -135,37 +135,23 @@ function makeLayout(
   dh: number,
   options: PageNoticeOptions,
 ): Layout {
-  const short = Math.min(dw, dh)
-  let fs = options.textHeight * short
-  const margin = () => 0.9 * fs
-  const pad = () => 0.45 * fs
-  const avail = () => dw - 2 * margin() - 2 * pad()
-  // The widest unbreakable token decides whether the size must shrink to fit at all.
+  // Size from the shorter side, but never from less than a quarter of the longer one, so a
+  // long banner still gets readable text; then shrink if the plate would cover too much height.
+  const reference = Math.max(Math.min(dw, dh), Math.max(dw, dh) / 4)
+  let fs = options.textHeight * reference
   const tokens = lines.flatMap((l) => tokenize(l.glyphs))
   const widest = Math.max(0, ...tokens.map((t) => t.reduce((s, g) => s + widthOf(g), 0)))
-  if (widest * fs > avail()) fs = (dw / (widest + 2.7)) * 0.98
-  const maxW = avail()
-  const visual: { lang: string; glyphs: Glyph[]; width: number }[] = []
-  for (const line of lines) {
-    let cur: Glyph[] = []
-    let curW = 0
-    for (const token of tokenize(line.glyphs)) {
-      const tw = token.reduce((s, g) => s + widthOf(g), 0) * fs
-      if (cur.length && curW + tw > maxW) {
-        const trimmed = trimEnd(cur)
-        visual.push({ lang: line.lang, glyphs: trimmed, width: trimmed.reduce((s, g) => s + widthOf(g), 0) * fs })
-        cur = []
-        curW = 0
-        if (token.every((g) => /\s/u.test(g.ch))) continue
-      }
-      cur.push(...token)
-      curW += tw
-    }
-    if (cur.length) visual.push({ lang: line.lang, glyphs: trimEnd(cur), width: trimEnd(cur).reduce((s, g) => s + widthOf(g), 0) * fs })
+  // The widest unbreakable token decides whether the size must shrink to fit the width at all.
+  if (widest * fs > dw - 2.7 * fs) fs = (dw / (widest + 2.7)) * 0.98
+  let plate = wrapLines(lines, widthOf, fs, dw)
+  if (plate.height > 0.4 * dh) {
+    fs *= (0.4 * dh) / plate.height
+    plate = wrapLines(lines, widthOf, fs, dw)
   }
+  const { visual, width, height } = plate
+  const pad = () => 0.45 * fs
+  const margin = () => 0.9 * fs
   const leading = 1.3 * fs
-  const width = Math.max(...visual.map((v) => v.width), fs) + 2 * pad()
-  const height = 2 * pad() + 0.9 * fs + 0.27 * fs + (visual.length - 1) * leading
   const lw = Math.max(0.05 * fs, 0.1)
   let ops = `q /TanbaGS gs 1 1 1 rg 0.45 0.45 0.45 RG ${n(lw)} w ${n(lw / 2)} ${n(lw / 2)} ${n(width - lw)} ${n(height - lw)} re B Q\nBT 0.08 0.08 0.08 rg\n`
   let lang = ''
@@ -217,6 +203,41 @@ function makeLayout(
   const positions: [number, number][] =
     place === 'both' ? [top, bottom] : place === 'end' || place === 'bottom' || place === 'bottom-left' || place === 'bottom-right' ? [bottom] : [top]
   return { ref, width, height, fontSize: fs, positions }
+}
+
+interface Plate {
+  visual: { lang: string; glyphs: Glyph[]; width: number }[]
+  width: number
+  height: number
+}
+
+/** Wraps the notice lines to the page width at font size `fs` and measures the plate. */
+function wrapLines(lines: { lang: string; glyphs: Glyph[] }[], widthOf: (g: Glyph) => number, fs: number, dw: number): Plate {
+  const pad = 0.45 * fs
+  const maxW = dw - 2 * 0.9 * fs - 2 * pad
+  const measure = (glyphs: Glyph[]) => glyphs.reduce((s, g) => s + widthOf(g), 0) * fs
+  const visual: Plate['visual'] = []
+  for (const line of lines) {
+    let cur: Glyph[] = []
+    let curW = 0
+    for (const token of tokenize(line.glyphs)) {
+      const tw = measure(token)
+      if (cur.length && curW + tw > maxW) {
+        const trimmed = trimEnd(cur)
+        visual.push({ lang: line.lang, glyphs: trimmed, width: measure(trimmed) })
+        cur = []
+        curW = 0
+        if (token.every((g) => /\s/u.test(g.ch))) continue
+      }
+      cur.push(...token)
+      curW += tw
+    }
+    const trimmed = trimEnd(cur)
+    if (trimmed.length) visual.push({ lang: line.lang, glyphs: trimmed, width: measure(trimmed) })
+  }
+  const width = Math.max(fs, ...visual.map((v) => v.width)) + 2 * pad
+  const height = 2 * pad + 0.9 * fs + 0.27 * fs + (visual.length - 1) * 1.3 * fs
+  return { visual, width, height }
 }
 
 /** Words with their trailing spaces; CJK characters are tokens of their own. */
