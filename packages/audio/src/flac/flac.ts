@@ -166,22 +166,34 @@ function metadataBytes(blocks: { type: number; body: Uint8Array }[]): Uint8Array
   return joinBytes([utf8('fLaC'), ...parts])
 }
 
-function writeFlac(b: Uint8Array, carriers: CarrierPayload, limits: Limits): WriteResult {
-  const f = parseFlac(b, limits)
-  const blocks = f.blocks.map((blk) => ({ type: blk.type, body: payload(b, blk), src: blk as FlacBlock | null }))
-  // Vorbis comments: drop old AIGC/TANBA entries, append new ones.
+type EditableBlock = { type: number; body: Uint8Array }
+
+function editComments(blocks: EditableBlock[], edit: (entries: Uint8Array[]) => Uint8Array[], limits: Limits): void {
   const vcIndex = blocks.findIndex((blk) => blk.type === BLOCK.VORBIS_COMMENT)
-  const entries = [commentEntry('AIGC', carriers.tc260), commentEntry('TANBA', carriers.label)]
   if (vcIndex >= 0) {
     checkMetadataSize(blocks[vcIndex]!.body.length, 'The FLAC VORBIS_COMMENT block', limits)
     const vc = parseVorbisComments(blocks[vcIndex]!.body, limits.maxChunks)
-    const keep = vc.entries.filter((e) => !(TANBA_COMMENTS as readonly string[]).includes(commentField(e).name))
-    blocks[vcIndex] = { type: BLOCK.VORBIS_COMMENT, body: buildVorbisComments({ vendor: vc.vendor, entries: [...keep, ...entries] }), src: null }
-  } else blocks.splice(1, 0, { type: BLOCK.VORBIS_COMMENT, body: buildVorbisComments({ vendor: 'Tanba', entries }), src: null })
+    blocks[vcIndex] = { type: BLOCK.VORBIS_COMMENT, body: buildVorbisComments({ vendor: vc.vendor, entries: edit(vc.entries) }) }
+  } else blocks.splice(1, 0, { type: BLOCK.VORBIS_COMMENT, body: buildVorbisComments({ vendor: 'Tanba', entries: edit([]) }) })
+}
+
+/** Rewrites the Vorbis comments of a FLAC file (metadata only; the frames are copied untouched). */
+export function rewriteFlacComments(b: Uint8Array, edit: (entries: Uint8Array[]) => Uint8Array[], limits: Limits): Uint8Array {
+  const f = parseFlac(b, limits)
+  const blocks: EditableBlock[] = f.blocks.map((blk) => ({ type: blk.type, body: payload(b, blk) }))
+  editComments(blocks, edit, limits)
+  return joinBytes([b.subarray(0, f.start), metadataBytes(blocks), b.subarray(f.framesStart)])
+}
+
+function writeFlac(b: Uint8Array, carriers: CarrierPayload, limits: Limits): WriteResult {
+  const f = parseFlac(b, limits)
+  const blocks: EditableBlock[] = f.blocks.map((blk) => ({ type: blk.type, body: payload(b, blk) }))
+  // Vorbis comments: drop old AIGC/TANBA entries, append new ones.
+  editComments(blocks, (entries) => [...entries.filter((e) => !(TANBA_COMMENTS as readonly string[]).includes(commentField(e).name)), commentEntry('AIGC', carriers.tc260), commentEntry('TANBA', carriers.label)], limits)
   // XMP in an APPLICATION block, merged with the existing one.
   const xmpIndex = blocks.findIndex((blk) => blk.type === BLOCK.APPLICATION && blk.body.length >= 4 && String.fromCharCode(...blk.body.subarray(0, 4)) === FLAC_XMP_APP_ID)
   const existing = xmpIndex >= 0 ? payloadText(blocks[xmpIndex]!.body.subarray(4)) : undefined
-  const xmpBlock = { type: BLOCK.APPLICATION, body: joinBytes([utf8(FLAC_XMP_APP_ID), utf8(carriers.xmp(existing))]), src: null }
+  const xmpBlock = { type: BLOCK.APPLICATION, body: joinBytes([utf8(FLAC_XMP_APP_ID), utf8(carriers.xmp(existing))]) }
   if (xmpIndex >= 0) blocks[xmpIndex] = xmpBlock
   else {
     const pad = blocks.findIndex((blk) => blk.type === BLOCK.PADDING)

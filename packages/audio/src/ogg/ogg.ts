@@ -222,10 +222,22 @@ export function buildPage(p: { headerType: number; granule: bigint; serial: numb
 }
 
 function writeOgg(b: Uint8Array, payload: CarrierPayload, limits: Limits): WriteResult {
+  const bytes = rewriteOggComments(
+    b,
+    (entries) => [...entries.filter((e) => !(TANBA_COMMENTS as readonly string[]).includes(commentField(e).name)), commentEntry('AIGC', payload.tc260), commentEntry('TANBA', payload.label)],
+    limits,
+  )
+  return { bytes, carriers: ['ogg:comment:AIGC', 'ogg:comment:TANBA'] }
+}
+
+/**
+ * Rewrites the comment header of an Ogg Vorbis/Opus stream: header packets are laid out on new
+ * pages, later pages keep their bytes with sequence numbers moved and CRCs recomputed.
+ */
+export function rewriteOggComments(b: Uint8Array, edit: (entries: Uint8Array[]) => Uint8Array[], limits: Limits): Uint8Array {
   const ogg = parseOgg(b, limits)
   const { packet, skip, parsed } = commentsOf(ogg, limits)
-  const keep = parsed.entries.filter((e) => !(TANBA_COMMENTS as readonly string[]).includes(commentField(e).name))
-  const list = buildVorbisComments({ vendor: parsed.vendor, entries: [...keep, commentEntry('AIGC', payload.tc260), commentEntry('TANBA', payload.label)] })
+  const list = buildVorbisComments({ vendor: parsed.vendor, entries: edit(parsed.entries) })
   // Vorbis ends the comment header with a framing bit; Opus may keep binary data after the list.
   const rest = packet.subarray(skip + parsed.end)
   const tail = ogg.codec === 'vorbis' ? new Uint8Array([1]) : rest
@@ -249,7 +261,7 @@ function writeOgg(b: Uint8Array, payload: CarrierPayload, limits: Limits): Write
       pieces.push(copy)
     }
   }
-  return { bytes: joinBytes(pieces), carriers: ['ogg:comment:AIGC', 'ogg:comment:TANBA'] }
+  return joinBytes(pieces)
 }
 
 export const oggCodec: AudioCodec = {

@@ -64,7 +64,13 @@ function readWav(bytes: Uint8Array, limits: Limits): AudioRead {
   const out = emptyRead()
   const { fmt, data, form } = wav
   if (form.sizeMismatch) {
-    out.messages.push({ rule: 'riff.size-mismatch', fatal: false, reason: `The RIFF header declares ${form.declaredSize + 8} bytes but the file has ${bytes.length}` })
+    // More bytes declared than present: the file was cut short, so nothing in it can be vouched for.
+    const cut = form.declaredSize + 8 > bytes.length
+    out.messages.push({
+      rule: cut ? 'riff.truncated' : 'riff.size-mismatch',
+      fatal: cut,
+      reason: `The RIFF header declares ${form.declaredSize + 8} bytes but the file has ${bytes.length}${cut ? ': the file is truncated' : ''}`,
+    })
   }
   out.fields = {
     container: 'RIFF WAVE',
