@@ -34,7 +34,8 @@ const tanba = (...args) => run(process.execPath, [bin, ...args], { stdio: ['igno
 // A fresh output folder each time, so the demo always shows a full stamp.
 rmSync(outDir, { recursive: true, force: true })
 console.log(`Stamping ${relative(root, fixtures)}/ into ${relative(root, outDir)}/ (development key in ${relative(root, env.TANBA_CONFIG_DIR) || env.TANBA_CONFIG_DIR})\n`)
-const stamped = tanba('stamp', 'fixtures', '--out-dir', relative(root, outDir), '--json')
+// The fixtures' README files describe the samples; they are not samples themselves.
+const stamped = tanba('stamp', 'fixtures', '--out-dir', relative(root, outDir), '--exclude', '**/README.md', '--json')
 if (stamped.status === null || !stamped.stdout.trim()) {
   console.error(`tanba stamp did not finish (exit ${stamped.status}, signal ${stamped.signal}).`)
   process.exit(1)
@@ -43,6 +44,7 @@ const stampDoc = JSON.parse(stamped.stdout)
 const verified = tanba('verify', relative(root, outDir), '--json')
 const verifyDoc = JSON.parse(verified.stdout)
 
+const REFUSAL_TEXT = { TANBA_UNSUPPORTED_FORMAT: 'refused: format not supported', TANBA_ENCRYPTED_INPUT: 'refused: needs its password' }
 const byOutput = new Map(verifyDoc.results.map((r) => [join(root, r.file), r]))
 const rows = stampDoc.results.map((s) => {
   const v = s.output ? byOutput.get(s.output) : undefined
@@ -51,7 +53,7 @@ const rows = stampDoc.results.map((s) => {
   return {
     file: relative(fixtures, s.input),
     format: s.format ?? '-',
-    stamp: s.status === 'error' ? `error ${s.error.code}` : s.status,
+    stamp: s.status === 'error' ? (REFUSAL_TEXT[s.error.code] ?? `error ${s.error.code}`) : s.status,
     carriers: (s.carriers ?? []).join(', ') || '-',
     verify: v ? v.status : '-',
     signature: v?.signature ? (v.signature.valid ? (v.signature.trusted ? 'trusted' : 'valid, untrusted') : 'INVALID') : '-',
@@ -75,9 +77,11 @@ console.log(`\nStamped ${s.stamped} of ${s.total} files (${s.alreadyLabelled} al
 console.log(`Verified ${v.total}: ${v.valid} valid, ${v.invalid} invalid, ${v.unlabelled} unlabelled, ${v.error} unreadable.`)
 if (s.developmentKey) console.log('Signed with the development key, so every signature is "valid, untrusted". Run "pnpm tanba keygen --out keys" for your own.')
 
-// Success: every file that was stamped verifies as valid, and nothing failed but formats that
-// Tanba recognises and declares unsupported (listed above).
-const unexpected = stampDoc.results.filter((r) => r.status === 'error' && r.error.code !== 'TANBA_UNSUPPORTED_FORMAT')
+// Success: every file that was stamped verifies as valid, and nothing failed but the samples
+// that are meant to be refused: formats Tanba recognises and declares unsupported, and
+// password-protected files (which need the password to be labelled).
+const EXPECTED_REFUSALS = ['TANBA_UNSUPPORTED_FORMAT', 'TANBA_ENCRYPTED_INPUT']
+const unexpected = stampDoc.results.filter((r) => r.status === 'error' && !EXPECTED_REFUSALS.includes(r.error.code))
 const notValid = verifyDoc.results.filter((r) => r.status !== 'valid')
 if (s.stamped + s.alreadyLabelled === 0) {
   console.error('\nNothing was stamped: are there sample files in fixtures/?')

@@ -44,6 +44,8 @@ export interface BatchOptions {
   onProgress?: (progress: BatchProgress) => void
   /** Heap cap per worker in MB (a file that needs more fails alone). */
   maxWorkerHeapMb?: number
+  /** Glob patterns of files to leave out when walking folders and globs (e.g. "**\/README.md"); files named directly are always taken. */
+  exclude?: readonly string[]
   /** Called once the inputs are listed and the settings resolved, before any file is processed. */
   onStart?: (info: BatchStart) => void
 }
@@ -126,8 +128,9 @@ export function globBase(pattern: string): string {
  * Expands files, folders (recursively; hidden files skipped) and globs into files, sorted and
  * without duplicates. A named path that does not exist becomes an entry with an error.
  */
-export async function expandInputs(inputs: readonly string[], options: { cwd?: string; exclude?: readonly string[] } = {}): Promise<FileEntry[]> {
+export async function expandInputs(inputs: readonly string[], options: { cwd?: string; exclude?: readonly string[]; ignore?: readonly string[] } = {}): Promise<FileEntry[]> {
   const cwd = resolve(options.cwd ?? process.cwd())
+  const ignore = [...(options.ignore ?? [])]
   const exclude = (options.exclude ?? []).map((d) => resolve(cwd, d))
   const isExcluded = (abs: string) => exclude.some((d) => abs === d || abs.startsWith(d + sep))
   const seen = new Map<string, FileEntry>()
@@ -139,7 +142,7 @@ export async function expandInputs(inputs: readonly string[], options: { cwd?: s
     const info = await stat(abs).catch((error: NodeJS.ErrnoException) => error)
     if (!(info instanceof Error)) {
       if (info.isDirectory()) {
-        const found = await glob('**/*', { cwd: abs, onlyFiles: true, dot: false, absolute: true, followSymbolicLinks: false })
+        const found = await glob('**/*', { cwd: abs, onlyFiles: true, dot: false, absolute: true, followSymbolicLinks: false, ignore })
         for (const path of found) {
           const p = resolve(path)
           if (!isExcluded(p)) add({ input: p, rel: relative(abs, p), file: display(p, cwd), fromWalk: true })
@@ -151,7 +154,7 @@ export async function expandInputs(inputs: readonly string[], options: { cwd?: s
     }
     if (isDynamicPattern(raw)) {
       const base = resolve(cwd, globBase(raw))
-      const found = await glob(raw, { cwd, onlyFiles: true, dot: false, absolute: true })
+      const found = await glob(raw, { cwd, onlyFiles: true, dot: false, absolute: true, ignore })
       for (const path of found) {
         const p = resolve(path)
         if (!isExcluded(p) && !TEMP_NAME.test(basename(p))) add({ input: p, rel: relative(base, p), file: display(p, cwd), fromWalk: true })
@@ -253,7 +256,7 @@ export async function stampFiles(inputs: readonly string[], options: StampFilesO
   throwIfAborted(options.signal)
   const resolved = await resolveStampSettings({ ...options, cwd })
   const outDir = options.outDir ? resolve(cwd, options.outDir) : undefined
-  const entries = await expandInputs(inputs, { cwd, ...(outDir ? { exclude: [outDir] } : {}) })
+  const entries = await expandInputs(inputs, { cwd, ...(outDir ? { exclude: [outDir] } : {}), ...(options.exclude ? { ignore: options.exclude } : {}) })
   const results: StampFileResult[] = []
   const progress = new Progress(entries.length)
   const report = (result: StampFileResult) => {
@@ -353,7 +356,7 @@ export async function verifyFiles(inputs: readonly string[], options: VerifyFile
   if (!inputs.length) throw new InvalidOptionError('Give at least one file, folder or glob to verify')
   throwIfAborted(options.signal)
   const resolved = await resolveVerifySettings({ ...options, cwd })
-  const entries = await expandInputs(inputs, { cwd })
+  const entries = await expandInputs(inputs, { cwd, ...(options.exclude ? { ignore: options.exclude } : {}) })
   const results: VerificationReport[] = []
   const skipped: SkippedFile[] = []
   const progress = new Progress(entries.length)

@@ -225,6 +225,8 @@ describe('inputs, config and keys', () => {
       ['a/b/c.pdf', 'b/c.pdf', true],
       ['a/d.wav', 'd.wav', true],
     ])
+    const ignored = await expandInputs(['a'], { cwd: dir, ignore: ['**/*.wav', 'out/**'] })
+    expect(ignored.map((e) => e.rel)).toEqual(['b/c.pdf'])
     const globbed = await expandInputs(['a/**/*.pdf', 'a/d.wav', 'missing.pdf'], { cwd: dir })
     expect(globbed.map((e) => [e.file, e.rel, e.error?.code])).toEqual([
       ['a/b/c.pdf', 'b/c.pdf', undefined],

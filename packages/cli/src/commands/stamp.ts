@@ -7,6 +7,7 @@ export interface StampFlags {
   output?: string
   outDir?: string
   inPlace?: boolean
+  exclude?: string[]
   profile?: string[]
   origin?: Origin
   generator?: string
@@ -129,6 +130,7 @@ export async function runStamp(inputs: string[], flags: StampFlags, io: Io, sign
         ...(flags.outDir ? { outDir: flags.outDir } : {}),
         inPlace: Boolean(flags.inPlace),
         overwrite: Boolean(flags.overwrite),
+        ...(flags.exclude?.length ? { exclude: flags.exclude } : {}),
         ...(flags.concurrency ? { concurrency: flags.concurrency } : {}),
         ...(signal ? { signal } : {}),
         onStart: (info) => warn(info.warnings, io),

@@ -4,6 +4,7 @@ import { formatFatal } from '../fatal.js'
 
 export interface VerifyFlags {
   trust?: string[]
+  exclude?: string[]
   profile?: string[]
   requireTrusted?: boolean
   c2pa: boolean
@@ -52,6 +53,7 @@ export async function runVerify(inputs: string[], flags: VerifyFlags, io: Io, si
       cwd: io.cwd,
       ...(flags.config ? { config: flags.config } : {}),
       ...(flags.trust?.length ? { trust: flags.trust } : {}),
+      ...(flags.exclude?.length ? { exclude: flags.exclude } : {}),
       ...(flags.profile?.length ? { profiles: flags.profile as ProfileId[] } : {}),
       ...(flags.requireTrusted ? { requireTrusted: true } : {}),
       ...(flags.c2paSet ? { c2pa: flags.c2pa } : {}),
