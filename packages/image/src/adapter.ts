@@ -22,6 +22,7 @@ import { readImageC2pa, signImageC2pa } from './c2pa.js'
 import { writeImageXmp } from './carriers.js'
 import { displaySize, type ParsedImage } from './container.js'
 import { IMAGE_FORMATS } from './formats.js'
+import { normaliseIlocForC2pa } from './heif/heif.js'
 import { findMarkers, readImageXmp } from './markers.js'
 import { drawNotice } from './notice/draw.js'
 import { GlyphDefs } from './notice/fonts.js'
@@ -68,7 +69,8 @@ export function createImageAdapter(options: ImageAdapterOptions = {}): Adapter {
       const carriers = ['xmp']
       let bytes = (await writeImageXmp(stamped, labelToXmpFields(label), ctx.limits)).bytes
       if (ctx.c2pa && useC2pa) {
-        const signed = await signImageC2pa(bytes, ctx.format, label, ctx, image.c2pa !== null)
+        if (stamped.format === 'avif' || stamped.format === 'heic') bytes = normaliseIlocForC2pa(bytes, ctx.limits)
+        const signed = await signImageC2pa(bytes, ctx.format, label, ctx, image.c2pa ? input : null)
         messages.push(...signed.messages)
         if (signed.bytes) {
           bytes = signed.bytes

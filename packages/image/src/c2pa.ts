@@ -1,37 +1,16 @@
 // C2PA through @tanba/c2pa, which runs the native addon in a child process so its failures are errors,
 // never crashes. Loaded only when a file carries a manifest (reading) or C2PA is asked for (stamping).
-import { isAiDigitalSourceType, isTanbaError, InvalidLabelError, assertLabel, type ExtractOptions, type FormatInfo, type FoundLabel, type Label, type Marker, type ReportMessage, type StampContext } from '@tanba/core'
+import type { C2paSummary } from '@tanba/c2pa'
+import { InvalidOptionError, isAiDigitalSourceType, isTanbaError, InvalidLabelError, assertLabel, type ExtractOptions, type FormatInfo, type FoundLabel, type Label, type Marker, type ReportMessage, type StampContext } from '@tanba/core'
 
-/** The part of @tanba/c2pa this adapter uses. */
-interface C2paSummaryLike {
-  activeManifest: string | null
-  claimGenerator: string | null
-  signature: { issuer?: string; commonName?: string; alg?: string; time?: string } | null
-  validationState: 'trusted' | 'valid' | 'invalid' | null
-  trusted: boolean
-  validationStatus: { code: string; explanation?: string; active: boolean }[]
-  digitalSourceTypes: string[]
-  aiGenerated: boolean
-  aiInHistory: boolean
-  ingredients: { title?: string; relationship?: string }[]
-  tanbaLabel: unknown
-}
-
-interface C2paApi {
-  readC2pa(bytes: Uint8Array, mimeType: string, options?: { signal?: AbortSignal }): Promise<C2paSummaryLike | null>
-  signC2pa(bytes: Uint8Array, mimeType: string, options: Record<string, unknown>): Promise<Uint8Array>
-  c2paSupport(mimeType: string): { read: boolean; sign: boolean }
-}
+type C2paApi = typeof import('@tanba/c2pa')
 
 let api: Promise<C2paApi | null> | undefined
 
-/** @tanba/c2pa, or null when it is not installed or does not expose the reader and signer. */
+/** @tanba/c2pa, loaded on first use; null when it cannot be loaded. */
 export function loadC2pa(): Promise<C2paApi | null> {
   api ??= import('@tanba/c2pa').then(
-    (m) => {
-      const mod = m as unknown as Partial<C2paApi>
-      return typeof mod.readC2pa === 'function' && typeof mod.signC2pa === 'function' && typeof mod.c2paSupport === 'function' ? (mod as C2paApi) : null
-    },
+    (m) => m,
     () => null,
   )
   return api
@@ -39,8 +18,9 @@ export function loadC2pa(): Promise<C2paApi | null> {
 
 /** Ends the C2PA worker process, if @tanba/c2pa has one running. */
 export async function closeC2pa(): Promise<void> {
-  const mod = (await import('@tanba/c2pa').catch(() => null)) as { close?: () => Promise<void> } | null
-  await mod?.close?.()
+  if (!api) return
+  const mod = await api
+  await mod?.close()
 }
 
 function mediaTypeOf(format: FormatInfo): string {
@@ -63,9 +43,10 @@ export async function readImageC2pa(bytes: Uint8Array, format: FormatInfo, carri
     out.messages.push({ rule: 'c2pa.unavailable', carrier, fatal: false, reason: 'The file carries a C2PA manifest but @tanba/c2pa is not available to read it' })
     return out
   }
-  let summary: C2paSummaryLike | null
+  let summary: C2paSummary | null
+  const trustAnchors = c2paTrustAnchors(opts.adapterOptions)
   try {
-    summary = await c2pa.readC2pa(bytes, mediaTypeOf(format), opts.signal ? { signal: opts.signal } : {})
+    summary = await c2pa.readC2pa(bytes, mediaTypeOf(format), { ...(opts.signal ? { signal: opts.signal } : {}), ...(trustAnchors ? { trustAnchors } : {}) })
   } catch (error) {
     if (isTanbaError(error) && error.code === 'TANBA_ABORTED') throw error
     out.markers.push({ standard: 'c2pa', carrier, aiMarked: false, valid: false, detail: `The C2PA manifest could not be read: ${(error as Error).message}` })
@@ -114,7 +95,7 @@ export async function readImageC2pa(bytes: Uint8Array, format: FormatInfo, carri
 }
 
 /** Signs a manifest (AI action with the digital source type, the Tanba label assertion; an existing manifest becomes the parent ingredient). */
-export async function signImageC2pa(bytes: Uint8Array, format: FormatInfo, label: Label, ctx: StampContext, hadManifest: boolean): Promise<{ bytes?: Uint8Array; messages: ReportMessage[] }> {
+export async function signImageC2pa(bytes: Uint8Array, format: FormatInfo, label: Label, ctx: StampContext, parent: Uint8Array | null): Promise<{ bytes?: Uint8Array; messages: ReportMessage[] }> {
   const c2pa = await loadC2pa()
   const mediaType = mediaTypeOf(format)
   if (!c2pa) {
@@ -127,8 +108,18 @@ export async function signImageC2pa(bytes: Uint8Array, format: FormatInfo, label
     signer: ctx.signer,
     origin: ctx.origin,
     tanbaLabel: label,
-    title: undefined,
+    claimGenerator: { name: 'Tanba', version: '0.1.0' },
+    // The input before the warning was drawn: its manifest becomes the parent ingredient.
+    ...(parent ? { parent: { bytes: parent, mimeType: mediaType } } : {}),
     ...(ctx.signal ? { signal: ctx.signal } : {}),
   })
-  return { bytes: signed, messages: hadManifest ? [{ rule: 'c2pa.parent', fatal: false, reason: 'The existing C2PA manifest was kept as the parent ingredient' }] : [] }
+  return { bytes: signed, messages: parent ? [{ rule: 'c2pa.parent', fatal: false, reason: 'The existing C2PA manifest was kept as the parent ingredient' }] : [] }
+}
+
+/** PEM trust anchors for C2PA validation from adapterOptions.c2pa.trustAnchors (shared by every adapter). */
+function c2paTrustAnchors(adapterOptions: Record<string, unknown>): string | undefined {
+  const value = (adapterOptions.c2pa as { trustAnchors?: unknown } | undefined)?.trustAnchors
+  if (value === undefined) return undefined
+  if (typeof value !== 'string') throw new InvalidOptionError('Expected adapterOptions.c2pa.trustAnchors to be PEM text')
+  return value
 }

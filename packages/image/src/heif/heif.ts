@@ -175,6 +175,57 @@ function concat(parts: Uint8Array[]): Uint8Array {
   return out
 }
 
+/**
+ * Rewrites file-offset items of the form (base_offset 0, extent_offset X) as (base_offset X,
+ * extent_offset 0), in place and without changing any size. The C2PA library (c2pa-rs 0.82 in
+ * c2pa-node 0.5.5) shifts both fields when it inserts its box before "meta", which moves such items
+ * (e.g. the XMP item ExifTool writes next to libheif's items) to a wrong offset; with the offset
+ * carried in base_offset alone it shifts them correctly. Items point at the same bytes as before.
+ */
+export function normaliseIlocForC2pa(bytes: Uint8Array, limits: Limits): Uint8Array {
+  const top = readIsoBoxes(bytes, 0, bytes.length, { maxChunks: limits.maxChunks })
+  const meta = top.find((b) => b.type === 'meta')
+  if (!meta) return bytes
+  const iloc = readIsoBoxes(bytes, meta.dataOffset + 4, meta.end, { maxChunks: limits.maxChunks }).find((b) => b.type === 'iloc')
+  if (!iloc) return bytes
+  const out = bytes.slice()
+  const view = new DataView(out.buffer)
+  const version = out[iloc.dataOffset]!
+  let p = iloc.dataOffset + 4
+  const offsetSize = out[p]! >> 4
+  const lengthSize = out[p]! & 15
+  const baseSize = out[p + 1]! >> 4
+  const indexSize = version >= 1 ? out[p + 1]! & 15 : 0
+  p += 2
+  if (baseSize !== 4 && baseSize !== 8) return bytes
+  const get = (at: number, size: number) => (size === 0 ? 0 : size === 2 ? view.getUint16(at) : size === 4 ? view.getUint32(at) : Number(view.getBigUint64(at)))
+  const set = (at: number, size: number, v: number) => (size === 4 ? view.setUint32(at, v) : view.setBigUint64(at, BigInt(v)))
+  const count = version < 2 ? get(p, 2) : get(p, 4)
+  p += version < 2 ? 2 : 4
+  let changed = false
+  for (let i = 0; i < count && p < iloc.end; i++) {
+    p += version < 2 ? 2 : 4
+    const method = version >= 1 ? get(p, 2) & 15 : 0
+    if (version >= 1) p += 2
+    p += 2
+    const baseAt = p
+    const base = get(p, baseSize)
+    p += baseSize
+    const extents = get(p, 2)
+    p += 2
+    const first = p + indexSize
+    for (let k = 0; k < extents; k++) p += indexSize + offsetSize + lengthSize
+    if (p > iloc.end) return bytes
+    if (method !== 0 || extents !== 1 || base !== 0 || offsetSize === 0) continue
+    const offset = get(first, offsetSize)
+    if (!offset || (baseSize === 4 && offset > 0xffffffff)) continue
+    set(baseAt, baseSize, offset)
+    set(first, offsetSize, 0)
+    changed = true
+  }
+  return changed ? out : bytes
+}
+
 function readIloc(bytes: Uint8Array, iloc: IsoBox, idat: IsoBox | undefined, items: Map<number, Item>, limits: Limits, format: string): void {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   const version = bytes[iloc.dataOffset]!

@@ -28,8 +28,11 @@ const DATA_TAGS: [number, number][] = [
 export function parseTiff(bytes: Uint8Array, limits: Limits): TiffFile {
   const r = new TiffReader(bytes)
   if (!r.firstIfd) throw new MalformedInputError('The TIFF header points to no image directory')
-  const pages = r.chain(r.firstIfd, limits)
-  const first = pages[0]!
+  const chain = r.chain(r.firstIfd, limits)
+  // Directories without image data are not pages: c2pa-rs, for one, chains its manifest in a directory of its own.
+  const pages = chain.filter((ifd) => DATA_TAGS.some(([offTag]) => ifd.entries.has(offTag)))
+  const first = pages[0]
+  if (!first) throw new MalformedInputError('The TIFF file has no page with strip or tile data')
   const dims = (ifd: Ifd) => ({ width: r.number(ifd.entries.get(TAG.imageWidth)) ?? 0, height: r.number(ifd.entries.get(TAG.imageLength)) ?? 0 })
   const { width, height } = dims(first)
   if (!width || !height) throw new MalformedInputError(`The first TIFF page declares ${width}×${height} pixels`)
@@ -72,7 +75,7 @@ export function parseTiff(bytes: Uint8Array, limits: Limits): TiffFile {
     orientation: orientation >= 1 && orientation <= 8 ? orientation : 1,
     xmp,
     texts,
-    c2pa: first.entries.has(TAG.c2pa) ? 'tiff:0xCD41' : null,
+    c2pa: chain.some((ifd) => ifd.entries.has(TAG.c2pa)) ? 'tiff:0xCD41' : null,
     notes: [],
     pages,
     compression: r.number(first.entries.get(TAG.compression)) ?? 1,
