@@ -39,7 +39,7 @@ describe('third-party manifests', () => {
     const bytes = await corpusCopy(tmp, 'third-party-labelled/C.jpg')
     const before = bytes.slice()
     const s = (await readC2pa(bytes, 'image/jpeg'))!
-    expect(bytes).toEqual(before)
+    expect(Buffer.from(bytes).equals(before)).toBe(true)
     expect(s.activeManifest).toMatch(/^contentauth:urn:uuid:/)
     expect(s.claimGenerator).toBe('make_test_images/0.33.1 c2pa-rs/0.33.1')
     expect(s.title).toBe('C.jpg')
