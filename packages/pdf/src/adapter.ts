@@ -26,8 +26,8 @@ import {
   type StampResult,
   type XmpAiFields,
 } from '@tanba/core'
-import { PDFArray, PDFDict, PDFHexString, PDFName, PDFRef, PDFString } from 'pdf-lib'
-import { buildMetadataUpdate, readCarriers } from './carriers.js'
+import { PDFArray, PDFHexString, PDFName, PDFRef, PDFString } from 'pdf-lib'
+import { buildMetadataUpdate, hasC2paManifest, readCarriers } from './carriers.js'
 import { analyseUpdates, BINDING_METHOD, revisionDigest } from './changes.js'
 import { readC2paMarker } from './c2pa.js'
 import { PDF_FORMATS } from './formats.js'
@@ -246,11 +246,13 @@ export function createPdfAdapter(defaults: PdfAdapterOptions = {}): Adapter {
         }
       }
 
-      if (options.c2pa || hasC2paManifest(file)) {
+      if (options.c2pa) {
         const c2pa = await readC2paMarker(input, file, options)
         if (c2pa.marker) markers.push(c2pa.marker)
         messages.push(...c2pa.messages)
         if (c2pa.fields) fields.c2pa = c2pa.fields
+      } else if (hasC2paManifest(file)) {
+        markers.push({ standard: 'c2pa', carrier: 'c2pa:pdf-af', aiMarked: false, valid: null, detail: 'A C2PA manifest is attached; it was not read because C2PA reading is switched off' })
       }
       return { markers, labels, messages, fields }
     },
@@ -346,18 +348,6 @@ function endsWithEol(bytes: Uint8Array): boolean {
 
 function hasObjectStreams(entries: Map<number, { type: number }>): boolean {
   for (const e of entries.values()) if (e.type === 2) return true
-  return false
-}
-
-export function hasC2paManifest(file: PdfFile): boolean {
-  try {
-    for (const spec of file.lookupArray(file.catalog, 'AF')?.asArray() ?? []) {
-      const d = file.resolve(spec)
-      if (d instanceof PDFDict && file.lookup(d, 'AFRelationship') === PDFName.of('C2PA_Manifest')) return true
-    }
-  } catch {
-    return false
-  }
   return false
 }
 

@@ -1,5 +1,6 @@
-import { isAiDigitalSourceType, type ExtractOptions, type Marker, type ReportMessage } from '@tanba/core'
-import { hasC2paManifest } from './adapter.js'
+import { isTanbaError, type ExtractOptions, type Marker, type ReportMessage } from '@tanba/core'
+import type { C2paSummary } from '@tanba/c2pa'
+import { hasC2paManifest } from './carriers.js'
 import type { PdfFile } from './syntax/file.js'
 
 export interface C2paFinding {
@@ -8,58 +9,66 @@ export interface C2paFinding {
   fields?: unknown
 }
 
-type ReadC2pa = (bytes: Uint8Array, mediaType: string, options?: Record<string, unknown>) => Promise<unknown>
+const CARRIER = 'c2pa:pdf-af'
+/** Codes about the signer's standing rather than the manifest's integrity. */
+const TRUST_CODES = /^signingCredential\.(untrusted|expired)$|^timeStamp\./
 
 /**
- * Reads a PDF's C2PA manifest through @tanba/c2pa (which isolates the native reader), read-only.
- * When that reader is not available the manifest's presence is still reported.
+ * Reads a PDF's C2PA manifest store through @tanba/c2pa, read-only. That package runs the
+ * native reader in a child process, so a crash there becomes an error here, not a dead process.
  */
 export async function readC2paMarker(input: Uint8Array, file: PdfFile, options: ExtractOptions): Promise<C2paFinding> {
   const present = hasC2paManifest(file)
-  let read: ReadC2pa | undefined
+  let summary: C2paSummary | null
   try {
-    const mod = (await import('@tanba/c2pa')) as Record<string, unknown>
-    if (typeof mod.readC2pa === 'function') read = mod.readC2pa as ReadC2pa
-  } catch {
-    read = undefined
+    const { readC2pa } = await import('@tanba/c2pa')
+    summary = await readC2pa(input, 'application/pdf', options.signal ? { signal: options.signal } : {})
+  } catch (error) {
+    if (isTanbaError(error) && error.code === 'TANBA_ABORTED') throw error
+    const reason = `The C2PA manifest could not be read: ${(error as Error).message}`
+    return {
+      ...(present ? { marker: { standard: 'c2pa', carrier: CARRIER, aiMarked: false, valid: null, detail: reason } satisfies Marker } : {}),
+      messages: present ? [{ rule: 'c2pa.unreadable', carrier: CARRIER, fatal: false, reason }] : [],
+    }
   }
-  if (!read) {
+  if (!summary) {
     if (!present) return { messages: [] }
     return {
-      marker: { standard: 'c2pa', carrier: 'c2pa:pdf-af', aiMarked: false, valid: null, detail: 'A C2PA manifest store is attached (AFRelationship /C2PA_Manifest); it was not validated because no C2PA reader is available' },
-      messages: [{ rule: 'c2pa.unverified', carrier: 'c2pa:pdf-af', fatal: false, reason: 'The PDF has a C2PA manifest, but no C2PA reader is available to validate it' }],
+      marker: { standard: 'c2pa', carrier: CARRIER, aiMarked: false, valid: false, detail: 'A C2PA manifest attachment is present but the reader found no manifest store' },
+      messages: [{ rule: 'c2pa.unreadable', carrier: CARRIER, fatal: false, reason: 'A C2PA manifest attachment is present but the reader found no manifest store' }],
     }
   }
-  let result: unknown
-  try {
-    result = await read(input, 'application/pdf', { limits: options.limits, ...(options.signal ? { signal: options.signal } : {}) })
-  } catch (error) {
-    return {
-      ...(present ? { marker: { standard: 'c2pa', carrier: 'c2pa:pdf-af', aiMarked: false, valid: false, detail: 'The C2PA manifest could not be read' } as Marker } : {}),
-      messages: [{ rule: 'c2pa.unreadable', carrier: 'c2pa:pdf-af', fatal: false, reason: `The C2PA manifest could not be read: ${(error as Error).message}` }],
-    }
+  const active = summary.validationStatus.filter((s) => s.active)
+  const integrity = active.filter((s) => !TRUST_CODES.test(s.code))
+  const valid = integrity.length ? false : summary.trusted ? true : null
+  const messages: ReportMessage[] = []
+  for (const s of summary.validationStatus) {
+    const integrityProblem = !TRUST_CODES.test(s.code)
+    messages.push({
+      rule: `c2pa.${s.code}`,
+      carrier: CARRIER,
+      fatal: false,
+      reason: `C2PA ${s.active ? 'manifest' : 'ingredient manifest'}: ${s.code}${s.explanation ? ` (${s.explanation})` : ''}${integrityProblem && s.code.includes('Hash.mismatch') ? '; the file changed after the C2PA manifest was signed' : ''}`,
+    })
   }
-  return c2paFinding(result, present)
-}
-
-/** Maps the reader's answer (a marker, or a summary object) to a marker. */
-function c2paFinding(result: unknown, present: boolean): C2paFinding {
-  if (result === null || result === undefined) {
-    return present
-      ? { marker: { standard: 'c2pa', carrier: 'c2pa:pdf-af', aiMarked: false, valid: false, detail: 'A C2PA attachment is present but holds no readable manifest' }, messages: [] }
-      : { messages: [] }
-  }
-  const r = result as Record<string, unknown>
-  if (r.marker && typeof r.marker === 'object') {
-    const messages = Array.isArray(r.messages) ? (r.messages as ReportMessage[]) : []
-    return { marker: r.marker as Marker, messages, fields: r.fields ?? r.summary }
-  }
-  if (typeof r.standard === 'string' && r.standard === 'c2pa') return { marker: r as unknown as Marker, messages: [] }
-  const dst = typeof r.digitalSourceType === 'string' ? r.digitalSourceType : undefined
-  const valid = typeof r.valid === 'boolean' ? r.valid : null
+  const signer = summary.signature ? [summary.signature.commonName, summary.signature.issuer].filter(Boolean).join(', ') : 'unknown signer'
   return {
-    marker: { standard: 'c2pa', carrier: 'c2pa:pdf-af', aiMarked: isAiDigitalSourceType(dst), valid, value: r, detail: `C2PA manifest${dst ? `, digital source type ${dst}` : ''}` },
-    messages: [],
-    fields: r,
+    marker: {
+      standard: 'c2pa',
+      carrier: CARRIER,
+      aiMarked: summary.aiGenerated,
+      valid,
+      value: {
+        activeManifest: summary.activeManifest,
+        claimGenerator: summary.claimGenerator,
+        digitalSourceTypes: summary.digitalSourceTypes,
+        signature: summary.signature,
+        validationState: summary.validationState,
+        codes: summary.validationStatus.map((s) => s.code),
+      },
+      detail: `C2PA manifest by ${summary.claimGenerator ?? 'unknown software'}, signed by ${signer}${summary.digitalSourceTypes.length ? `, digital source type ${summary.digitalSourceTypes.join(', ')}` : ''}${summary.validationStatus.length ? ` (${[...new Set(summary.validationStatus.map((s) => s.code))].join(', ')})` : ''}`,
+    },
+    messages,
+    fields: summary,
   }
 }

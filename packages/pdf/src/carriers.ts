@@ -201,3 +201,15 @@ function compareKeys(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0
 }
 
+/** True when the catalog's /AF lists a C2PA manifest store (AFRelationship /C2PA_Manifest). */
+export function hasC2paManifest(file: PdfFile): boolean {
+  try {
+    for (const spec of file.lookupArray(file.catalog, 'AF')?.asArray() ?? []) {
+      const d = file.resolve(spec)
+      if (d instanceof PDFDict && file.lookup(d, 'AFRelationship') === PDFName.of('C2PA_Manifest')) return true
+    }
+  } catch {
+    return false
+  }
+  return false
+}
