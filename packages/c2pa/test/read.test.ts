@@ -131,7 +131,7 @@ describe('hostile input', () => {
     const bytes = await corpusCopy(tmp, 'third-party-labelled/C.jpg')
     const jumb = Buffer.from(bytes).indexOf('jumb')
     expect(jumb).toBeGreaterThan(0)
-    bytes[jumb + 2] ^= 0xff
+    bytes[jumb + 2]! ^= 0xff
     await expect(readC2pa(bytes, 'image/jpeg')).rejects.toMatchObject({
       name: 'MalformedInputError',
       message: expect.stringContaining('C2PA manifest store in this JPEG file is damaged'),

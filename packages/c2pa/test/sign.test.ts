@@ -122,7 +122,7 @@ describe('sign and read back', () => {
   it('detects a changed pixel after signing (assertion.dataHash.mismatch)', async () => {
     const signed = await signC2pa(await corpusCopy(tmp, 'media/no_manifest.jpg'), 'image/jpeg', { signer: creds.signer })
     const tampered = signed.slice()
-    tampered[tampered.length - 2000] ^= 0xff
+    tampered[tampered.length - 2000]! ^= 0xff
     const s = (await readC2pa(tampered, 'image/jpeg', { trustAnchors: creds.caPem }))!
     expect(s.validationState).toBe('invalid')
     expect(activeCodes(s)).toContain('assertion.dataHash.mismatch')
