@@ -71,7 +71,7 @@ describe('incremental update', () => {
     const range = file.lookupArray(sig, 'ByteRange')!.asArray().map((n) => Number(n.toString()))
     expect(range).toHaveLength(4)
     expect(range[2]! + range[3]!).toBe(input.length)
-    for (const [start, len] of [[range[0]!, range[1]!], [range[2]!, range[3]!]]) {
+    for (const [start, len] of [[range[0]!, range[1]!], [range[2]!, range[3]!]] as [number, number][]) {
       expect(equalBytes(result.bytes.subarray(start, start + len), input.subarray(start, start + len))).toBe(true)
     }
     const sigOut = pdfsig(result.bytes)
@@ -155,7 +155,6 @@ describe('visible notice', () => {
     expect(value.langs).toEqual(['kk', 'ru', 'uz', 'zh', 'en'])
     expect(value.pages).toEqual([1, 2, 3, 4])
     expect(value.text.split('\n')).toEqual(['kk', 'ru', 'uz', 'zh', 'en'].map((l) => noticeText(l, 'generated')))
-    expect(value.text).toContain('ә' === 'ә' ? 'жасанды' : '')
     expect(report.profiles.kz?.pass).toBe(true)
     expect(report.profiles.cn?.pass).toBe(true)
   })
@@ -364,7 +363,7 @@ describe('changes after labelling', () => {
 
   it('replacing the page tree from the catalog makes the label invalid', async () => {
     const bytes = stamped.get('classic-xref.pdf')!.result.bytes
-    const swapped = appendUpdate(load(join(FIXTURES, 'classic-xref.pdf')).length ? bytes : bytes, (file, ctx, alloc) => {
+    const swapped = appendUpdate(bytes, (file, ctx, alloc) => {
       const pagesRef = alloc()
       const tree = PDFDict.withContext(ctx)
       const oldPages = file.lookupDict(file.catalog, 'Pages')!
