@@ -67,6 +67,7 @@ export interface C2paSummary {
   activeManifest: string | null
   claimGenerator: string | null
   title: string | null
+  /** Media type recorded in the claim; null for v2 claims (such as Tanba's), which no longer record it. */
   format: string | null
   signature: C2paSignatureInfo | null
   /** The reader's overall verdict: "trusted" (valid and chained to a trust anchor), "valid", "invalid"; null if not given. */

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DependencyError, isTanbaError } from '@tanba/core'
-import { close, createC2paClient, readC2pa, type C2paSummary } from '../src/index.js'
+import { close, createC2paClient, readC2pa, signC2pa, type C2paSummary } from '../src/index.js'
 import { CORPUS, corpusCopy, makeTmp } from './helpers.js'
 
 const DST = 'http://cv.iptc.org/newscodes/digitalsourcetype/'
@@ -125,6 +125,19 @@ describe('hostile input', () => {
     expect(outcomes['sample3.invalid.wav']).toBe('TANBA_MALFORMED_INPUT')
     // The worker was replaced after the panic and answers again.
     await expect(readC2pa(await corpusCopy(tmp, 'third-party-labelled/C.jpg'), 'image/jpeg')).resolves.toMatchObject({ title: 'C.jpg' })
+  })
+
+  it('signing the panicking MP3 fails with DependencyError too, and the process survives', async () => {
+    const { createTestCredentials } = await import('@tanba/core/testing')
+    const { signer } = await createTestCredentials()
+    const bytes = await corpusCopy(tmp, 'adversarial/id3v23_compression_underflow.mp3')
+    for (const origin of ['generated', 'modified'] as const) {
+      await expect(signC2pa(bytes, 'audio/mpeg', { signer, origin })).rejects.toMatchObject({
+        name: 'DependencyError',
+        code: 'TANBA_DEPENDENCY_FAILED',
+        message: expect.stringMatching(/^The C2PA signer failed on this MP3 file: the native addon panicked/),
+      })
+    }
   })
 
   it('reports a damaged manifest store as MalformedInputError', async () => {
