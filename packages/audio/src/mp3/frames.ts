@@ -96,7 +96,8 @@ export function findFrame(b: Uint8Array, from: number, end: number, maxScan = 1 
     if (!h || !h.frameLength) continue
     const next = o + h.frameLength
     if (next > end) continue
-    if (next + 4 > end) return { offset: o, header: h }
+    // The last frame of a stream may be followed by a little junk that cannot hold another frame.
+    if (end - next < h.frameLength) return { offset: o, header: h }
     const h2 = parseMpegHeader(b, next)
     if (h2 && sameStream(h, h2)) return { offset: o, header: h }
   }
