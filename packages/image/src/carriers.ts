@@ -8,6 +8,7 @@ import type { JpegFile } from './jpeg/jpeg.js'
 import { replacePngXmp, type PngFile } from './png/png.js'
 import { replaceSvgXmp, type SvgFile } from './svg/svg.js'
 import { replaceWebpXmp, type WebpFile } from './webp/webp.js'
+import { trimTiffPadding } from './tiff/tiff.js'
 
 export interface XmpWrite {
   bytes: Uint8Array
@@ -29,7 +30,9 @@ export async function writeImageXmp(image: ParsedImage, fields: XmpAiFields, lim
       return { bytes: replaceGifXmp(image as GifFile, packet), via: 'fast' }
     case 'svg':
       return { bytes: utf8(replaceSvgXmp(image as SvgFile, packet)), via: 'fast' }
+    case 'tiff':
+      return { bytes: trimTiffPadding(await exiftoolWriteXmp(image.bytes, 'tiff', packet), limits), via: 'exiftool' }
     default:
-      return { bytes: await exiftoolWriteXmp(image.bytes, image.format === 'heic' ? 'heic' : image.format, packet), via: 'exiftool' }
+      return { bytes: await exiftoolWriteXmp(image.bytes, image.format, packet), via: 'exiftool' }
   }
 }

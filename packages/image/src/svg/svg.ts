@@ -253,6 +253,15 @@ export function insertIntoSvg(file: SvgFile, content: string): string {
 
 /** Replaces the XMP packet inside <metadata>, or adds a <metadata> element after the root start tag. */
 export function replaceSvgXmp(file: SvgFile, packet: string): string {
+  return endAtRoot(replaceXmpText(file, packet))
+}
+
+/** Drops whitespace after the root's end tag, so the document ends where its structure ends (a cut is then always detectable). */
+function endAtRoot(text: string): string {
+  return text.replace(/(<\/(?:[\w.-]+:)?svg\s*>)\s+$/, '$1')
+}
+
+function replaceXmpText(file: SvgFile, packet: string): string {
   const { text } = file
   for (const m of file.metadata) {
     const inner = text.slice(m.start, m.end)

@@ -107,3 +107,42 @@ export function parseTiff(bytes: Uint8Array, limits: Limits): TiffFile {
     },
   }
 }
+
+/**
+ * Drops a single trailing pad byte that no structure refers to (ExifTool pads TIFF files to an even
+ * length). A file that ends where its last structure ends makes any truncation detectable.
+ */
+export function trimTiffPadding(bytes: Uint8Array, limits: Limits): Uint8Array {
+  if (bytes.length < 9 || bytes[bytes.length - 1] !== 0) return bytes
+  try {
+    const r = new TiffReader(bytes)
+    let end = 8
+    const seen = new Set<number>()
+    const visit = (start: number, depth: number) => {
+      for (const ifd of r.chain(start, limits)) {
+        if (seen.has(ifd.offset) || depth > 4) continue
+        seen.add(ifd.offset)
+        end = Math.max(end, ifd.nextPointerOffset + 4)
+        for (const e of ifd.entries.values()) {
+          const size = r.raw(e).length
+          if (e.valueOffset !== e.entryOffset + 8) end = Math.max(end, e.valueOffset + size)
+          if ([TAG.exifIfd, 34853, 40965, 330].includes(e.tag as never)) for (const p of r.numbers(e, 64)) if (p) visit(p, depth + 1)
+        }
+        for (const [offTag, lenTag] of DATA_TAGS) {
+          const offs = ifd.entries.get(offTag)
+          const lens = ifd.entries.get(lenTag)
+          if (!offs || !lens) continue
+          const n = r.numbers(lens, limits.maxChunks)
+          r.numbers(offs, limits.maxChunks).forEach((at, i) => (end = Math.max(end, at + n[i]!)))
+        }
+        const jpeg = r.number(ifd.entries.get(TAG.jpegIfOffset))
+        const jpegLength = r.number(ifd.entries.get(TAG.jpegIfLength))
+        if (jpeg && jpegLength) end = Math.max(end, jpeg + jpegLength)
+      }
+    }
+    visit(r.firstIfd, 0)
+    return end === bytes.length - 1 ? bytes.subarray(0, end) : bytes
+  } catch {
+    return bytes
+  }
+}
