@@ -1,3 +1,6 @@
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { equalBytes, isTanbaError, noticeText, verifyWith, type StampResult, type VerificationReport } from '@tanba/core'
 import { PDFDocument, PDFName, PDFArray, PDFRawStream, PDFDict, PDFString } from 'pdf-lib'
@@ -16,6 +19,7 @@ import {
   EXPRESS_SIGNED,
   FIXTURE_PDFS,
   FIXTURES,
+  hasTool,
   limits,
   load,
   pdfjsText,
@@ -425,6 +429,33 @@ describe('encryption', () => {
       expect(new TextDecoder('latin1').decode(result.bytes)).not.toContain('ContentProducer')
     }
     await expect(stamp(input, { adapterOptions: { pdf: { password: 'wrong' } } })).rejects.toMatchObject({ code: 'TANBA_ENCRYPTED_INPUT' })
+  })
+})
+
+describe.skipIf(!hasTool('qpdf'))('encryption made by qpdf (RC4 40 and 128 bit, AES-128)', () => {
+  it.each([
+    ['RC4 40-bit (R2)', ['40']],
+    ['RC4 128-bit (R3)', ['128', '--use-aes=n']],
+    ['AES-128 (R4)', ['128', '--use-aes=y']],
+    ['AES-256 (R6)', ['256']],
+  ])('%s: labels with the user or the owner password, and qpdf still checks it clean', async (_name, args) => {
+    const dir = mkdtempSync(join(tmpdir(), 'tanba-enc-'))
+    const source = join(dir, 'in.pdf')
+    const target = join(dir, 'out.pdf')
+    writeFileSync(source, load(join(FIXTURES, 'rotated.pdf')))
+    execFileSync('qpdf', ['--allow-weak-crypto', '--encrypt', 'user-pw', 'owner-pw', ...args, '--', source, target])
+    const input = load(target)
+    await expect(stamp(input)).rejects.toMatchObject({ code: 'TANBA_ENCRYPTED_INPUT' })
+    for (const password of ['user-pw', 'owner-pw']) {
+      const result = await stamp(input, { adapterOptions: { pdf: { password } } })
+      expect((await verify(result.bytes, { password })).status).toBe('valid')
+      const check = qpdfCheck(result.bytes, 'user-pw')!
+      expect(check.ok, check.output).toBe(true)
+      expect(check.output).not.toMatch(/WARNING/)
+      const text = await pdfjsText(result.bytes, 'user-pw')
+      expect(text).toHaveLength(4)
+      for (const t of text) expect(t).toContain('жасанды')
+    }
   })
 })
 

@@ -1,0 +1,67 @@
+import { join } from 'node:path'
+import { isTanbaError, verifyWith } from '@tanba/core'
+import { describe, expect, it } from 'vitest'
+import { PDF_FORMAT } from '../src/formats.js'
+import { PdfFile } from '../src/adapter.js'
+import { adapter, CORPUS, credentials, limits, load, stamp } from './helpers.js'
+
+/** A small deterministic PRNG so failures can be replayed. */
+function prng(seed: number) {
+  let s = seed >>> 0
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0
+    return s / 2 ** 32
+  }
+}
+
+describe('damaged copies of a stamped PDF', () => {
+  it('truncated at 60 points or with random bytes flipped: a typed error or a clean report, never "valid" for a broken bound revision', async () => {
+    const { trust } = await credentials()
+    const stamped = (await stamp(load(join(CORPUS, 'media', 'basic.pdf')))).bytes
+    const extent = (await verifyWith(adapter, stamped, PDF_FORMAT, { trust, c2pa: false })).label!.binding.extent!
+    const rnd = prng(42)
+    const variants: { name: string; bytes: Uint8Array; boundBroken: boolean }[] = []
+    for (let i = 1; i <= 60; i++) {
+      const cut = Math.floor((stamped.length * i) / 61)
+      variants.push({ name: `cut@${cut}`, bytes: stamped.slice(0, cut), boundBroken: true })
+    }
+    for (let i = 0; i < 60; i++) {
+      const copy = stamped.slice()
+      const at = Math.floor(rnd() * copy.length)
+      copy[at] = copy[at]! ^ (1 + Math.floor(rnd() * 255))
+      variants.push({ name: `flip@${at}`, bytes: copy, boundBroken: at < extent })
+    }
+    for (const v of variants) {
+      const t0 = performance.now()
+      const report = await verifyWith(adapter, v.bytes, PDF_FORMAT, { trust, c2pa: false })
+      expect(performance.now() - t0, v.name).toBeLessThan(2000)
+      if (v.boundBroken) expect(report.status, v.name).not.toBe('valid')
+      expect(['valid', 'invalid', 'unlabelled', 'error'], v.name).toContain(report.status)
+      if (report.status === 'error') expect(report.error?.code, v.name).toMatch(/^TANBA_/)
+    }
+  }, 120_000)
+
+  it('stamping damaged copies either works (and the result is a sound PDF) or fails with a typed error', async () => {
+    const original = load(join(CORPUS, 'media', 'basic-no-xmp.pdf'))
+    const rnd = prng(7)
+    for (let i = 0; i < 25; i++) {
+      const copy = original.slice(0, original.length - Math.floor(rnd() * 400))
+      const at = Math.floor(rnd() * copy.length)
+      copy[at] = copy[at]! ^ 0x55
+      const outcome = await stamp(copy).then(
+        (r) => r,
+        (e: unknown) => e,
+      )
+      if (outcome instanceof Error) {
+        expect(isTanbaError(outcome), String(outcome)).toBe(true)
+        continue
+      }
+      // Whatever was stamped must open cleanly again and carry its label.
+      const { trust } = await credentials()
+      const report = await verifyWith(adapter, (outcome as { bytes: Uint8Array }).bytes, PDF_FORMAT, { trust, c2pa: false })
+      expect(report.label, `variant ${i}`).not.toBeNull()
+      // Tanba's own revisions always leave a cross-reference chain that needs no repair.
+      expect(PdfFile.open((outcome as { bytes: Uint8Array }).bytes, { limits }).repaired, `variant ${i}`).toBe(false)
+    }
+  }, 120_000)
+})
