@@ -30,6 +30,8 @@ export interface UpdateOptions {
   security?: SecurityHandler | undefined
   /** For a repair: every existing entry, written into this (then complete) section. */
   existing?: Map<number, XrefEntry> | undefined
+  /** Pack non-stream objects into a compressed object stream (xref streams only; default true). */
+  objectStreams?: boolean
 }
 
 export interface UpdateResult {
@@ -57,11 +59,38 @@ export function writeIncrementalUpdate(objects: readonly UpdateObject[], options
   }
   if (!options.baseEndsWithEol) push(fromLatin1('\n'))
   const offsets = new Map<number, { offset: number; gen: number }>()
+  const packed = new Map<number, { stream: number; index: number }>()
   let size = options.size
-  for (const { ref, object, kind } of objects) {
+  for (const { ref } of objects) size = Math.max(size, ref.objectNumber + 1)
+  // Dictionaries and arrays (generation 0) go into one compressed object stream, as PDF 1.5+
+  // writers do; streams, and everything when the section is a classic table, stay top-level.
+  const packable = options.format === 'stream' && options.objectStreams !== false ? objects.filter((o) => !(o.object instanceof PDFStream) && o.ref.generationNumber === 0) : []
+  const direct = objects.filter((o) => !packable.includes(o))
+  if (packable.length > 1) {
+    const streamNum = size++
+    const header: string[] = []
+    const bodies: Uint8Array[] = []
+    let at = 0
+    packable.forEach(({ ref, object }, index) => {
+      const body = new Uint8Array(object.sizeInBytes() + 1)
+      object.copyBytesInto(body, 0)
+      body[body.length - 1] = 0x0a
+      header.push(`${ref.objectNumber} ${at}`)
+      bodies.push(body)
+      at += body.length
+      packed.set(ref.objectNumber, { stream: streamNum, index })
+    })
+    const head = fromLatin1(`${header.join(' ')}\n`)
+    const data = concat([head, ...bodies])
+    const dict = scratch.obj({ Type: 'ObjStm', N: packable.length, First: head.length, Filter: 'FlateDecode' }) as PDFDict
+    direct.push({ ref: PDFRef.of(streamNum, 0), object: PDFRawStream.of(dict, deflate(data)) })
+  } else {
+    direct.push(...packable)
+    packable.length = 0
+  }
+  for (const { ref, object, kind } of direct) {
     const out = options.security ? encryptObject(object, ref, options.security, kind) : object
     offsets.set(ref.objectNumber, { offset: pos, gen: ref.generationNumber })
-    size = Math.max(size, ref.objectNumber + 1)
     push(serializeIndirect(ref, out))
   }
   const id = options.id
@@ -75,6 +104,7 @@ export function writeIncrementalUpdate(objects: readonly UpdateObject[], options
   const rows = new Map<number, XrefEntry>()
   if (options.existing) for (const [n, e] of options.existing) rows.set(n, e)
   for (const [n, o] of offsets) rows.set(n, { type: 1, offset: o.offset, gen: o.gen })
+  for (const [n, p] of packed) rows.set(n, { type: 2, stream: p.stream, index: p.index })
   const xrefOffset = pos
   if (options.format === 'table') {
     if (options.existing) rows.set(0, { type: 0 })
