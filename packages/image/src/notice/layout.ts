@@ -190,17 +190,27 @@ export function layoutNotice(input: LayoutInput): NoticeLayout {
   let found: Attempt | null = null
   let shortened = false
   let below = false
-  // First keep the plate within MAX_COVER of the height; if nothing fits that way, let it grow.
-  search: for (const cover of [MAX_COVER, 1]) {
-    for (const [texts, from, to, isBelow] of passes) {
-      if (texts === shortTexts && !hasShort && !isBelow) continue
-      if (isBelow && cover < 1) continue
-      for (const s of sizes(from, to)) if ((found = attempt(input, texts, s, margin, cover))) break
-      if (found) {
-        shortened = texts === shortTexts && hasShort
-        below = isBelow
-        break search
-      }
+  // Readable sizes first, each time preferring a plate that covers at most MAX_COVER of the height;
+  // then sizes down to the minimum the same way; below the minimum last.
+  const order: [number, number][] = [
+    [0, MAX_COVER],
+    [1, MAX_COVER],
+    [0, 1],
+    [1, 1],
+    [2, MAX_COVER],
+    [3, MAX_COVER],
+    [2, 1],
+    [3, 1],
+    [4, 1],
+  ]
+  for (const [index, cover] of order) {
+    const [texts, from, to, isBelow] = passes[index]!
+    if (texts === shortTexts && !hasShort && !isBelow) continue
+    for (const s of sizes(from, to)) if ((found = attempt(input, texts, s, margin, cover))) break
+    if (found) {
+      shortened = texts === shortTexts && hasShort
+      below = isBelow
+      break
     }
   }
   if (!found) {
