@@ -12,15 +12,16 @@ import {
 } from '@tanba/core'
 import { HTML_BINDING, MARKDOWN_BINDING, TEXT_BINDING, digestText } from './essence.js'
 import { TEXT_FORMATS } from './formats.js'
-import { digestMarkdown, extractMarkdown, stampMarkdown } from './markdown.js'
 import { extractPlain, stampPlain } from './plain.js'
 import { decodeUtf8 } from './utf8.js'
 import { findSelectorRuns } from './wrapper.js'
 
 export const TEXT_ADAPTER_NAME = 'text'
 
-// HTML needs an HTML tokenizer; it loads only when an HTML input arrives.
+// HTML needs an HTML tokenizer and Markdown a YAML library; each loads only when its input arrives,
+// so plain text and streams stay light in a browser bundle.
 const loadHtml = () => import('./html.js')
+const loadMarkdown = () => import('./markdown.js')
 
 /** The text adapter: plain text, Markdown and HTML (UTF-8). */
 export function createTextAdapter(): Adapter {
@@ -35,7 +36,7 @@ export function createTextAdapter(): Adapter {
         case 'text':
           return stampPlain(input, ctx)
         case 'markdown':
-          return stampMarkdown(input, ctx)
+          return (await loadMarkdown()).stampMarkdown(input, ctx)
         case 'html':
           return (await loadHtml()).stampHtml(input, ctx)
         default:
@@ -49,7 +50,7 @@ export function createTextAdapter(): Adapter {
         case 'text':
           return extractPlain(input, options)
         case 'markdown':
-          return extractMarkdown(input, options)
+          return (await loadMarkdown()).extractMarkdown(input, options)
         case 'html':
           return (await loadHtml()).extractHtml(input, options)
         default:
@@ -67,7 +68,7 @@ export function createTextAdapter(): Adapter {
         case TEXT_BINDING:
           return digestText(text, input, findSelectorRuns(text, options.limits))
         case MARKDOWN_BINDING:
-          return digestMarkdown(text, input, options.limits)
+          return (await loadMarkdown()).digestMarkdown(text, input, options.limits)
         case HTML_BINDING:
           return (await loadHtml()).digestHtml(text)
         default:

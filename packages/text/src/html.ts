@@ -7,6 +7,7 @@
 import {
   InvalidLabelError,
   MalformedInputError,
+  TooLargeError,
   parseLabel,
   parseTc260,
   serializeLabel,
@@ -89,6 +90,11 @@ interface OpenElement {
 }
 
 const WHITE_SPACE = /^[ \t\n\r\f]*$/
+/**
+ * Elements nested deeper than this make the input TooLargeError. Browsers stop nesting there
+ * too (Blink's HTML parser caps the tree depth at 512), and the tokenizer's cost grows with depth.
+ */
+export const HTML_MAX_DEPTH = 512
 /** Longest notice text kept per element. */
 const MAX_NOTICE_TEXT = 4096
 
@@ -134,12 +140,18 @@ export function scanHtml(source: string): HtmlScan {
           notices[notices.length - 1]!.notice!.langs.add(attribs.lang)
         }
         stack.push(element)
+        if (stack.length > HTML_MAX_DEPTH) {
+          throw new TooLargeError(`The HTML nests elements more than ${HTML_MAX_DEPTH} deep (at character ${start}); browsers flatten such markup, and Tanba does not read it`, {
+            details: { limit: HTML_MAX_DEPTH, offset: start },
+          })
+        }
       },
       ontext(data) {
         const notice = notices[notices.length - 1]?.notice
         if (notice && notice.text.length < MAX_NOTICE_TEXT) notice.text += data
         if (scan.contentStart === undefined) {
-          if (!WHITE_SPACE.test(data)) {
+          // A byte-order mark at the very start is no content either.
+          if (!WHITE_SPACE.test(parser.startIndex === 0 && data.charCodeAt(0) === 0xfeff ? data.slice(1) : data)) {
             if (inHead === 0 && inHeadLevel === 0) scan.contentStart = parser.startIndex
           } else {
             const parent = stack[stack.length - 1]?.name

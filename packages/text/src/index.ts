@@ -32,7 +32,7 @@ export {
 } from './wrapper.js'
 export { TEXT_BINDING, MARKDOWN_BINDING, HTML_BINDING, essenceText, removeSelectorRuns, digestText } from './essence.js'
 export { NOTICE_TAG, findNotices, type FoundNotice } from './notice.js'
-export { findFrontMatter, FRONT_MATTER_LABEL_KEY, FRONT_MATTER_TC260_KEY, type FrontMatter } from './markdown.js'
+export { findFrontMatter, FRONT_MATTER_LABEL_KEY, FRONT_MATTER_TC260_KEY, type FrontMatter } from './frontmatter.js'
 export { EssenceHasher, TextStampStream, createStampStream, createStreamStamper, type StreamStamper } from './stream.js'
 export { aiDisclosureHeader, aiDisclosureHeaders, AI_DISCLOSURE_HEADER } from './header.js'
 export { stampText, verifyText, type TextFormatId, type TextStampResult } from './text-api.js'

@@ -90,6 +90,8 @@ export interface FoundNotice {
 interface Wording {
   lang: string
   text: string
+  /** A short form ("ЖИ жасаған", "人工智能生成"): too common in prose to count as a notice without the tag. */
+  short: boolean
 }
 
 let wordings: Wording[] | undefined
@@ -97,7 +99,8 @@ function builtinWordings(): Wording[] {
   if (!wordings) {
     wordings = []
     for (const table of [NOTICE_TEXTS, SHORT_NOTICE_TEXTS]) {
-      for (const [lang, pair] of Object.entries(table)) for (const text of Object.values(pair)) wordings.push({ lang, text })
+      const short = table === SHORT_NOTICE_TEXTS
+      for (const [lang, pair] of Object.entries(table)) for (const text of Object.values(pair)) wordings.push({ lang, text, short })
     }
     // Longest first, so a long wording is not reported as its short form.
     wordings.sort((a, b) => b.text.length - a.text.length)
@@ -146,6 +149,7 @@ export function findNotices(text: string, labels: readonly Label[] = []): FoundN
     const slice = text.slice(from, to)
     for (const w of builtinWordings()) {
       if (found.length >= MAX_NOTICES) break
+      if (w.short) continue
       const at = slice.indexOf(w.text)
       if (at < 0 || covered(from + at)) continue
       const index = from + at

@@ -20,8 +20,9 @@ const MARK = /\p{M}/u
  * True when NFC(a + b) = NFC(a) + NFC(b) for any `a`, given that `b` starts with the code point
  * at `i`: a starter that never combines with what precedes it (not a mark, not a Hangul vowel or
  * trailing consonant jamo), not a low surrogate, and not U+FEFF (which may open a wrapper run).
+ * Checked against every code point of the runtime's Unicode data (test/stream.test.ts).
  */
-function isSafeStart(text: string, i: number): boolean {
+export function isSafeStart(text: string, i: number): boolean {
   const c = text.charCodeAt(i)
   if (c < 0x300) return true
   if (c === 0xfeff || (c >= 0xdc00 && c <= 0xdfff)) return false
@@ -29,6 +30,9 @@ function isSafeStart(text: string, i: number): boolean {
   if (c >= 0xd800 && c <= 0xdbff) {
     const d = text.charCodeAt(i + 1)
     if (!(d >= 0xdc00 && d <= 0xdfff)) return false // cannot tell yet (or a lone surrogate)
+    const cp = (c - 0xd800) * 0x400 + (d - 0xdc00) + 0x10000
+    // Kirat Rai vowel signs E and AI are letters (Lo) that compose with a preceding vowel sign.
+    if (cp === 0x16d67 || cp === 0x16d68) return false
     return !MARK.test(String.fromCharCode(c, d))
   }
   return !MARK.test(text[i]!)
@@ -156,8 +160,14 @@ export class TextStampStream extends TransformStream<string, string> {
       settle.reject(error)
       return error
     }
+    const signal = options.signal
+    let abort = () => {}
     super({
       start(controller) {
+        // An abort errors both sides at once, even while nobody is writing or reading.
+        abort = () => controller.error(fail(new AbortedError(undefined, { cause: signal?.reason })))
+        if (signal?.aborted) return abort()
+        signal?.addEventListener('abort', abort, { once: true })
         if (stamper.head) controller.enqueue(stamper.head)
       },
       transform(chunk, controller) {
@@ -169,6 +179,7 @@ export class TextStampStream extends TransformStream<string, string> {
         }
       },
       async flush(controller) {
+        signal?.removeEventListener('abort', abort)
         try {
           const { tail, label } = await stamper.finish()
           controller.enqueue(tail)
@@ -179,7 +190,6 @@ export class TextStampStream extends TransformStream<string, string> {
       },
     })
     this.label = label
-    options.signal?.addEventListener('abort', () => fail(new AbortedError(undefined, { cause: options.signal?.reason })), { once: true })
   }
 }
 

@@ -18,7 +18,8 @@ function formatOf(id: TextFormatId | undefined): FormatInfo {
 }
 
 const adapter = createTextAdapter()
-const decoder = new TextDecoder()
+// ignoreBOM keeps a leading U+FEFF: the stamped text comes back exactly as stamped.
+const decoder = new TextDecoder('utf-8', { ignoreBOM: true })
 
 /**
  * Stamps a string (plain text by default). Strings are encoded as UTF-8; a lone surrogate

@@ -32,7 +32,7 @@ export function stampOptions(creds: TestCredentials, extra: Partial<StampOptions
 }
 
 /** Samples in the languages users read. */
-export const SAMPLES: Record<string, string> = {
+export const SAMPLES = {
   kazakh: 'Әсем қала Алматыда күз ерте келді: ағаштардың жапырағы сарғайып, көше бойы өңге енді. Ұлы дала һәм оның ұрпақтары үшін бұл үйреншікті көрініс.',
   russian: 'Съешь же ещё этих мягких французских булок, да выпей чаю. Ёжик в тумане — классика.',
   uzbek: 'Oʻzbekiston Respublikasi — Markaziy Osiyodagi davlat. Gʻalla hosili moʻl boʻldi; sunʼiy intellekt qishloq xoʻjaligida ham qoʻllanilmoqda.',
@@ -42,4 +42,16 @@ export const SAMPLES: Record<string, string> = {
   hebrew: 'טקסט בעברית נכתב מימין לשמאל, ובינה מלאכותית עוזרת בתרגום.',
   mixedRtl: 'English then עברית and العربية then back to English 123.',
   cjkVariants: '葛󠄀城市 and 辻󠄀 with ideographic variation selectors, 邉󠄁 too.',
+} as const satisfies Record<string, string>
+
+/** A readable stream of the given chunks (ReadableStream.from is missing from the DOM typings). */
+export function streamOf<T>(chunks: Iterable<T>): ReadableStream<T> {
+  const items = [...chunks]
+  let next = 0
+  return new ReadableStream<T>({
+    pull(controller) {
+      if (next < items.length) controller.enqueue(items[next++]!)
+      else controller.close()
+    },
+  })
 }
