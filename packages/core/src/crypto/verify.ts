@@ -32,8 +32,8 @@ interface NodeCrypto {
 }
 const nodeCrypto: NodeCrypto | undefined = (() => {
   try {
-    const get = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule
-    return typeof get === 'function' ? (get('node:crypto') as NodeCrypto) : undefined
+    const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process
+    return typeof proc?.getBuiltinModule === 'function' ? (proc.getBuiltinModule('node:crypto') as NodeCrypto) : undefined
   } catch {
     return undefined
   }
@@ -42,7 +42,7 @@ const nodeCrypto: NodeCrypto | undefined = (() => {
 // SubjectPublicKeyInfo headers for a bare key (OpenSSL accepts compressed P-256 points).
 const SPKI_PREFIX = {
   ed25519: [0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00],
-  p256: (length: number) => [0x30, 0x13 + 4 + length, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, length + 1, 0x00],
+  p256: (length: number) => [0x30, 0x13 + 5 + length, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, length + 1, 0x00],
 }
 const keyCache = new Map<string, unknown>()
 
