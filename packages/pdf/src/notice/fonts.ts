@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises'
+import { inflateSync } from 'node:zlib'
 import { createRequire } from 'node:module'
 import { DependencyError, InvalidOptionError } from '@tanba/core'
 import fontkit from '@pdf-lib/fontkit'
@@ -71,7 +72,9 @@ function parseRanges(text: string): [number, number][] {
 async function loadFace(slice: FontSlice): Promise<FontFace> {
   let pending = faceCache.get(slice.id)
   if (!pending) {
-    pending = slice.load().then((bytes) => {
+    pending = slice.load().then((raw) => {
+      // Unwrap WOFF once here: fontkit would otherwise re-inflate its tables on every embedding.
+      const bytes = isWoff(raw) ? woffToSfnt(raw) : raw
       const font = fontkit.create(bytes as unknown as Buffer)
       return { id: slice.id, bytes, hasGlyph: (cp: number) => font.hasGlyphForCodePoint(cp) }
     })
@@ -143,4 +146,47 @@ export class FontChain {
     }
     return out
   }
+}
+
+function isWoff(bytes: Uint8Array): boolean {
+  return bytes[0] === 0x77 && bytes[1] === 0x4f && bytes[2] === 0x46 && bytes[3] === 0x46 // "wOFF"
+}
+
+/** Rebuilds the TrueType/OpenType file inside a WOFF 1.0 container (tables inflated, 4-byte aligned). */
+export function woffToSfnt(woff: Uint8Array): Uint8Array {
+  const view = new DataView(woff.buffer, woff.byteOffset, woff.byteLength)
+  const numTables = view.getUint16(12)
+  const tables: { tag: number; checksum: number; data: Uint8Array }[] = []
+  for (let i = 0; i < numTables; i++) {
+    const at = 44 + i * 20
+    const offset = view.getUint32(at + 4)
+    const compLength = view.getUint32(at + 8)
+    const origLength = view.getUint32(at + 12)
+    if (offset + compLength > woff.length) throw new InvalidOptionError('A WOFF font table lies outside the file')
+    const stored = woff.subarray(offset, offset + compLength)
+    const data = compLength < origLength ? new Uint8Array(inflateSync(stored)) : stored
+    if (data.length !== origLength) throw new InvalidOptionError('A WOFF font table does not inflate to its declared length')
+    tables.push({ tag: view.getUint32(at), checksum: view.getUint32(at + 16), data })
+  }
+  let size = 12 + 16 * numTables
+  for (const t of tables) size += (t.data.length + 3) & ~3
+  const out = new Uint8Array(size)
+  const ov = new DataView(out.buffer)
+  ov.setUint32(0, view.getUint32(4)) // flavor
+  ov.setUint16(4, numTables)
+  const pow = 2 ** Math.floor(Math.log2(numTables))
+  ov.setUint16(6, pow * 16)
+  ov.setUint16(8, Math.log2(pow))
+  ov.setUint16(10, numTables * 16 - pow * 16)
+  let offset = 12 + 16 * numTables
+  tables.forEach((t, i) => {
+    const rec = 12 + i * 16
+    ov.setUint32(rec, t.tag)
+    ov.setUint32(rec + 4, t.checksum)
+    ov.setUint32(rec + 8, offset)
+    ov.setUint32(rec + 12, t.data.length)
+    out.set(t.data, offset)
+    offset += (t.data.length + 3) & ~3
+  })
+  return out
 }

@@ -173,8 +173,14 @@ export class Lexer {
     this.pos++ // '/'
     const start = this.pos
     while (this.pos < b.length && isRegular(b[this.pos])) this.pos++
-    // PDFName.of decodes #xx escapes itself.
-    return PDFName.of(latin1(b.subarray(start, this.pos)))
+    // PDFName.of decodes #xx escapes itself; a cache skips that work for the names seen again and again.
+    const raw = latin1(b.subarray(start, this.pos))
+    let name = NAMES.get(raw)
+    if (!name) {
+      name = PDFName.of(raw)
+      if (NAMES.size < 10_000) NAMES.set(raw, name)
+    }
+    return name
   }
 
   private parseHexString(): PDFHexString {
@@ -284,9 +290,16 @@ export class Lexer {
   }
 }
 
+const NAMES = new Map<string, PDFName>()
 const ENDSTREAM = Uint8Array.from('endstream', (c) => c.charCodeAt(0))
 
 export function latin1(bytes: Uint8Array): string {
+  if (bytes.length <= 64) {
+    // Tokens are short; a plain loop beats spreading into String.fromCharCode.
+    let t = ''
+    for (let i = 0; i < bytes.length; i++) t += String.fromCharCode(bytes[i]!)
+    return t
+  }
   let s = ''
   for (let i = 0; i < bytes.length; i += 8192) s += String.fromCharCode(...bytes.subarray(i, i + 8192))
   return s
