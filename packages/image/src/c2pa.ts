@@ -53,7 +53,11 @@ export async function readImageC2pa(bytes: Uint8Array, format: FormatInfo, carri
     out.messages.push({ rule: 'c2pa.unreadable', carrier, fatal: false, reason: `The C2PA manifest could not be read: ${(error as Error).message}` })
     return out
   }
-  if (!summary) return out
+  if (!summary) {
+    out.markers.push({ standard: 'c2pa', carrier, aiMarked: false, valid: false, detail: `A C2PA carrier (${carrier}) is present but holds no readable manifest store` })
+    out.messages.push({ rule: 'c2pa.unreadable', carrier, fatal: false, reason: `A C2PA carrier (${carrier}) is present but the C2PA reader found no manifest store in it` })
+    return out
+  }
   const failures = summary.validationStatus.filter((s) => s.active).map((s) => s.code)
   const broken = summary.validationState === 'invalid' || failures.some((c) => !/untrusted|expired|timeStamp/i.test(c))
   const dst = summary.digitalSourceTypes.find((d) => isAiDigitalSourceType(d)) ?? summary.digitalSourceTypes[0]
