@@ -41,9 +41,56 @@ export function analyseUpdates(file: PdfFile, extent: number): UpdateAnalysis {
   if (candidates.length && pagesBefore instanceof PDFRef) {
     const closure = pageClosure(before, pagesBefore, rootBefore.objectNumber)
     touched = candidates.filter((n) => closure.has(n)).sort((a, b) => a - b)
+    // Signing after labelling adds an invisible signature widget to a page's /Annots; allow exactly that.
+    if (touched.length) touched = touched.filter((n) => !onlyAddsInvisibleSignatureWidgets(before, file, n))
   }
   const other = [...changed].filter((n) => !touched.includes(n)).sort((a, b) => a - b)
   return { later, touched, pagesReplaced, other }
+}
+
+/**
+ * True when object `num` (a page, or a page's indirect /Annots array) changed only by
+ * gaining signature-field widgets with an empty /Rect: what PDF signing tools add, and
+ * nothing a reader can see.
+ */
+function onlyAddsInvisibleSignatureWidgets(before: PdfFile, after: PdfFile, num: number): boolean {
+  try {
+    const a = before.get(num)
+    const b = after.get(num)
+    const annotsOf = (file: PdfFile, o: PDFObject | undefined): PDFObject[] | undefined => {
+      if (o instanceof PDFArray) return o.asArray()
+      if (o instanceof PDFDict) {
+        const v = file.resolve(o.get(PDFName.of('Annots')))
+        return v === undefined ? [] : v instanceof PDFArray ? v.asArray() : undefined
+      }
+      return undefined
+    }
+    if (a instanceof PDFDict && b instanceof PDFDict) {
+      if (a.get(PDFName.of('Type')) !== PDFName.of('Page')) return false
+      const keys = new Set([...a.entries(), ...b.entries()].map(([k]) => k))
+      for (const k of keys) {
+        if (k === PDFName.of('Annots')) continue
+        if (String(a.get(k)) !== String(b.get(k))) return false
+      }
+    } else if (!(a instanceof PDFArray && b instanceof PDFArray)) return false
+    const oldAnnots = annotsOf(before, a)
+    const newAnnots = annotsOf(after, b)
+    if (!oldAnnots || !newAnnots || newAnnots.length <= oldAnnots.length) return false
+    if (!oldAnnots.every((x, i) => String(x) === String(newAnnots[i]))) return false
+    return newAnnots.slice(oldAnnots.length).every((ref) => ref instanceof PDFRef && ref.objectNumber >= before.size && isInvisibleSignatureWidget(after, ref))
+  } catch {
+    return false
+  }
+}
+
+function isInvisibleSignatureWidget(file: PdfFile, ref: PDFRef): boolean {
+  const w = file.resolve(ref)
+  if (!(w instanceof PDFDict) || w.get(PDFName.of('Subtype')) !== PDFName.of('Widget')) return false
+  const ft = file.lookup(w, 'FT') ?? file.lookup(file.lookupDict(w, 'Parent'), 'FT')
+  if (ft !== PDFName.of('Sig')) return false
+  const rect = file.lookupArray(w, 'Rect')?.asArray().map((x) => Number(String(file.resolve(x))))
+  if (!rect || rect.length !== 4 || rect.some((x) => !Number.isFinite(x))) return false
+  return rect[0] === rect[2] || rect[1] === rect[3]
 }
 
 /** Every object reachable from the page tree (bounded by the limits). */

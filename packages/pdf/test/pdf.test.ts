@@ -334,6 +334,35 @@ describe('changes after labelling', () => {
     if (sig !== null) expect(sig).toContain('Signature is Valid')
   })
 
+  const addSignatureField = (bytes: Uint8Array, rect: number[]) =>
+    appendUpdate(bytes, (file, ctx, alloc) => {
+      const page = listPages(file)[0]!
+      const sigRef = alloc()
+      const widgetRef = alloc()
+      const sigValue = ctx.obj({ Type: 'Sig', Filter: 'Adobe.PPKLite', SubFilter: 'adbe.pkcs7.detached', ByteRange: [0, 0, 0, 0] })
+      const widget = ctx.obj({ Type: 'Annot', Subtype: 'Widget', FT: 'Sig', F: 132, Rect: rect, P: page.ref, V: sigRef }) as PDFDict
+      widget.set(PDFName.of('T'), PDFString.of('Signature1'))
+      const dict = PDFDict.withContext(ctx)
+      for (const [k, v] of page.dict.entries()) dict.set(k, v)
+      const annots = file.lookupArray(page.dict, 'Annots')?.asArray() ?? []
+      dict.set(PDFName.of('Annots'), ctx.obj([...annots, widgetRef]))
+      const catalog = PDFDict.withContext(ctx)
+      for (const [k, v] of file.catalog.entries()) catalog.set(k, v)
+      catalog.set(PDFName.of('AcroForm'), ctx.obj({ Fields: [widgetRef], SigFlags: 3 }))
+      return { objects: [{ ref: sigRef, object: sigValue }, { ref: widgetRef, object: widget }, { ref: page.ref, object: dict }, { ref: file.rootRef, object: catalog }] }
+    })
+
+  it('signing after labelling (an invisible signature widget added to the page) keeps the label valid', async () => {
+    const report = await verify(addSignatureField(stamped.get('basic-annotation.pdf')!.result.bytes, [0, 0, 0, 0]))
+    expect(report.status).toBe('valid')
+    expect(report.messages).toContainEqual(expect.objectContaining({ rule: 'pdf.updated-after-labelling', fatal: false }))
+  })
+
+  it('a visible signature widget added after labelling counts as a page change', async () => {
+    const report = await verify(addSignatureField(stamped.get('basic-annotation.pdf')!.result.bytes, [300, 700, 500, 760]))
+    expect(report.status).toBe('invalid')
+  })
+
   it('a page content change in a later update makes the label invalid', async () => {
     const report = await verify(drawOnFirstPage(stamped.get('basic.pdf')!.result.bytes))
     expect(report.status).toBe('invalid')
