@@ -1,0 +1,126 @@
+// Audio benchmarks: metadata-only stamps of 10-minute MP3, FLAC and WAV files against reading and
+// writing the same file unchanged; the audible notice on a 10-minute WAV against a plain copy; and
+// the notice on MP3 against decoding and re-encoding the whole file. Ratios are measured in one run.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { copyFile, readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { stampWith, createPemSigner, generateSigningCredentials } from '@tanba/core'
+import { MPEGDecoder } from 'mpg123-decoder'
+import { Mp3Encoder } from '@breezystack/lamejs'
+import { createAudioAdapter, encodeFlac, FLAC_FORMAT, MP3_FORMAT, WAV_FORMAT } from '../dist/index.js'
+import { measure, row } from '../../../scripts/bench-lib.mjs'
+
+const SECONDS = 600
+const RATE = 44100
+
+/** A deterministic 10-minute stereo programme as 16-bit integers. */
+function programme() {
+  const n = SECONDS * RATE
+  const l = new Int16Array(n)
+  const r = new Int16Array(n)
+  let seed = 1
+  for (let i = 0; i < n; i++) {
+    const t = i / RATE
+    const v = 0.2 * Math.sin(2 * Math.PI * 220 * t) + 0.1 * Math.sin(2 * Math.PI * 331 * t) * Math.sin(t) + ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff - 0.5) * 0.01
+    l[i] = Math.round(v * 32767)
+    r[i] = Math.round(v * 0.9 * 32767)
+  }
+  return [l, r]
+}
+
+function wavFile([l, r]) {
+  const n = l.length
+  const out = Buffer.alloc(44 + n * 4)
+  out.write('RIFF', 0)
+  out.writeUInt32LE(36 + n * 4, 4)
+  out.write('WAVEfmt ', 8)
+  out.writeUInt32LE(16, 16)
+  out.writeUInt16LE(1, 20)
+  out.writeUInt16LE(2, 22)
+  out.writeUInt32LE(RATE, 24)
+  out.writeUInt32LE(RATE * 4, 28)
+  out.writeUInt16LE(4, 32)
+  out.writeUInt16LE(16, 34)
+  out.write('data', 36)
+  out.writeUInt32LE(n * 4, 40)
+  const pcm = new Int16Array(out.buffer, out.byteOffset + 44, n * 2)
+  for (let i = 0; i < n; i++) ((pcm[2 * i] = l[i]), (pcm[2 * i + 1] = r[i]))
+  return out
+}
+
+function mp3File([l, r]) {
+  const enc = new Mp3Encoder(2, RATE, 128)
+  const parts = []
+  for (let i = 0; i < l.length; i += 1152 * 20) parts.push(Buffer.from(enc.encodeBuffer(l.subarray(i, i + 1152 * 20), r.subarray(i, i + 1152 * 20))))
+  parts.push(Buffer.from(enc.flush()))
+  return Buffer.concat(parts)
+}
+
+async function files(tmp) {
+  mkdirSync(tmp, { recursive: true })
+  const paths = { wav: join(tmp, 'ten-minutes.wav'), mp3: join(tmp, 'ten-minutes.mp3'), flac: join(tmp, 'ten-minutes.flac') }
+  if (!existsSync(paths.wav) || !existsSync(paths.mp3) || !existsSync(paths.flac)) {
+    const pcm = programme()
+    writeFileSync(paths.wav, wavFile(pcm))
+    writeFileSync(paths.mp3, mp3File(pcm))
+    writeFileSync(paths.flac, encodeFlac(pcm.map((c) => Int32Array.from(c)), { sampleRate: RATE, bitsPerSample: 16, blockSize: 4096 }))
+  }
+  return paths
+}
+
+export default async function run(ctx) {
+  const tmp = join(ctx.tmp, 'audio')
+  const paths = await files(tmp)
+  const creds = await generateSigningCredentials({ commonName: 'Tanba bench' })
+  const signer = await createPemSigner({ privateKey: creds.privateKeyPem, certificateChain: creds.chainPem })
+  const adapter = createAudioAdapter()
+  const base = { signer, system: { name: 'Bench Generator' }, owner: { name: 'Bench Owner', id: '123456789012' }, c2pa: false }
+  const out = join(tmp, 'out.bin')
+  const copy = (path) => async () => writeFile(out, await readFile(path))
+  const stamp = (path, format, notice) => async () => {
+    const input = new Uint8Array(await readFile(path))
+    const result = await stampWith(adapter, input, format, { ...base, notice: notice ? { placement: 'start' } : { visible: false } })
+    await writeFile(out, result.bytes)
+  }
+  const rows = []
+  for (const [name, path, format] of [['MP3', paths.mp3, MP3_FORMAT], ['FLAC', paths.flac, FLAC_FORMAT], ['WAV', paths.wav, WAV_FORMAT]]) {
+    const size = (readFileSync(path).length / 1e6).toFixed(1)
+    const baselineMs = await measure(copy(path), { iterations: 7, warmup: 2 })
+    const ms = await measure(stamp(path, format, false), { iterations: 7, warmup: 2 })
+    rows.push(row({ operation: `audio: metadata-only stamp, 10-min ${name} (${size} MB)`, baseline: 'read + write unchanged', ms, baselineMs, target: { max: 1.5 } }))
+  }
+  {
+    const baselineMs = await measure(copy(paths.wav), { iterations: 7, warmup: 2 })
+    const ms = await measure(stamp(paths.wav, WAV_FORMAT, true), { iterations: 7, warmup: 2 })
+    rows.push(row({ operation: 'audio: audible notice + carriers, 10-min WAV', baseline: 'plain copy (read + write)', ms, baselineMs, target: { max: 1.5 } }))
+  }
+  {
+    const baselineMs = await measure(copy(paths.flac), { iterations: 3, warmup: 1 })
+    const ms = await measure(stamp(paths.flac, FLAC_FORMAT, true), { iterations: 3, warmup: 1 })
+    rows.push(row({ operation: 'audio: audible notice + carriers, 10-min FLAC', baseline: 'plain copy (read + write)', ms, baselineMs, note: 'every frame renumbered (header CRC-8, frame CRC-16)' }))
+  }
+  {
+    const ms = await measure(stamp(paths.mp3, MP3_FORMAT, true), { iterations: 3, warmup: 1 })
+    // The alternative: decode the whole file and encode it again with the notice in front.
+    const baselineMs = await measure(
+      async () => {
+        const bytes = new Uint8Array(await readFile(paths.mp3))
+        const decoder = new MPEGDecoder()
+        await decoder.ready
+        const decoded = decoder.decode(bytes)
+        decoder.free()
+        const toInt = (f) => Int16Array.from(f, (v) => Math.max(-32768, Math.min(32767, Math.round(v * 32767))))
+        const [l, r] = decoded.channelData.map(toInt)
+        const enc = new Mp3Encoder(2, RATE, 128)
+        const parts = []
+        for (let i = 0; i < l.length; i += 1152 * 20) parts.push(enc.encodeBuffer(l.subarray(i, i + 1152 * 20), r.subarray(i, i + 1152 * 20)))
+        parts.push(enc.flush())
+        await writeFile(out, Buffer.concat(parts.map((p) => Buffer.from(p))))
+      },
+      { iterations: 1, warmup: 0 },
+    )
+    rows.push(row({ operation: 'audio: audible notice + carriers, 10-min MP3', baseline: 'decode + re-encode whole file (mpg123 + lamejs)', ms, baselineMs, note: 'no target: reported as the cost against a full transcode' }))
+  }
+  await copyFile(paths.wav, out).catch(() => {})
+  return rows
+}
