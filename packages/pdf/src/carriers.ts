@@ -182,6 +182,10 @@ export function buildMetadataUpdate(file: PdfFile, ctx: PDFContext, label: Label
   for (const v of file.lookupArray(file.catalog, 'AF')?.asArray() ?? []) if (!isLabelSpec(file, v)) af.push(v)
   af.push(specRef)
   catalog.set(PDFName.of('AF'), af)
+  // XMP metadata streams are PDF 1.4; a catalog /Version raises an older header without rewriting it.
+  const declared = file.lookup(file.catalog, 'Version')
+  const version = Math.max(Number(file.version), declared instanceof PDFName ? Number(declared.decodeText()) || 0 : 0)
+  if (version < 1.4) catalog.set(PDFName.of('Version'), PDFName.of('1.4'))
   objects.push({ ref: file.rootRef, object: catalog })
   return { objects, info: infoRef, size: next }
 }

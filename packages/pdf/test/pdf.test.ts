@@ -231,6 +231,22 @@ describe('visible notice', () => {
     expect(result.label.notice?.langs).toEqual(['kk', 'ru', 'uz', 'zh', 'en'])
   })
 
+  it('honours the placement: bottom-right puts the plate in that corner of the displayed page', async () => {
+    const result = await stamp(load(join(FIXTURES, 'rotated.pdf')), { notice: { placement: 'bottom-right' } })
+    const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs')
+    const doc = await pdfjs.getDocument({ data: result.bytes.slice(), isEvalSupported: false, verbosity: 0 }).promise
+    for (let n = 1; n <= doc.numPages; n++) {
+      const page = await doc.getPage(n)
+      const vp = page.getViewport({ scale: 1 })
+      const item = (await page.getTextContent()).items.find((i) => 'str' in i && i.str.includes('Этот')) as { transform: number[]; width: number }
+      const [, , , , e, f] = pdfjs.Util.transform(vp.transform, item.transform)
+      expect(f!, `page ${n}`).toBeGreaterThan(vp.height * 0.9)
+      expect(e! + item.width, `page ${n}`).toBeGreaterThan(vp.width * 0.6)
+    }
+    await doc.destroy()
+    expect(result.label.notice?.placement).toBe('every-page:bottom-right')
+  })
+
   it('scales with the page: the same share of the page from a business card to A0, readable on a long banner', async () => {
     const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs')
     const doc = await pdfjs.getDocument({ data: stamped.get('sizes.pdf')!.result.bytes.slice(), isEvalSupported: false, verbosity: 0 }).promise
@@ -305,6 +321,16 @@ describe('machine-readable carriers', () => {
     const original = await verify(load(EXPRESS_SIGNED), { c2pa: true })
     expect(original.status).toBe('unlabelled')
     expect(original.aiMarked).toBe(true)
+  })
+
+  it('raises a PDF 1.3 document to 1.4 through the catalog /Version, for the XMP stream', async () => {
+    const input = load(join(FIXTURES, 'classic-xref.pdf'))
+    input.set(new TextEncoder().encode('%PDF-1.3'), 0)
+    const result = await stamp(input)
+    const file = PdfFile.open(result.bytes, { limits })
+    expect(file.version).toBe('1.3')
+    expect(file.lookup(file.catalog, 'Version')).toBe(PDFName.of('1.4'))
+    expect(PdfFile.open((await stamp(load(join(FIXTURES, 'classic-xref.pdf')))).bytes, { limits }).catalog.get(PDFName.of('Version'))).toBeUndefined()
   })
 
   it('metadata-only stamp (no visible notice) binds the original bytes and adds one revision', async () => {
