@@ -42,9 +42,9 @@ export function analyseUpdates(file: PdfFile, extent: number): UpdateAnalysis {
     const closure = pageClosure(before, pagesBefore, rootBefore.objectNumber)
     touched = candidates.filter((n) => closure.has(n)).sort((a, b) => a - b)
     // Signing after labelling adds an invisible signature widget to a page's /Annots; allow exactly that.
-    if (touched.length) touched = touched.filter((n) => !onlyAddsInvisibleSignatureWidgets(before, file, n))
+    if (touched.length) touched = touched.filter((n) => !onlyAddsInvisibleSignatureWidgets(before, file, n, closure))
   }
-  const other = [...changed].filter((n) => !touched.includes(n)).sort((a, b) => a - b)
+  const other = [...changed].filter((n) => n !== 0 && !touched.includes(n)).sort((a, b) => a - b)
   return { later, touched, pagesReplaced, other }
 }
 
@@ -53,7 +53,7 @@ export function analyseUpdates(file: PdfFile, extent: number): UpdateAnalysis {
  * gaining signature-field widgets with an empty /Rect: what PDF signing tools add, and
  * nothing a reader can see.
  */
-function onlyAddsInvisibleSignatureWidgets(before: PdfFile, after: PdfFile, num: number): boolean {
+function onlyAddsInvisibleSignatureWidgets(before: PdfFile, after: PdfFile, num: number, closure: Set<number>): boolean {
   try {
     const a = before.get(num)
     const b = after.get(num)
@@ -77,7 +77,8 @@ function onlyAddsInvisibleSignatureWidgets(before: PdfFile, after: PdfFile, num:
     const newAnnots = annotsOf(after, b)
     if (!oldAnnots || !newAnnots || newAnnots.length <= oldAnnots.length) return false
     if (!oldAnnots.every((x, i) => String(x) === String(newAnnots[i]))) return false
-    return newAnnots.slice(oldAnnots.length).every((ref) => ref instanceof PDFRef && ref.objectNumber >= before.size && isInvisibleSignatureWidget(after, ref))
+    // New widgets must be objects the labelled pages did not use (new, or free numbers reused).
+    return newAnnots.slice(oldAnnots.length).every((ref) => ref instanceof PDFRef && !closure.has(ref.objectNumber) && isInvisibleSignatureWidget(after, ref))
   } catch {
     return false
   }

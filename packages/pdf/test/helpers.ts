@@ -123,8 +123,9 @@ export function removeNotice(bytes: Uint8Array): Uint8Array {
   })
 }
 
+/** True when a command is on the PATH (Debian tools used only for optional cross-checks). */
 export function hasTool(name: string): boolean {
-  return spawnSync(name, ['--version'], { stdio: 'ignore' }).status === 0 || spawnSync(name, ['-v'], { stdio: 'ignore' }).status === 0
+  return spawnSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' }).status === 0
 }
 
 /** `qpdf --check` output, or null when qpdf is not installed. */
