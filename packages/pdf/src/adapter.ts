@@ -246,7 +246,8 @@ export function createPdfAdapter(defaults: PdfAdapterOptions = {}): Adapter {
         }
       }
 
-      if (options.c2pa) {
+      // C2PA stores its manifest in a PDF as an /AF attachment; without one there is nothing to read.
+      if (options.c2pa && hasC2paManifest(file)) {
         const c2pa = await readC2paMarker(input, file, options)
         if (c2pa.marker) markers.push(c2pa.marker)
         messages.push(...c2pa.messages)

@@ -309,18 +309,22 @@ describe('machine-readable carriers', () => {
     expect(report.status).toBe('valid')
     const c2pa = report.markers.find((m) => m.standard === 'c2pa')!
     expect(c2pa).toBeDefined()
-    const value = c2pa.value as { codes: string[]; digitalSourceTypes: string[] } | undefined
-    if (value) {
-      // Adobe's manifest: AI-made, expired and untrusted signer; our appended revisions fall outside its hash.
-      expect(c2pa.aiMarked).toBe(true)
-      expect(value.digitalSourceTypes[0]).toMatch(/compositeWithTrainedAlgorithmicMedia$/)
-      expect(value.codes).toEqual(expect.arrayContaining(['signingCredential.untrusted']))
-      expect(report.messages.map((m) => m.rule)).toContain('c2pa.assertion.dataHash.mismatch')
-    }
+    const value = c2pa.value as { codes: string[]; digitalSourceTypes: string[]; claimGenerator: string }
+    // Adobe's manifest: AI-made, expired and untrusted signer; our appended revisions fall outside its hash.
+    expect(c2pa.aiMarked).toBe(true)
+    expect(c2pa.valid).toBe(false)
+    expect(value.claimGenerator).toMatch(/Adobe_Express/)
+    expect(value.digitalSourceTypes[0]).toMatch(/compositeWithTrainedAlgorithmicMedia$/)
+    expect(value.codes).toEqual(expect.arrayContaining(['signingCredential.untrusted', 'signingCredential.expired', 'assertion.dataHash.mismatch']))
+    expect(report.messages.map((m) => m.rule)).toContain('c2pa.assertion.dataHash.mismatch')
     expect(result.messages.map((m) => m.rule)).toContain('c2pa.existing-manifest')
     const original = await verify(load(EXPRESS_SIGNED), { c2pa: true })
     expect(original.status).toBe('unlabelled')
     expect(original.aiMarked).toBe(true)
+    // Before Tanba's update the manifest's hash matches; only the trust problems remain.
+    const before = original.markers.find((m) => m.standard === 'c2pa')!
+    expect(before.valid).toBeNull()
+    expect((before.value as { codes: string[] }).codes).not.toContain('assertion.dataHash.mismatch')
   })
 
   it('raises a PDF 1.3 document to 1.4 through the catalog /Version, for the XMP stream', async () => {
