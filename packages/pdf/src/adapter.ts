@@ -78,191 +78,200 @@ export function createPdfAdapter(defaults: PdfAdapterOptions = {}): Adapter {
     kind: 'pdf',
     formats: PDF_FORMATS,
 
-    async stamp(input: Uint8Array, ctx: StampContext): Promise<StampResult> {
-      const opts = optionsOf(ctx.adapterOptions)
-      const file = openFile(input, ctx.limits, opts.password)
-      const messages: ReportMessage[] = []
-      if (file.repaired) {
-        messages.push({ rule: 'pdf.xref-repaired', fatal: false, reason: `The cross-reference data was damaged (${file.repairReason}); Tanba rebuilt it and wrote a complete cross-reference section in its update` })
-      }
-      if (file.security) {
-        messages.push({ rule: 'pdf.encrypted', fatal: false, reason: `The PDF is encrypted (standard security handler, revision ${file.security.revision}); Tanba's additions are encrypted with the document's own key` })
-        if ((file.security.permissions & 0b1000) === 0) {
-          messages.push({ rule: 'pdf.permissions', fatal: false, reason: 'The document permissions do not allow changes; Tanba added its label as an incremental update that leaves the existing bytes, and any signature over them, intact' })
-        }
-      }
-      const format = file.repaired || !file.sections.length ? 'stream' : file.sections[0]!.kind
-      const id = documentId(file)
-      const encrypt = file.trailer.get(PDFName.of('Encrypt'))
-      const carriers: string[] = []
-      throwIfAborted(ctx.signal)
+    stamp: (input: Uint8Array, ctx: StampContext) => typed(() => stampPdf(input, ctx, optionsOf(ctx.adapterOptions))),
+    extract: (input: Uint8Array, _format: FormatInfo, options: ExtractOptions) => typed(() => extractPdf(input, options, optionsOf(options.adapterOptions))),
+    digest: (input: Uint8Array, _format: FormatInfo, binding: LabelBinding, options: ExtractOptions) =>
+      typed(() => revisionDigest(openFile(input, options.limits, optionsOf(options.adapterOptions).password), binding)),
+  }
+}
 
-      // Revision A: the visible notice. Bytes [0, end of A) are what the label binds.
-      let prefix = input
-      let prevXref: number | undefined = file.repaired ? undefined : file.startxref
-      let size = file.size
-      let notice: LabelNotice | undefined
-      let existing = file.repaired ? file.xref : undefined
-      if (ctx.notice) {
-        const pages = guard(() => listPages(file))
-        const targets = opts.pages === 'first' ? pages.slice(0, 1) : pages
-        if (!targets.length) throw new MalformedInputError('The PDF has no pages to put the notice on')
-        const textHeight = opts.textHeight ?? DEFAULT_TEXT_HEIGHT
-        const built = await buildPageNotice(file, targets, {
-          lines: ctx.notice.lines,
-          placement: ctx.notice.placement,
-          textHeight,
-          ...(opts.fonts ? { fonts: opts.fonts } : {}),
-        })
-        const update = writeIncrementalUpdate(built.objects, {
-          baseLength: input.length,
-          baseEndsWithEol: endsWithEol(input),
-          prev: prevXref,
-          format: existing && hasObjectStreams(existing) ? 'stream' : format,
-          root: file.rootRef,
-          info: infoRef(file),
-          id: id && [id[0], id[1]],
-          encrypt,
-          size: built.size,
-          security: file.security,
-          existing,
-        })
-        prefix = concatBytes(input, update.bytes)
-        prevXref = update.xrefOffset
-        size = update.size
-        existing = undefined
-        const custom = ctx.notice.lines.some((l) => noticeText(l.lang, ctx.origin) !== l.text)
-        notice = {
-          method: 'page-text',
-          langs: ctx.notice.lines.map((l) => l.lang),
-          placement: `${opts.pages === 'first' ? 'first-page' : 'every-page'}:${ctx.notice.placement}`,
-          height: round(built.height),
-          ...(custom ? { text: ctx.notice.text } : {}),
-        }
-        carriers.push('pdf:page-text')
-      }
-      throwIfAborted(ctx.signal)
-      const binding: LabelBinding = { method: BINDING_METHOD, alg: 'sha-256', digest: await sha256Base64Url(prefix), extent: prefix.length }
-      const label = await ctx.sign(binding, notice)
+async function stampPdf(input: Uint8Array, ctx: StampContext, opts: PdfAdapterOptions): Promise<StampResult> {
+  const file = openFile(input, ctx.limits, opts.password)
+  const messages: ReportMessage[] = []
+  if (file.repaired) {
+    messages.push({ rule: 'pdf.xref-repaired', fatal: false, reason: `The cross-reference data was damaged (${file.repairReason}); Tanba rebuilt it and wrote a complete cross-reference section in its update` })
+  }
+  if (file.security) {
+    messages.push({ rule: 'pdf.encrypted', fatal: false, reason: `The PDF is encrypted (standard security handler, revision ${file.security.revision}); Tanba's additions are encrypted with the document's own key` })
+    if ((file.security.permissions & 0b1000) === 0) {
+      messages.push({ rule: 'pdf.permissions', fatal: false, reason: 'The document permissions do not allow changes; Tanba added its label as an incremental update that leaves the existing bytes, and any signature over them, intact' })
+    }
+  }
+  // Same kind of section as the original's last one; a repaired file gets a table unless it has object streams.
+  const format = file.repaired || !file.sections.length ? (hasObjectStreams(file.xref) ? 'stream' : 'table') : file.sections[0]!.kind
+  const id = documentId(file)
+  const encrypt = file.trailer.get(PDFName.of('Encrypt'))
+  const carriers: string[] = []
+  throwIfAborted(ctx.signal)
 
-      // Revision B: metadata carriers. Changes here never touch the bound bytes.
-      const current = guard(() => readCarriers(file, ctx.limits.maxMetadataBytes))
-      const meta = buildMetadataUpdate(file, file.context, label, size, current.xmp, ctx.limits.maxMetadataBytes)
-      const update = writeIncrementalUpdate(meta.objects, {
-        baseLength: prefix.length,
-        baseEndsWithEol: endsWithEol(prefix),
-        prev: prevXref,
-        format: existing && hasObjectStreams(existing) ? 'stream' : format,
-        root: file.rootRef,
-        info: meta.info,
-        id: id && [id[0], id[1]],
-        encrypt,
-        size: meta.size,
-        security: file.security,
-        existing,
-      })
-      carriers.push('xmp', 'pdf:info:AIGC', 'pdf:embedded-file')
-      if (ctx.c2pa) {
-        messages.push({
-          rule: 'c2pa.skipped',
-          fatal: false,
-          reason: 'C2PA manifests are not embedded in PDF: the C2PA library Tanba uses can read but not sign PDF. The Tanba label, XMP and /AIGC carry the disclosure',
-        })
-      }
-      if (hasC2paManifest(file)) {
-        messages.push({
-          rule: 'c2pa.existing-manifest',
-          fatal: false,
-          reason: 'The PDF carries a C2PA manifest; it is kept, but the appended revisions are outside its hard binding, so C2PA validators will report the file as changed after signing',
-        })
-      }
-      return { bytes: concatBytes(prefix, update.bytes), label, carriers, messages }
-    },
+  // Revision A: the visible notice. Bytes [0, end of A) are what the label binds.
+  let prefix = input
+  let prevXref: number | undefined = file.repaired ? undefined : file.startxref
+  let size = file.size
+  let notice: LabelNotice | undefined
+  let existing = file.repaired ? file.xref : undefined
+  if (ctx.notice) {
+    const pages = guard(() => listPages(file))
+    const targets = opts.pages === 'first' ? pages.slice(0, 1) : pages
+    if (!targets.length) throw new MalformedInputError('The PDF has no pages to put the notice on')
+    const textHeight = opts.textHeight ?? DEFAULT_TEXT_HEIGHT
+    const built = await buildPageNotice(file, targets, {
+      lines: ctx.notice.lines,
+      placement: ctx.notice.placement,
+      textHeight,
+      ...(opts.fonts ? { fonts: opts.fonts } : {}),
+    })
+    const update = writeIncrementalUpdate(built.objects, {
+      baseLength: input.length,
+      baseEndsWithEol: endsWithEol(input),
+      prev: prevXref,
+      format,
+      root: file.rootRef,
+      info: infoRef(file),
+      id: id && [id[0], id[1]],
+      encrypt,
+      size: built.size,
+      security: file.security,
+      existing,
+    })
+    prefix = concatBytes(input, update.bytes)
+    prevXref = update.xrefOffset
+    size = update.size
+    existing = undefined
+    const custom = ctx.notice.lines.some((l) => noticeText(l.lang, ctx.origin) !== l.text)
+    notice = {
+      method: 'page-text',
+      langs: ctx.notice.lines.map((l) => l.lang),
+      placement: `${opts.pages === 'first' ? 'first-page' : 'every-page'}:${ctx.notice.placement}`,
+      height: round(built.height),
+      ...(custom ? { text: ctx.notice.text } : {}),
+    }
+    carriers.push('pdf:page-text')
+  }
+  throwIfAborted(ctx.signal)
+  const binding: LabelBinding = { method: BINDING_METHOD, alg: 'sha-256', digest: await sha256Base64Url(prefix), extent: prefix.length }
+  const label = await ctx.sign(binding, notice)
 
-    async extract(input: Uint8Array, _format: FormatInfo, options: ExtractOptions): Promise<Extraction> {
-      const opts = optionsOf(options.adapterOptions)
-      const file = openFile(input, options.limits, opts.password)
-      const markers: Marker[] = []
-      const labels: FoundLabel[] = []
-      const messages: ReportMessage[] = []
-      const fields: Record<string, unknown> = { pdfVersion: file.version, revisions: file.revisionEnds().length }
-      if (file.repaired) messages.push({ rule: 'pdf.xref-repaired', fatal: false, reason: `The cross-reference data is damaged (${file.repairReason}); it was rebuilt by scanning the file` })
-      if (file.security) fields.encryption = `standard security handler revision ${file.security.revision}`
-      const carriers = guard(() => readCarriers(file, options.limits.maxMetadataBytes))
-      fields.info = carriers.info
-      if (carriers.attachments.length) fields.attachments = carriers.attachments
+  // Revision B: metadata carriers. Changes here never touch the bound bytes.
+  const current = guard(() => readCarriers(file, ctx.limits.maxMetadataBytes))
+  const meta = buildMetadataUpdate(file, file.context, label, size, current.xmp, ctx.limits.maxMetadataBytes)
+  const update = writeIncrementalUpdate(meta.objects, {
+    baseLength: prefix.length,
+    baseEndsWithEol: endsWithEol(prefix),
+    prev: prevXref,
+    format,
+    root: file.rootRef,
+    info: meta.info,
+    id: id && [id[0], id[1]],
+    encrypt,
+    size: meta.size,
+    security: file.security,
+    existing,
+  })
+  carriers.push('xmp', 'pdf:info:AIGC', 'pdf:embedded-file')
+  if (ctx.c2pa) {
+    messages.push({
+      rule: 'c2pa.skipped',
+      fatal: false,
+      reason: 'C2PA manifests are not embedded in PDF: the C2PA library Tanba uses can read but not sign PDF. The Tanba label, XMP and /AIGC carry the disclosure',
+    })
+  }
+  if (hasC2paManifest(file)) {
+    messages.push({
+      rule: 'c2pa.existing-manifest',
+      fatal: false,
+      reason: 'The PDF carries a C2PA manifest; it is kept, but the appended revisions are outside its hard binding, so C2PA validators will report the file as changed after signing',
+    })
+  }
+  return { bytes: concatBytes(prefix, update.bytes), label, carriers, messages }
+}
 
-      let xmp: XmpAiFields = {}
-      if (carriers.xmp !== undefined) {
-        try {
-          xmp = readXmp(carriers.xmp, { maxBytes: options.limits.maxMetadataBytes })
-        } catch (error) {
-          messages.push({ rule: 'xmp.unreadable', carrier: 'xmp', fatal: false, reason: `The XMP metadata does not parse: ${(error as Error).message}` })
-        }
-      }
-      if (xmp.digitalSourceType) {
-        fields.digitalSourceType = xmp.digitalSourceType
-        markers.push({ standard: 'iptc', carrier: 'xmp', aiMarked: isAiDigitalSourceType(xmp.digitalSourceType), valid: null, value: xmp.digitalSourceType, detail: `IPTC digital source type ${xmp.digitalSourceType}` })
-      }
-      for (const [k, v] of Object.entries({ aiSystemUsed: xmp.aiSystemUsed, aiSystemVersionUsed: xmp.aiSystemVersionUsed, aiPromptInformation: xmp.aiPromptInformation })) if (v) fields[k] = v
-      pushTc260(markers, messages, fields, 'xmp', xmp.tc260)
-      pushTc260(markers, messages, fields, 'pdf:info:AIGC', carriers.infoAigc)
-      if (xmp.tanbaLabel !== undefined) labels.push(decodeLabel('xmp', xmp.tanbaLabel))
-      if (carriers.embeddedLabel !== undefined) labels.push(decodeLabel('pdf:embedded-file', carriers.embeddedLabel))
+async function extractPdf(input: Uint8Array, options: ExtractOptions, opts: PdfAdapterOptions): Promise<Extraction> {
+  const file = openFile(input, options.limits, opts.password)
+  const markers: Marker[] = []
+  const labels: FoundLabel[] = []
+  const messages: ReportMessage[] = []
+  const fields: Record<string, unknown> = { pdfVersion: file.version, revisions: file.revisionEnds().length }
+  if (file.repaired) messages.push({ rule: 'pdf.xref-repaired', fatal: false, reason: `The cross-reference data is damaged (${file.repairReason}); it was rebuilt by scanning the file` })
+  if (file.security) fields.encryption = `standard security handler revision ${file.security.revision}`
+  const carriers = guard(() => readCarriers(file, options.limits.maxMetadataBytes))
+  fields.info = carriers.info
+  if (carriers.attachments.length) fields.attachments = carriers.attachments
 
-      const label = labels.find((l) => l.label)?.label
-      const pages = guard(() => listPages(file))
-      fields.pages = pages.length
-      const found = guard(() => findNotice(file, pages))
-      if (found) {
-        const text = found.lines.map((l) => l.text).join('\n')
-        fields.notice = { text, langs: found.lines.map((l) => l.lang), pages: found.pages }
-        const expectAll = !label?.notice?.placement?.startsWith('first-page')
-        const complete = expectAll ? found.pages.length === pages.length : found.pages.includes(1)
-        markers.push({
-          standard: 'notice',
-          carrier: 'pdf:page-text',
-          aiMarked: true,
-          valid: complete,
-          value: { text, langs: found.lines.map((l) => l.lang), pages: found.pages },
-          detail: `Visible notice on ${found.pages.length} of ${pages.length} page(s): ${found.lines.map((l) => l.text).join(' / ')}`,
-        })
-        if (!complete) messages.push({ rule: 'notice.incomplete', carrier: 'pdf:page-text', fatal: false, reason: `The visible notice is on ${found.pages.length} of ${pages.length} pages` })
-      } else if (label?.notice && label.notice.method !== 'none') {
-        messages.push({ rule: 'notice.missing', carrier: 'pdf:page-text', fatal: true, reason: 'The label records a visible notice, but no page shows it' })
-      }
+  let xmp: XmpAiFields = {}
+  if (carriers.xmp !== undefined) {
+    try {
+      xmp = readXmp(carriers.xmp, { maxBytes: options.limits.maxMetadataBytes })
+    } catch (error) {
+      messages.push({ rule: 'xmp.unreadable', carrier: 'xmp', fatal: false, reason: `The XMP metadata does not parse: ${(error as Error).message}` })
+    }
+  }
+  if (xmp.digitalSourceType) {
+    fields.digitalSourceType = xmp.digitalSourceType
+    markers.push({ standard: 'iptc', carrier: 'xmp', aiMarked: isAiDigitalSourceType(xmp.digitalSourceType), valid: null, value: xmp.digitalSourceType, detail: `IPTC digital source type ${xmp.digitalSourceType}` })
+  }
+  for (const [k, v] of Object.entries({ aiSystemUsed: xmp.aiSystemUsed, aiSystemVersionUsed: xmp.aiSystemVersionUsed, aiPromptInformation: xmp.aiPromptInformation })) if (v) fields[k] = v
+  pushTc260(markers, messages, fields, 'xmp', xmp.tc260)
+  pushTc260(markers, messages, fields, 'pdf:info:AIGC', carriers.infoAigc)
+  if (xmp.tanbaLabel !== undefined) labels.push(decodeLabel('xmp', xmp.tanbaLabel))
+  if (carriers.embeddedLabel !== undefined) labels.push(decodeLabel('pdf:embedded-file', carriers.embeddedLabel))
 
-      if (label?.binding.method === BINDING_METHOD && label.binding.extent !== undefined && label.binding.extent <= input.length) {
-        try {
-          messages.push(...describeUpdates(file, label.binding.extent))
-          // Tanba ends its metadata revision with "%%EOF" and an end-of-line; a copy that stops short was cut off.
-          const last = file.sections[0]
-          if (last && last.offset >= label.binding.extent && !endsWithEol(input) && file.sections.filter((s) => s.offset >= label.binding.extent!).length === 1) {
-            messages.push({ rule: 'pdf.truncated', carrier: 'pdf:incremental-update', fatal: true, reason: "The file ends before the end of Tanba's metadata revision: it looks truncated" })
-          }
-        } catch (error) {
-          if (isTanbaError(error) && error.code === 'TANBA_ABORTED') throw error
-          messages.push({ rule: 'pdf.updates-unreadable', carrier: 'pdf:incremental-update', fatal: true, reason: `The updates appended after labelling cannot be read: ${(error as Error).message}` })
-        }
-      }
+  const label = labels.find((l) => l.label)?.label
+  const pages = guard(() => listPages(file))
+  fields.pages = pages.length
+  const found = guard(() => findNotice(file, pages))
+  if (found) {
+    const text = found.lines.map((l) => l.text).join('\n')
+    fields.notice = { text, langs: found.lines.map((l) => l.lang), pages: found.pages }
+    const expectAll = !label?.notice?.placement?.startsWith('first-page')
+    const complete = expectAll ? found.pages.length === pages.length : found.pages.includes(1)
+    markers.push({
+      standard: 'notice',
+      carrier: 'pdf:page-text',
+      aiMarked: true,
+      valid: complete,
+      value: { text, langs: found.lines.map((l) => l.lang), pages: found.pages },
+      detail: `Visible notice on ${found.pages.length} of ${pages.length} page(s): ${found.lines.map((l) => l.text).join(' / ')}`,
+    })
+    if (!complete) messages.push({ rule: 'notice.incomplete', carrier: 'pdf:page-text', fatal: false, reason: `The visible notice is on ${found.pages.length} of ${pages.length} pages` })
+  } else if (label?.notice && label.notice.method !== 'none') {
+    messages.push({ rule: 'notice.missing', carrier: 'pdf:page-text', fatal: true, reason: 'The label records a visible notice, but no page shows it' })
+  }
 
-      // C2PA stores its manifest in a PDF as an /AF attachment; without one there is nothing to read.
-      if (options.c2pa && hasC2paManifest(file)) {
-        const c2pa = await readC2paMarker(input, file, options)
-        if (c2pa.marker) markers.push(c2pa.marker)
-        messages.push(...c2pa.messages)
-        if (c2pa.fields) fields.c2pa = c2pa.fields
-      } else if (hasC2paManifest(file)) {
-        markers.push({ standard: 'c2pa', carrier: 'c2pa:pdf-af', aiMarked: false, valid: null, detail: 'A C2PA manifest is attached; it was not read because C2PA reading is switched off' })
+  if (label?.binding.method === BINDING_METHOD && label.binding.extent !== undefined && label.binding.extent <= input.length) {
+    try {
+      messages.push(...describeUpdates(file, label.binding.extent))
+      // Tanba ends its metadata revision with "%%EOF" and an end-of-line; a copy that stops short was cut off.
+      const last = file.sections[0]
+      if (last && last.offset >= label.binding.extent && !endsWithEol(input) && file.sections.filter((s) => s.offset >= label.binding.extent!).length === 1) {
+        messages.push({ rule: 'pdf.truncated', carrier: 'pdf:incremental-update', fatal: true, reason: "The file ends before the end of Tanba's metadata revision: it looks truncated" })
       }
-      return { markers, labels, messages, fields }
-    },
+    } catch (error) {
+      if (isTanbaError(error) && error.code === 'TANBA_ABORTED') throw error
+      messages.push({ rule: 'pdf.updates-unreadable', carrier: 'pdf:incremental-update', fatal: true, reason: `The updates appended after labelling cannot be read: ${(error as Error).message}` })
+    }
+  }
 
-    async digest(input: Uint8Array, _format: FormatInfo, binding: LabelBinding, options: ExtractOptions): Promise<string> {
-      const opts = optionsOf(options.adapterOptions)
-      const file = openFile(input, options.limits, opts.password)
-      return revisionDigest(file, binding)
-    },
+  // C2PA stores its manifest in a PDF as an /AF attachment; without one there is nothing to read.
+  if (options.c2pa && hasC2paManifest(file)) {
+    const c2pa = await readC2paMarker(input, file, options)
+    if (c2pa.marker) markers.push(c2pa.marker)
+    messages.push(...c2pa.messages)
+    if (c2pa.fields) fields.c2pa = c2pa.fields
+  } else if (hasC2paManifest(file)) {
+    markers.push({ standard: 'c2pa', carrier: 'c2pa:pdf-af', aiMarked: false, valid: null, detail: 'A C2PA manifest is attached; it was not read because C2PA reading is switched off' })
+  }
+  return { markers, labels, messages, fields }
+}
+
+/** Runs an adapter operation so that any failure leaves it as a TanbaError (the cause kept). */
+async function typed<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn()
+  } catch (error) {
+    if (error instanceof TanbaError) throw error
+    if (error instanceof RangeError) throw new MalformedInputError(`The PDF is too deeply nested or too large to process: ${error.message}`, { cause: error })
+    throw new MalformedInputError(`The PDF cannot be processed: ${(error as Error)?.message ?? String(error)}`, { cause: error })
   }
 }
 
