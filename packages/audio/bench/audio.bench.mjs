@@ -78,7 +78,8 @@ export default async function run(ctx) {
   const out = join(tmp, 'out.bin')
   const copy = (path) => async () => writeFile(out, await readFile(path))
   const stamp = (path, format, notice) => async () => {
-    const input = new Uint8Array(await readFile(path))
+    const buf = await readFile(path)
+    const input = new Uint8Array(buf.buffer, buf.byteOffset, buf.length)
     const result = await stampWith(adapter, input, format, { ...base, notice: notice ? { placement: 'start' } : { visible: false } })
     await writeFile(out, result.bytes)
   }

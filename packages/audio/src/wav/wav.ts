@@ -118,12 +118,13 @@ function wavEssence(bytes: Uint8Array, limits: Limits): EssenceResult {
 }
 
 /** Rebuilds the file from its chunks, with replacements; new chunks go at the end of the RIFF form. */
-function assembleWav(bytes: Uint8Array, wav: ParsedWav, replace: Map<RiffChunk, Uint8Array | null>, append: Uint8Array[]): Uint8Array {
+function assembleWav(bytes: Uint8Array, wav: ParsedWav, replace: Map<RiffChunk, Uint8Array | Uint8Array[] | null>, append: Uint8Array[]): Uint8Array {
   const pieces: Uint8Array[] = [new Uint8Array(12)]
   for (const chunk of wav.form.chunks) {
     if (replace.has(chunk)) {
       const r = replace.get(chunk)
-      if (r) pieces.push(r)
+      if (Array.isArray(r)) pieces.push(...r)
+      else if (r) pieces.push(r)
       continue
     }
     pieces.push(bytes.subarray(chunk.offset, chunk.end))
@@ -185,8 +186,9 @@ async function addWavNotice(bytes: Uint8Array, request: NoticeRequest, limits: L
   const header = new Uint8Array(8)
   header.set([0x64, 0x61, 0x74, 0x61])
   new DataView(header.buffer).setUint32(4, newSize, true)
-  const replace = new Map<RiffChunk, Uint8Array | null>()
-  replace.set(data, joinBytes([header, ...parts, newSize & 1 ? new Uint8Array(1) : new Uint8Array(0)]))
+  const replace = new Map<RiffChunk, Uint8Array | Uint8Array[] | null>()
+  // Pieces, not a joined chunk: the audio is copied once, into the output.
+  replace.set(data, [header, ...parts, newSize & 1 ? new Uint8Array(1) : new Uint8Array(0)])
   const shift = atStart ? mono.length : 0
   const added = mono.length * (Number(atStart) + Number(atEnd))
   for (const chunk of wav.form.chunks) {
