@@ -48,11 +48,15 @@ export function createTextAdapter(): Adapter {
       throwIfAborted(options.signal)
       switch (format.id) {
         case 'text':
-          return extractPlain(input, options)
-        case 'markdown':
-          return (await loadMarkdown()).extractMarkdown(input, options)
-        case 'html':
-          return (await loadHtml()).extractHtml(input, options)
+          return extractPlain(handOver(input, decodeUtf8(input, options.limits)), options)
+        case 'markdown': {
+          const text = handOver(input, decodeUtf8(input, options.limits))
+          return (await loadMarkdown()).extractMarkdown(text, options)
+        }
+        case 'html': {
+          const html = await loadHtml()
+          return html.extractHtml(handOver(input, html.decodeHtml(input, options)), options)
+        }
         default:
           throw unsupported(format)
       }
@@ -63,7 +67,7 @@ export function createTextAdapter(): Adapter {
     async digest(input: Uint8Array, _format: FormatInfo, binding: LabelBinding, options: ExtractOptions): Promise<string> {
       throwIfAborted(options.signal)
       if (binding.alg !== 'sha-256') throw new InvalidLabelError(`Expected binding alg "sha-256" but the label says ${JSON.stringify(binding.alg)}`)
-      const text = decodeUtf8(input, options.limits)
+      const text = takeOver(input) ?? decodeUtf8(input, options.limits)
       switch (binding.method) {
         case TEXT_BINDING:
           return digestText(text, input, findSelectorRuns(text, options.limits))
@@ -76,6 +80,21 @@ export function createTextAdapter(): Adapter {
       }
     },
   }
+}
+
+// verifyWith calls extract() and then digest() on the same bytes. extract() hands its decoded
+// text over once, so a verification decodes its input once (decoding is most of the work).
+const decoded = new WeakMap<Uint8Array, string>()
+
+function handOver(input: Uint8Array, text: string): string {
+  decoded.set(input, text)
+  return text
+}
+
+function takeOver(input: Uint8Array): string | undefined {
+  const text = decoded.get(input)
+  decoded.delete(input)
+  return text
 }
 
 function unsupported(format: FormatInfo): UnsupportedFormatError {

@@ -311,8 +311,7 @@ export async function stampHtml(input: Uint8Array, ctx: StampContext): Promise<S
   }
 }
 
-export async function extractHtml(input: Uint8Array, options: ExtractOptions): Promise<Extraction> {
-  const source = decodeHtml(input, options)
+export async function extractHtml(source: string, options: ExtractOptions): Promise<Extraction> {
   const scan = scanHtml(source)
   const markers: Marker[] = []
   const messages: ReportMessage[] = []
@@ -375,7 +374,7 @@ export async function extractHtml(input: Uint8Array, options: ExtractOptions): P
 }
 
 /** Decodes UTF-8 HTML; when it is not UTF-8, names the charset the page declares. */
-function decodeHtml(input: Uint8Array, options: Pick<ExtractOptions, 'limits'>): string {
+export function decodeHtml(input: Uint8Array, options: Pick<ExtractOptions, 'limits'>): string {
   try {
     return decodeUtf8(input, options.limits, 'HTML')
   } catch (error) {

@@ -89,8 +89,7 @@ export async function stampMarkdown(input: Uint8Array, ctx: StampContext): Promi
   }
 }
 
-export async function extractMarkdown(input: Uint8Array, options: ExtractOptions): Promise<Extraction> {
-  const text = decodeUtf8(input, options.limits)
+export async function extractMarkdown(text: string, options: ExtractOptions): Promise<Extraction> {
   const fm = findFrontMatter(text)
   const markers: Marker[] = []
   const messages: ReportMessage[] = []

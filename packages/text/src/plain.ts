@@ -14,7 +14,7 @@ import {
 import { labelWrapper, readWrappers, shareCertificates, signText } from './carriers.js'
 import { TEXT_BINDING, digestText, essenceText } from './essence.js'
 import { endBlock, findNotices, noticeLine, noticePlacement, noticeRecord, removeNoticeBlocks, startBlock } from './notice.js'
-import { decodeUtf8, utf8 } from './utf8.js'
+import { decodeUtf8, utf8, utf8Length } from './utf8.js'
 import { findSelectorRuns, findWrappers, isSelectorAt, type SelectorRun, type TextWrapper } from './wrapper.js'
 
 /** A text body ready for a new stamp: old Tanba carriers and notice blocks taken out. */
@@ -26,28 +26,51 @@ export interface PreparedBody {
   /** Foreign wrappers (C2PA, unknown) that ended the text; they stay at the end. */
   tail: string
   wrappers: TextWrapper[]
+  /** True when `content + tail` is exactly the input after the BOM (nothing was taken out). */
+  pristine: boolean
 }
 
 /** Removes Tanba wrappers (they are replaced), keeps foreign ones, separates BOM and trailing runs. */
 export function prepareBody(text: string, ctx: StampContext, allowBom = true): PreparedBody {
   const wrappers = findWrappers(text, ctx.limits)
-  let body = removeRanges(text, wrappers.filter((w) => w.kind === 'tanba'))
+  const own = wrappers.filter((w) => w.kind === 'tanba')
+  let body = removeRanges(text, own)
   const bom = allowBom && body.charCodeAt(0) === 0xfeff && !isSelectorAt(body, 1) ? '\uFEFF' : ''
   body = body.slice(bom.length)
-  const runs = findSelectorRuns(body, ctx.limits)
+  // The runs left in `body` (its own coordinates): found again only when Tanba's were cut out.
+  const runs = own.length ? findSelectorRuns(body, ctx.limits) : wrappers.map((w) => ({ start: w.start - bom.length, end: w.end - bom.length }))
   let tailStart = body.length
   for (let i = runs.length - 1; i >= 0 && runs[i]!.end === tailStart; i--) tailStart = runs[i]!.start
-  return { bom, content: removeNoticeBlocks(body.slice(0, tailStart)), tail: body.slice(tailStart), wrappers }
+  const raw = body.slice(0, tailStart)
+  const content = removeNoticeBlocks(raw)
+  return { bom, content, tail: body.slice(tailStart), wrappers, pristine: own.length === 0 && content.length === raw.length }
+}
+
+/** The notice blocks the context asks for, around a content, and the label's notice record. */
+export function noticeBlocks(content: string, ctx: StampContext): { before: string; after: string; record?: LabelNotice } {
+  if (!ctx.notice || ctx.notice.lines.length === 0) return { before: '', after: '' }
+  const placement = noticePlacement(ctx.notice)
+  const line = noticeLine(ctx.notice)
+  const before = placement.start ? startBlock(line) : ''
+  const after = placement.end ? endBlock(line, before + content) : ''
+  return { before, after, record: noticeRecord(ctx.notice, ctx.origin, placement) }
 }
 
 /** Adds the notice blocks the context asks for; returns the text and the label's notice record. */
 export function addNotice(content: string, ctx: StampContext): { text: string; record?: LabelNotice } {
-  if (!ctx.notice || ctx.notice.lines.length === 0) return { text: content }
-  const placement = noticePlacement(ctx.notice)
-  const line = noticeLine(ctx.notice)
-  let text = placement.start ? startBlock(line) + content : content
-  if (placement.end) text += endBlock(line, text)
-  return { text, record: noticeRecord(ctx.notice, ctx.origin, placement) }
+  const { before, after, record } = noticeBlocks(content, ctx)
+  return { text: before + content + after, ...(record ? { record } : {}) }
+}
+
+/**
+ * The UTF-8 of bom + before + content + after + tail. When the body is pristine, the input's own
+ * bytes are reused instead of encoding the text again (the large part of a big text).
+ */
+export function bodyBytes(input: Uint8Array, body: PreparedBody, before: string, after: string): Uint8Array {
+  if (!body.pristine) return utf8(body.bom + before + body.content + after + body.tail)
+  const start = body.bom ? 3 : 0
+  const tailBytes = utf8Length(body.tail)
+  return concatBytes(utf8(body.bom + before), input.subarray(start, input.length - tailBytes), utf8(after), input.subarray(input.length - tailBytes))
 }
 
 /** Notes for the stamp result about carriers found in the input. */
@@ -70,9 +93,9 @@ export function inputNotes(wrappers: readonly TextWrapper[]): ReportMessage[] {
 export async function stampPlain(input: Uint8Array, ctx: StampContext): Promise<StampResult> {
   const text = decodeUtf8(input, ctx.limits)
   const body = prepareBody(text, ctx)
-  const { text: noticed, record } = addNotice(body.content, ctx)
-  const skeleton = body.bom + noticed + body.tail
-  const skeletonBytes = utf8(skeleton)
+  const { before, after, record } = noticeBlocks(body.content, ctx)
+  const skeleton = body.bom + before + body.content + after + body.tail
+  const skeletonBytes = bodyBytes(input, body, before, after)
   throwIfAborted(ctx.signal)
   const digest = await digestText(skeleton, skeletonBytes, findSelectorRuns(skeleton, ctx.limits))
   const { compact } = await signText(ctx, TEXT_BINDING, digest, record)
@@ -117,8 +140,8 @@ export function extractBody(text: string, options: ExtractOptions, extraLabels: 
   }
 }
 
-export async function extractPlain(input: Uint8Array, options: ExtractOptions): Promise<Extraction> {
-  return extractBody(decodeUtf8(input, options.limits), options)
+export async function extractPlain(text: string, options: ExtractOptions): Promise<Extraction> {
+  return extractBody(text, options)
 }
 
 /** Removes [start, end) ranges (sorted, not overlapping) from `text`. */

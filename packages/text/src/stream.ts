@@ -11,6 +11,30 @@ import { TEXT_BINDING, removeSelectorRuns } from './essence.js'
 import { plainTextFormat } from './formats.js'
 import { endBlock, noticeLine, noticePlacement, noticeRecord, startBlock } from './notice.js'
 
+interface IncrementalHash {
+  update(bytes: Uint8Array): unknown
+  digest(): Uint8Array
+}
+
+interface NodeCrypto {
+  createHash(alg: 'sha256'): IncrementalHash
+}
+
+/**
+ * An incremental SHA-256: Node's native one when the runtime offers it without an import
+ * (process.getBuiltinModule, Node >= 20.16), else @noble/hashes (browsers, edge runtimes).
+ * Both give the same digest; the native one is several times faster.
+ */
+export function createSha256(native = true): IncrementalHash {
+  const getBuiltin = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule
+  const nodeCrypto = native && typeof getBuiltin === 'function' ? (getBuiltin('node:crypto') as NodeCrypto | undefined) : undefined
+  if (nodeCrypto && typeof nodeCrypto.createHash === 'function') {
+    const hash = nodeCrypto.createHash('sha256')
+    return { update: (bytes) => hash.update(bytes), digest: () => new Uint8Array(hash.digest()) }
+  }
+  return sha256.create()
+}
+
 /** Pending text is normalised and hashed once it reaches this many UTF-16 units. */
 const BATCH = 16 * 1024
 const encoder = new TextEncoder()
@@ -45,8 +69,13 @@ export function isSafeStart(text: string, i: number): boolean {
 export class EssenceHasher {
   #pending = ''
   #atStart = true
-  #hash = sha256.create()
+  #hash: IncrementalHash
   #threshold = BATCH
+
+  /** `native: false` forces the portable SHA-256 (what browsers and edge runtimes use). */
+  constructor(options: { native?: boolean } = {}) {
+    this.#hash = createSha256(options.native ?? true)
+  }
 
   update(text: string): void {
     this.#pending += text

@@ -2,6 +2,8 @@ import { MalformedInputError, TooLargeError, type Limits } from '@tanba/core'
 
 // ignoreBOM keeps a leading U+FEFF in the string, so offsets and output bytes stay exact.
 const strictDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+// The replacing decoder has a much faster path in some runtimes (Node 20: twice as fast).
+const looseDecoder = new TextDecoder('utf-8', { ignoreBOM: true })
 const encoder = new TextEncoder()
 
 export function utf8(text: string): Uint8Array {
@@ -24,8 +26,13 @@ export function decodeUtf8(bytes: Uint8Array, limits?: Limits, what = 'text'): s
       details: { offset: 0 },
     })
   }
+  // Every invalid sequence decodes to U+FFFD, so a result without U+FFFD proves the bytes valid;
+  // only texts that hold U+FFFD are decoded again strictly to tell a real U+FFFD from damage.
+  const text = looseDecoder.decode(bytes)
+  if (text.indexOf('\uFFFD') < 0) return text
   try {
-    return strictDecoder.decode(bytes)
+    strictDecoder.decode(bytes)
+    return text
   } catch (cause) {
     const offset = firstInvalidUtf8(bytes)
     const shown = Array.from(bytes.subarray(offset, offset + 4), (b) => `0x${hex(b)}`).join(' ')
