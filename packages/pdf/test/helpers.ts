@@ -163,15 +163,25 @@ export async function pdfjsText(bytes: Uint8Array, password?: string): Promise<s
   return out
 }
 
-/** Renders page `n` with pdf.js into out/renders/<name>.png for a person to look at. */
-export async function renderPage(bytes: Uint8Array, name: string, n = 1, password?: string): Promise<string> {
+/**
+ * Renders page `n` with pdf.js into out/renders/<name>.png for a person to look at.
+ * Returns null when pdf.js has no canvas here (its optional @napi-rs/canvas is missing).
+ */
+export async function renderPage(bytes: Uint8Array, name: string, n = 1, password?: string): Promise<string | null> {
   const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs')
   const doc = await pdfjs.getDocument({ data: bytes.slice(), isEvalSupported: false, verbosity: 0, ...(password ? { password } : {}) }).promise
   const page = await doc.getPage(n)
   const base = page.getViewport({ scale: 1 })
   const viewport = page.getViewport({ scale: Math.min(2, 900 / Math.max(base.width, base.height)) })
   const factory = (doc as unknown as { canvasFactory: { create(w: number, h: number): { canvas: { toBuffer(t: string): Buffer }; context: unknown } } }).canvasFactory
-  const { canvas, context } = factory.create(Math.ceil(viewport.width), Math.ceil(viewport.height))
+  let made: ReturnType<typeof factory.create>
+  try {
+    made = factory.create(Math.ceil(viewport.width), Math.ceil(viewport.height))
+  } catch {
+    await doc.destroy()
+    return null
+  }
+  const { canvas, context } = made
   await page.render({ canvasContext: context as CanvasRenderingContext2D, viewport }).promise
   mkdirSync(RENDERS, { recursive: true })
   const path = join(RENDERS, `${name}.png`)
