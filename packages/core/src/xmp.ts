@@ -132,7 +132,12 @@ export function writeXmp(existing: string | undefined | null, fields: XmpAiField
       if (desc.hasAttributeNS(ns, local)) desc.removeAttributeNS(ns, local)
       for (const child of Array.from(desc.childNodes)) {
         const el = child as Element
-        if (el.nodeType === 1 && el.namespaceURI === ns && el.localName === local) desc.removeChild(el)
+        if (el.nodeType === 1 && el.namespaceURI === ns && el.localName === local) {
+          // Take the indentation before it too, so rewriting a packet does not grow it.
+          const before = el.previousSibling
+          if (before && before.nodeType === 3 && !(before.nodeValue ?? '').trim()) desc.removeChild(before)
+          desc.removeChild(el)
+        }
       }
     }
   }
@@ -155,7 +160,8 @@ export function writeXmp(existing: string | undefined | null, fields: XmpAiField
       desc.appendChild(doc.createTextNode('\n    '))
       desc.appendChild(el)
     }
-    desc.appendChild(doc.createTextNode('\n  '))
+    const last = desc.lastChild
+    if (!(last && last.nodeType === 3 && !(last.nodeValue ?? '').trim())) desc.appendChild(doc.createTextNode('\n  '))
   }
   const root = doc.documentElement
   if (!root) throw new MalformedInputError('The XMP packet has no root element')

@@ -48,6 +48,15 @@ describe('XMP', () => {
     expect(stripXmpAiFields(PHOTOSHOP)).toContain('Adobe Photoshop 25.0')
   })
 
+  it('does not grow when the same fields are written again', async () => {
+    const creds = await createTestCredentials()
+    const fields = labelToXmpFields(await signLabel(sampleUnsigned(), creds.signer))
+    const once = writeXmp(PHOTOSHOP, fields)
+    const twice = writeXmp(once, fields)
+    expect(writeXmp(twice, fields)).toBe(twice)
+    expect(twice.length).toBe(once.length)
+  })
+
   it('reads attribute-form values and rdf:Alt values', () => {
     expect(readXmp(PHOTOSHOP).digitalSourceType).toBe('http://cv.iptc.org/newscodes/digitalsourcetype/digitalCapture')
     const alt = `<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description xmlns:Iptc4xmpExt="http://iptc.org/std/Iptc4xmpExt/2008-02-29/"><Iptc4xmpExt:AIPromptInformation><rdf:Alt><rdf:li xml:lang="en">a cat</rdf:li><rdf:li xml:lang="x-default">a dog</rdf:li></rdf:Alt></Iptc4xmpExt:AIPromptInformation></rdf:Description></rdf:RDF></x:xmpmeta>`
