@@ -13,5 +13,5 @@ export { createImageAdapter, IMAGE_ADAPTER_NAME, type ImageAdapterOptions } from
 export { IMAGE_FORMATS, imageFormat, sniffImageFormat, type ImageFormatId } from './formats.js'
 export { IMAGE_BINDING } from './parse.js'
 export type { ImageStampOptions } from './options.js'
-export type { ImagePlacement } from './notice/layout.js'
 export { closeImageAdapter } from './close.js'
+export { layoutNotice, plateSvg, IMAGE_PLACEMENTS, type LayoutInput, type NoticeLayout, type NoticeLine, type NoticeStyle, type PlacedPlate, type ImagePlacement } from './notice/layout.js'

@@ -84,14 +84,49 @@ export function storedRect(o: number, W: number, H: number, r: { x: number; y: n
   return { x, y, width: Math.abs(a[0] - b[0]), height: Math.abs(a[1] - b[1]) }
 }
 
-async function rasterPlate(sharp: SharpFactory, plate: PlacedPlate, orientation: number): Promise<{ data: Buffer; width: number; height: number }> {
+interface Raster {
+  data: Buffer
+  width: number
+  height: number
+}
+
+// Rendered plates, by markup and orientation: a batch of same-sized pictures renders its plate once.
+const plateCache = new Map<string, Promise<Raster>>()
+const PLATE_CACHE_BYTES = 64 * 1024 * 1024
+let plateCacheBytes = 0
+
+function rasterPlate(sharp: SharpFactory, plate: PlacedPlate, orientation: number): Promise<Raster> {
+  const key = `${orientation}:${plate.width}x${plate.height}:${plate.content}`
+  const hit = plateCache.get(key)
+  if (hit) {
+    plateCache.delete(key)
+    plateCache.set(key, hit)
+    return hit
+  }
   const inv = INVERSE[orientation] ?? INVERSE[1]!
   let p = sharp(Buffer.from(plateSvg(plate)), { density: 72 })
   if (inv.rotate) p = p.rotate(inv.rotate)
   if (inv.flop) p = p.flop()
   if (inv.flip) p = p.flip()
-  const { data, info } = await p.ensureAlpha().raw().toBuffer({ resolveWithObject: true })
-  return { data, width: info.width, height: info.height }
+  const pending = p
+    .ensureAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true })
+    .then(({ data, info }) => ({ data, width: info.width, height: info.height }))
+  const size = plate.width * plate.height * 4
+  if (size <= PLATE_CACHE_BYTES / 4) {
+    plateCache.set(key, pending)
+    plateCacheBytes += size
+    pending.catch(() => plateCache.delete(key))
+    for (const [k] of plateCache) {
+      if (plateCacheBytes <= PLATE_CACHE_BYTES) break
+      const [, dims] = /^\d+:(\d+x\d+):/.exec(k) ?? []
+      const [w, h] = (dims ?? '0x0').split('x').map(Number)
+      plateCacheBytes -= w! * h! * 4
+      plateCache.delete(k)
+    }
+  }
+  return pending
 }
 
 /** Draws the plates into every frame and returns the image re-encoded in its own format, original metadata restored (except XMP). */
@@ -107,6 +142,9 @@ export async function drawNotice(image: ParsedImage, layout: NoticeLayout, limit
     ...(multi ? (image.format === 'tiff' ? { pages: -1 } : { animated: true }) : {}),
   }
   const make = () => sharp(image.bytes, input)
+  // Read the header and render the plates at the same time.
+  const rasters = Promise.all(layout.plates.map((plate) => rasterPlate(sharp, plate, image.orientation)))
+  rasters.catch(() => {})
   let meta
   try {
     meta = await make().metadata()
@@ -117,15 +155,17 @@ export async function drawNotice(image: ParsedImage, layout: NoticeLayout, limit
   const pages = multi ? (meta.pages ?? image.frames) : 1
   const { width: W, height: H } = image.orientation >= 5 ? { width: image.height, height: image.width } : { width: image.width, height: image.height }
   const composites: { input: Buffer; raw: { width: number; height: number; channels: 4 }; left: number; top: number }[] = []
-  for (const plate of layout.plates) {
-    const raster = await rasterPlate(sharp, plate, image.orientation)
+  const rendered = await rasters
+  for (const [index, plate] of layout.plates.entries()) {
+    const raster = rendered[index]!
     const at = storedRect(image.orientation, W, H, plate)
     for (let f = 0; f < pages; f++) {
       composites.push({ input: raster.data, raw: { width: raster.width, height: raster.height, channels: 4 }, left: Math.round(at.x), top: Math.round(at.y) + f * pageHeight })
     }
   }
   let pipeline = make().composite(composites)
-  if (!meta.hasAlpha) pipeline = pipeline.removeAlpha()
+  // The plate brings an alpha channel; drop it again where the original had none (JPEG and GIF drop it anyway).
+  if (!meta.hasAlpha && image.format !== 'jpeg' && image.format !== 'gif') pipeline = pipeline.removeAlpha()
   pipeline = encoder(pipeline, image, meta, options)
   let encoded: Uint8Array
   try {

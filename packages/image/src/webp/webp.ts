@@ -287,7 +287,12 @@ export function transplantWebp(original: WebpFile, encoded: WebpFile, options: {
     alpha: e.alpha || encoded.chunks.some((c) => c.id === 'ALPH'),
     image: e.image,
     animated: e.animated,
-    ...(o.exif ? { exif: stripExifThumbnail(o.exif, options.limits) } : {}),
+    ...(o.exif ? { exif: stripWebpExifThumbnail(o.exif, options.limits) } : {}),
     ...(options.keepIcc ? {} : e.icc ? { icc: e.icc } : { icc: undefined }),
   })
+}
+
+function stripWebpExifThumbnail(exif: Uint8Array, limits: Limits): Uint8Array {
+  const tiff = skipExifHeader(exif)
+  return tiff === exif ? stripExifThumbnail(exif, limits) : concatBytes(exif.subarray(0, 6), stripExifThumbnail(tiff, limits))
 }
