@@ -116,7 +116,12 @@ export class EssenceHasher {
   }
 }
 
+/** The label fields known before the stream ends (all but binding, notice and signature). */
+export type LabelDraft = StampContext['draft']
+
 export interface StreamStamper {
+  /** The label as far as it is known at the start: enough for an `AI-Disclosure` header. */
+  readonly draft: LabelDraft
   /** What to emit before the first token: the start notice, or "". */
   readonly head: string
   /** Records a token; returns it unchanged, to emit at once. */
@@ -140,6 +145,7 @@ export function createStreamStamper(options: StampOptions): StreamStamper {
   let finished = false
   hasher.update(head)
   return {
+    draft: ctx.draft,
     head,
     push(token: string): string {
       if (typeof token !== 'string') {
@@ -177,6 +183,8 @@ export function createStreamStamper(options: StampOptions): StreamStamper {
  */
 export class TextStampStream extends TransformStream<string, string> {
   readonly label: Promise<Label>
+  /** The label fields known before the stream ends, e.g. for `aiDisclosureHeader(stream.draft)`. */
+  readonly draft: LabelDraft
 
   constructor(options: StampOptions) {
     const stamper = createStreamStamper(options)
@@ -219,6 +227,7 @@ export class TextStampStream extends TransformStream<string, string> {
       },
     })
     this.label = label
+    this.draft = stamper.draft
   }
 }
 
