@@ -1,4 +1,4 @@
-// @tanba/image: the image adapter entry. Static data only; sharp, ExifTool and C2PA load on first use.
+// @tanba/image: the image adapter. Importing it loads no media library: sharp, ExifTool, fontkit and C2PA load on first use.
 import type { AdapterEntry } from '@tanba/core'
 import { IMAGE_FORMATS } from './formats.js'
 
