@@ -366,7 +366,7 @@ describe('output rules', () => {
 describe('crash safety', () => {
   it('a batch killed with SIGKILL leaves no partial outputs and unmodified inputs; a rerun completes it', async () => {
     const dir = join(work, 'kill')
-    const count = 400
+    const count = 800
     for (let i = 0; i < count; i++) {
       const body = `${i}: ${KK_RU.repeat(1 + (i % 40))}`
       write(join(dir, 'in', `d${i % 7}`, `f${i}.${i % 3 === 0 ? 'md' : 'txt'}`), i % 3 === 0 ? `# ${i}\n\n${body}` : body)
@@ -374,12 +374,13 @@ describe('crash safety', () => {
     const inputs = hashTree(join(dir, 'in'))
     const runOpts = { cwd: dir, configDir }
     let killedMidway = 0
-    for (const delay of [700, 1100, 1500, 1900]) {
-      const child = start(['stamp', 'in', '--out-dir', 'out', '--concurrency', '2'], runOpts)
+    // Kill at several moments: during start-up, early, and well into the batch.
+    for (const delay of [150, 400, 650, 900, 1200]) {
+      const { child, closed } = start(['stamp', 'in', '--out-dir', 'out', '--concurrency', '2'], runOpts)
       await new Promise((r) => setTimeout(r, delay))
       const exited = child.exitCode !== null
       child.kill('SIGKILL')
-      await new Promise((r) => child.once('close', r))
+      await closed
       const done = listFiles(join(dir, 'out')).filter((f) => !basename(f).includes('.tanba-tmp-'))
       if (!exited && done.length < count) killedMidway++
       // Every output that exists is complete: it verifies as valid.

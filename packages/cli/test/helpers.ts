@@ -54,9 +54,11 @@ export function tanba(args: string[], options: RunOptions): Promise<RunResult> {
   })
 }
 
-/** Starts `tanba args...` without waiting (for kill tests). */
-export function start(args: string[], options: RunOptions): ChildProcess {
-  return spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, env: childEnv(options), stdio: ['ignore', 'ignore', 'ignore'] })
+/** Starts `tanba args...` without waiting (for kill tests); `closed` settles when it has exited. */
+export function start(args: string[], options: RunOptions): { child: ChildProcess; closed: Promise<void> } {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, env: childEnv(options), stdio: ['ignore', 'ignore', 'ignore'] })
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()))
+  return { child, closed }
 }
 
 export function tempDir(prefix = 'tanba-cli-'): string {

@@ -7,7 +7,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync,
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { ADAPTERS, close, stampFiles, verifyFiles } from '../dist/node.js'
+import { ADAPTERS, close, stampFile, stampFiles, verifyFile, verifyFiles } from '../dist/node.js'
 import { row } from '../../../scripts/bench-lib.mjs'
 
 const FILES = 1000
@@ -19,21 +19,35 @@ const TEXT = [
   'The model wrote this paragraph in a few hundred milliseconds. ',
 ]
 
-/** The mix: real sample files of every kind that has an adapter (from fixtures/), the rest text. */
-function makeFolder(root, dir) {
-  rmSync(dir, { recursive: true, force: true })
-  mkdirSync(dir, { recursive: true })
+/** Sample files of a kind that stamp and then verify as valid with the adapters as they are. */
+async function usableSamples(root, tmp) {
   const kinds = new Set(ADAPTERS.map((a) => a.kind))
-  const samples = []
+  const out = []
   for (const kind of ['image', 'pdf', 'audio']) {
     const fx = join(root, 'fixtures', kind)
     if (!kinds.has(kind) || !existsSync(fx)) continue
     for (const f of readdirSync(fx).sort()) {
       const p = join(fx, f)
       // Keep the folder realistic but the run short: sample files up to 2 MB.
-      if (!f.startsWith('.') && statSync(p).isFile() && statSync(p).size <= 2 * 1024 ** 2) samples.push(p)
+      if (f.startsWith('.') || !statSync(p).isFile() || statSync(p).size > 2 * 1024 ** 2) continue
+      const probe = join(tmp, 'probe', kind, f)
+      try {
+        const r = await stampFile(p, { output: probe, config: false, owner: { name: 'Bench LLP' }, system: { name: 'Bench' } })
+        const v = await verifyFile(probe, { config: false })
+        if (r.status === 'stamped' && v.status === 'valid' && v.format !== 'markdown') out.push(p)
+      } catch {
+        // refused by its adapter (unsupported, encrypted): not part of the mix
+      }
     }
   }
+  return out
+}
+
+/** The mix: real sample files of every kind that has an adapter (from fixtures/), the rest text. */
+function makeFolder(dir, samples) {
+  rmSync(dir, { recursive: true, force: true })
+  mkdirSync(dir, { recursive: true })
+  const kinds = new Set(ADAPTERS.map((a) => a.kind))
   const media = Math.min(samples.length ? Math.round(FILES * 0.3) : 0, FILES)
   let bytes = 0
   for (let i = 0; i < FILES; i++) {
@@ -117,7 +131,7 @@ async function sha256Folder(dir) {
 export default async function run(ctx) {
   process.env.TANBA_CONFIG_DIR ??= join(ctx.tmp, 'tanba-config')
   const input = join(ctx.tmp, 'batch-in')
-  const mix = makeFolder(ctx.root, input)
+  const mix = makeFolder(input, await usableSamples(ctx.root, ctx.tmp))
   const desc = `${FILES} files (${mix.text} text, ${mix.media} media; ${mix.kinds})`
   const mem = memorySampler()
   // Warm-up: the first run creates the development key and warms the file cache.

@@ -215,7 +215,7 @@ class Progress {
   }
 }
 
-/** Runs jobs on the pool with at most `pool.size` in flight, so memory stays bounded. */
+/** Runs jobs on the pool with at most `pool.capacity` in flight, so memory stays bounded. */
 async function drain<J>(jobs: readonly J[], pool: WorkerPool, signal: AbortSignal | undefined, handle: (job: J, result: unknown, error: unknown) => void): Promise<void> {
   let next = 0
   const lane = async () => {
@@ -228,7 +228,7 @@ async function drain<J>(jobs: readonly J[], pool: WorkerPool, signal: AbortSigna
       }
     }
   }
-  await Promise.all(Array.from({ length: pool.size }, lane))
+  await Promise.all(Array.from({ length: pool.capacity }, lane))
 }
 
 function failure(error: unknown): FileError {

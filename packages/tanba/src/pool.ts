@@ -24,8 +24,15 @@ interface Task {
 interface Slot {
   worker: Worker
   ready: boolean
-  task?: Task
+  /** Jobs sent to this worker, the running one first. */
+  tasks: Task[]
 }
+
+/**
+ * Jobs handed to a worker at once: the running one plus one waiting, so a worker never sits idle
+ * while its next job crosses from the main thread, and memory stays bounded.
+ */
+const PIPELINE_DEPTH = 2
 
 /** Thrown back from a worker: carries the original code and message. */
 export class WorkerTaskError extends Error {
@@ -82,6 +89,11 @@ export class WorkerPool {
     })
   }
 
+  /** Jobs that can be in flight at once: feed the pool this many to keep every worker busy. */
+  get capacity(): number {
+    return this.size * PIPELINE_DEPTH
+  }
+
   /** Asks every running job to stop (their AbortSignal fires). */
   abort(): void {
     for (const slot of this.#slots) slot.worker.postMessage({ type: 'abort' } satisfies ToWorker)
@@ -122,21 +134,26 @@ export class WorkerPool {
       execArgv,
       ...(this.#options.maxHeapMb ? { resourceLimits: { maxOldGenerationSizeMb: this.#options.maxHeapMb } } : {}),
     })
-    const slot: Slot = { worker, ready: false }
+    const slot: Slot = { worker, ready: false, tasks: [] }
     let lastError: Error | undefined
     worker.on('message', (message: ToMain) => this.#onMessage(slot, message))
     worker.on('error', (error) => {
       lastError = error
     })
     worker.on('exit', (code) => {
-      const task = slot.task
-      slot.task = undefined
+      const [task, ...waiting] = slot.tasks
+      slot.tasks = []
       const why = lastError?.message ?? `exit code ${code}`
       if (task) {
         const file = (task.job as { file?: string }).file ?? 'a file'
         task.reject(new DependencyError('TANBA_DEPENDENCY_FAILED', `The worker processing ${file} stopped unexpectedly (${why})`, { cause: lastError }))
       }
-      if (this.#closing) return
+      // Jobs that had not started yet go back to the front of the queue.
+      this.#queue.unshift(...waiting)
+      if (this.#closing) {
+        for (const t of this.#queue.splice(0)) t.reject(new Error('The worker pool closed before this job started'))
+        return
+      }
       if (!slot.ready && ++this.#startFailures >= 3) {
         this.#broken = new DependencyError('TANBA_DEPENDENCY_FAILED', `Could not start worker threads: ${why}`, { cause: lastError })
         for (const t of this.#queue.splice(0)) t.reject(this.#broken)
@@ -159,9 +176,9 @@ export class WorkerPool {
         return
       case 'done':
       case 'failed': {
-        const task = slot.task
+        const task = slot.tasks[0]
         if (!task || task.id !== message.id) return
-        slot.task = undefined
+        slot.tasks.shift()
         if (message.type === 'done') task.resolve(message.result)
         else task.reject(new WorkerTaskError(message.error))
         this.#dispatch()
@@ -185,12 +202,15 @@ export class WorkerPool {
   }
 
   #dispatch(): void {
-    for (const slot of this.#slots) {
-      if (!this.#queue.length) return
-      if (!slot.ready || slot.task) continue
-      const task = this.#queue.shift()!
-      slot.task = task
-      slot.worker.postMessage({ type: 'job', id: task.id, job: task.job } satisfies ToWorker)
+    // Fill the least busy workers first, so jobs spread evenly.
+    for (let depth = 0; depth < PIPELINE_DEPTH; depth++) {
+      for (const slot of this.#slots) {
+        if (!this.#queue.length) return
+        if (!slot.ready || slot.tasks.length > depth) continue
+        const task = this.#queue.shift()!
+        slot.tasks.push(task)
+        slot.worker.postMessage({ type: 'job', id: task.id, job: task.job } satisfies ToWorker)
+      }
     }
   }
 }

@@ -34,8 +34,24 @@ function proxySigner(info: SignerInfo): Signer {
 
 const signer = init.signer ? proxySigner(init.signer) : undefined
 
+// Jobs arrive up to two at a time (see PIPELINE_DEPTH); they run one after the other.
+const queue: Array<{ id: number; job: unknown }> = []
+let running = false
+let aborted = false
+
+async function pump(): Promise<void> {
+  if (running) return
+  running = true
+  while (queue.length) {
+    const next = queue.shift()!
+    await runJob(next.id, next.job)
+  }
+  running = false
+}
+
 async function runJob(id: number, job: unknown): Promise<void> {
   controller = new AbortController()
+  if (aborted) controller.abort(new Error('aborted'))
   try {
     let result: unknown
     if (init.op === 'stamp') {
@@ -54,7 +70,8 @@ async function runJob(id: number, job: unknown): Promise<void> {
 port.on('message', (message: ToWorker) => {
   switch (message.type) {
     case 'job':
-      void runJob(message.id, message.job)
+      queue.push({ id: message.id, job: message.job })
+      void pump()
       return
     case 'signature': {
       const pending = pendingSignatures.get(message.id)
@@ -65,6 +82,7 @@ port.on('message', (message: ToWorker) => {
       return
     }
     case 'abort':
+      aborted = true
       controller.abort(new Error('aborted'))
       return
     case 'close':
