@@ -84,6 +84,8 @@ export function createTextAdapter(): Adapter {
 
 // verifyWith calls extract() and then digest() on the same bytes. extract() hands its decoded
 // text over once, so a verification decodes its input once (decoding is most of the work).
+// The hand-over is consumed by the next digest() of that very Uint8Array; a caller that calls
+// digest() directly must not change the bytes in place after extract().
 const decoded = new WeakMap<Uint8Array, string>()
 
 function handOver(input: Uint8Array, text: string): string {

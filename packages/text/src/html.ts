@@ -272,13 +272,17 @@ export async function stampHtml(input: Uint8Array, ctx: StampContext): Promise<S
     ...first.metas.filter((m) => m.name === 'ai-disclosure' || m.name === 'aigc'),
     ...first.scripts.filter((s) => s.type === TANBA_SCRIPT_TYPE),
     ...first.notices.filter((n) => n.closed),
-  ].map((r) => withLineBreak(original, r))
+  ]
+    .map((r) => withLineBreak(original, r))
+    .concat(findWrappers(original, ctx.limits).filter((w) => w.kind === 'tanba'))
   const source = old.length ? removeRanges(original, disjoint(old.sort((a, b) => a.start - b.start))) : original
   const scan = old.length ? scanHtml(source) : first
   const options = textOptions(ctx.adapterOptions)
 
   const edits: Edit[] = []
-  const carrierAt = scan.headOpenEnd ?? scan.htmlOpenEnd ?? scan.doctypeEnd ?? bom.length
+  // After <meta charset> when there is one: it must stay within the first 1024 bytes.
+  const charset = scan.document ? scan.metas.find((m) => m.charset !== undefined && m.end <= (scan.contentStart ?? Infinity)) : undefined
+  const carrierAt = charset?.end ?? scan.headOpenEnd ?? scan.htmlOpenEnd ?? scan.doctypeEnd ?? bom.length
   let record: Label['notice']
   if (ctx.notice && ctx.notice.lines.length) {
     const placement = noticePlacement(ctx.notice)

@@ -2,7 +2,7 @@ import { AdapterRegistry, MalformedInputError, stampWith, verifyWith } from '@ta
 import { createTestCredentials, type TestCredentials } from '@tanba/core/testing'
 import fc from 'fast-check'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { createTextAdapter, htmlFormat, sniffHtml, stampText, textEntry, verifyText } from '../src/index.js'
+import { createTextAdapter, findWrappers, htmlFormat, sniffHtml, stampText, textEntry, verifyText } from '../src/index.js'
 import { scanHtml } from '../src/html.js'
 import { corpusFile, dec, enc, fixture, stampOptions } from './helpers.js'
 
@@ -24,6 +24,9 @@ describe('HTML documents', () => {
       ['aigc', true],
     ])
     expect(metas[0]!.content).toBe('ai-generated')
+    // <meta charset> stays first, within the 1024 bytes where browsers look for it.
+    expect(text.indexOf('<meta charset="utf-8">')).toBeLessThan(text.indexOf('<meta name="ai-disclosure"'))
+    expect(enc.encode(text.slice(0, text.indexOf('<meta charset="utf-8">'))).length).toBeLessThan(1024)
     expect(JSON.parse(metas[1]!.content!)).toMatchObject({ Label: '1', ProduceID: label.id, ReservedCode1: label.binding.digest })
     expect(scan.scripts).toHaveLength(1)
     expect(JSON.parse(scan.scripts[0]!.text)).toEqual(label)
@@ -144,6 +147,8 @@ describe('HTML fragments', () => {
   it('can append the invisible wrapper too (adapterOptions.text.wrapper)', async () => {
     const { text, carriers } = await stampText('<p>x</p>', { ...stampOptions(creds), ...html, adapterOptions: { text: { wrapper: true } } })
     expect(carriers).toContain('text:wrapper')
+    const again = await stampText(text, { ...stampOptions(creds), ...html, adapterOptions: { text: { wrapper: true } } })
+    expect(findWrappers(again.text)).toHaveLength(1)
     const report = await verifyText(text, { ...html, trust: creds.trust })
     expect(report.status).toBe('valid')
     expect(report.signature?.trusted).toBe(true)
