@@ -1,5 +1,6 @@
 import { AdapterRegistry, type AdapterEntry, type Detection, type DetectHints, type MediaKind } from '@tanba/core'
 import { audioEntry } from '@tanba/audio'
+import { imageEntry } from '@tanba/image'
 import { pdfEntry } from '@tanba/pdf'
 import { textEntry } from '@tanba/text'
 
@@ -7,7 +8,7 @@ import { textEntry } from '@tanba/text'
  * The adapters Tanba ships. Each is a static format list plus a lazy loader, so importing
  * this module never loads sharp, pdf-lib or the C2PA addon.
  */
-export const ADAPTERS: readonly AdapterEntry[] = Object.freeze([pdfEntry, audioEntry, textEntry])
+export const ADAPTERS: readonly AdapterEntry[] = Object.freeze([imageEntry, pdfEntry, audioEntry, textEntry])
 
 /** Sniffing order: binary formats have exact magic bytes; text accepts almost any bytes, so it goes last. */
 const KIND_ORDER: Record<MediaKind, number> = { image: 0, pdf: 1, audio: 2, text: 3 }
