@@ -34,7 +34,11 @@ function makeInputs(dir: string): string[] {
   for (const kind of ['image', 'pdf', 'audio']) {
     if (!kinds.has(kind as never)) continue
     const fixtureDir = join(ROOT, 'fixtures', kind)
-    const first = existsSync(fixtureDir) ? readdirSync(fixtureDir).filter((f) => !f.startsWith('.') && statSync(join(fixtureDir, f)).isFile()).sort()[0] : undefined
+    const first = existsSync(fixtureDir)
+      ? readdirSync(fixtureDir)
+          .filter((f) => !f.startsWith('.') && !f.endsWith('.md') && statSync(join(fixtureDir, f)).isFile())
+          .sort()[0]
+      : undefined
     if (first) copyFileSync(join(fixtureDir, first), write(join(dir, 'media', first), ''))
   }
   return listFiles(dir)
