@@ -8,7 +8,7 @@ let modulePromise: Promise<C2paModule | null> | undefined
 
 async function loadC2pa(): Promise<C2paModule | null> {
   modulePromise ??= import('@tanba/c2pa').then(
-    (m) => (typeof m.readC2pa === 'function' && typeof m.signC2pa === 'function' ? m : null),
+    (m) => (typeof m.extractC2pa === 'function' && typeof m.signC2pa === 'function' ? m : null),
     () => null,
   )
   return modulePromise
@@ -24,57 +24,20 @@ export interface C2paRead {
   fields?: Record<string, unknown>
 }
 
-/** Options for C2PA reading in `adapterOptions.audio.c2pa` (trust anchors as PEM). */
-export interface AudioC2paOptions {
-  trustAnchors?: string
-  timeoutMs?: number
-}
-
+/** Reads the C2PA manifest store through @tanba/c2pa's shared findings (trust anchors from the verifier's trust store). */
 export async function readC2paMarkers(input: Uint8Array, format: FormatInfo, options: ExtractOptions): Promise<C2paRead | null> {
   const mediaType = C2PA_MEDIA_TYPES[format.id]
   if (!mediaType) return null
   const c2pa = await loadC2pa()
   if (!c2pa) return { markers: [], labels: [], messages: [{ rule: 'c2pa.unavailable', fatal: false, reason: 'C2PA was not read: @tanba/c2pa is not available' }] }
-  const audio = (options.adapterOptions.audio ?? {}) as { c2pa?: AudioC2paOptions }
-  let summary
-  try {
-    summary = await c2pa.readC2pa(input, mediaType, {
-      ...(audio.c2pa?.trustAnchors ? { trustAnchors: audio.c2pa.trustAnchors } : {}),
-      ...(audio.c2pa?.timeoutMs ? { timeoutMs: audio.c2pa.timeoutMs } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
-    })
-  } catch (error) {
-    if (isTanbaError(error) && error.code === 'TANBA_ABORTED') throw error
-    const code = isTanbaError(error) ? error.code : 'TANBA_DEPENDENCY_FAILED'
-    return { markers: [], labels: [], messages: [{ rule: code === 'TANBA_MALFORMED_INPUT' ? 'c2pa.unreadable' : 'c2pa.failed', carrier: 'c2pa', fatal: false, reason: `The C2PA reader failed on this file (${code}): ${(error as Error).message}` }] }
+  const found = await c2pa.extractC2pa(input, mediaType, options)
+  const s = found.summary
+  return {
+    markers: found.markers,
+    messages: found.messages,
+    labels: found.labels,
+    ...(s ? { fields: { activeManifest: s.activeManifest, claimGenerator: s.claimGenerator, digitalSourceTypes: s.digitalSourceTypes, manifests: s.manifests.length } } : {}),
   }
-  if (!summary) return { markers: [], labels: [], messages: [] }
-  const failures = summary.validationStatus.filter((s) => s.active && s.code !== 'signingCredential.untrusted')
-  const valid = failures.length === 0 && summary.validationState !== 'invalid'
-  const markers: Marker[] = [
-    {
-      standard: 'c2pa',
-      carrier: 'c2pa',
-      aiMarked: summary.aiGenerated,
-      valid,
-      value: { activeManifest: summary.activeManifest, claimGenerator: summary.claimGenerator, digitalSourceTypes: summary.digitalSourceTypes, validationState: summary.validationState, trusted: summary.trusted, signer: summary.signature, validationStatus: summary.validationStatus.map((s) => s.code) },
-      detail: `C2PA manifest by ${summary.claimGenerator ?? 'unknown software'}${summary.signature?.commonName ? `, signed by ${summary.signature.commonName}` : ''}: ${valid ? (summary.trusted ? 'valid and trusted' : 'valid, signer not trusted') : `invalid (${failures.map((f) => f.code).join(', ')})`}`,
-    },
-  ]
-  const messages: ReportMessage[] = []
-  for (const f of failures) messages.push({ rule: `c2pa.${f.code}`, carrier: 'c2pa', fatal: false, reason: f.explanation ?? `C2PA validation reported ${f.code}` })
-  if (!summary.trusted && valid) messages.push({ rule: 'c2pa.untrusted', carrier: 'c2pa', fatal: false, reason: 'The C2PA manifest is valid, but its signer does not chain to a trusted root' })
-  const labels: Extraction['labels'] = []
-  if (summary.tanbaLabel !== null && summary.tanbaLabel !== undefined) {
-    const carrier = 'c2pa:tanba.label'
-    markers.push({ standard: 'tanba', carrier, aiMarked: true, valid: null })
-    try {
-      labels.push({ carrier, label: parseLabel(JSON.stringify(summary.tanbaLabel)) })
-    } catch (error) {
-      if (isTanbaError(error)) labels.push({ carrier, error })
-    }
-  }
-  return { markers, messages, labels, fields: { activeManifest: summary.activeManifest, claimGenerator: summary.claimGenerator, digitalSourceTypes: summary.digitalSourceTypes, manifests: summary.manifests.length } }
 }
 
 /** Embeds a C2PA manifest (digital source type, the Tanba label assertion, the original as parent when it had provenance). */

@@ -3,6 +3,7 @@ import type { Label, LabelBinding, LabelNotice, Origin, ProfileId, UnsignedLabel
 import type { Marker, ReportMessage } from './report.js'
 import type { Signer } from './crypto/signer.js'
 import type { TanbaError } from './errors.js'
+import type { TrustStore } from './crypto/trust.js'
 
 export type MediaKind = 'text' | 'image' | 'pdf' | 'audio'
 
@@ -80,6 +81,8 @@ export interface ExtractOptions {
   signal?: AbortSignal
   /** Read C2PA manifests too (slower, uses the native addon where needed). */
   c2pa: boolean
+  /** The verifier's trust store; adapters pass its certificates on (e.g. as C2PA trust anchors). */
+  trust?: TrustStore
   adapterOptions: Record<string, unknown>
 }
 

@@ -74,6 +74,8 @@ const SIG = { alg: 1, kid: 2, pub: 3, x5c: 4, value: 5 } as const
 const ORIGINS = ['generated', 'modified'] as const
 const SIG_ALGS = ['Ed25519', 'ES256'] as const
 const NOTICE_METHODS = ['text', 'overlay', 'page-text', 'audio-rhythm', 'audio-speech', 'none'] as const
+/** Binding methods that compact carriers use, coded as integers; any other method stays a string. */
+const BINDING_METHODS = ['tanba.text/1', 'tanba.text.markdown/1', 'tanba.text.html/1'] as const
 
 type KeyMap = Readonly<Record<string, number>>
 
@@ -144,7 +146,18 @@ export function encodeCompactLabel(label: Label): Uint8Array {
     top.set(TOP.notice, packObject({ ...label.notice }, NOTICE, (k, v) => (k === 'method' ? indexOf(NOTICE_METHODS, v, 'notice method') : v)))
   }
   top.set(TOP.profiles, label.profiles)
-  top.set(TOP.binding, packObject({ ...label.binding }, BINDING, (k, v) => (k === 'digest' ? fromBase64Url(v as string) : k === 'alg' ? 0 : v)))
+  top.set(
+    TOP.binding,
+    packObject({ ...label.binding }, BINDING, (k, v) => {
+      if (k === 'digest') return fromBase64Url(v as string)
+      if (k === 'alg') return 0
+      if (k === 'method') {
+        const code = BINDING_METHODS.indexOf(v as (typeof BINDING_METHODS)[number])
+        return code >= 0 ? code : v
+      }
+      return v
+    }),
+  )
   top.set(
     TOP.sig,
     packObject({ ...label.sig }, SIG, (k, v) => {
@@ -175,7 +188,12 @@ export function decodeCompactLabel(bytes: Uint8Array): Label {
     origin: fromIndex(ORIGINS, raw.origin, 'origin'),
     system: unpackObject(raw.system, SYSTEM, 'system'),
     owner: unpackObject(raw.owner, OWNER, 'owner'),
-    binding: unpackObject(raw.binding, BINDING, 'binding', (k, v) => (k === 'digest' ? toBase64Url(asBytes(v, 'binding.digest')) : k === 'alg' ? 'sha-256' : v)),
+    binding: unpackObject(raw.binding, BINDING, 'binding', (k, v) => {
+      if (k === 'digest') return toBase64Url(asBytes(v, 'binding.digest'))
+      if (k === 'alg') return 'sha-256'
+      if (k === 'method' && typeof v === 'number') return fromIndex(BINDING_METHODS, v, 'binding method')
+      return v
+    }),
     sig: unpackObject(raw.sig, SIG, 'sig', (k, v) => {
       if (k === 'alg') return fromIndex(SIG_ALGS, v, 'signature algorithm')
       if (k === 'pub' || k === 'value') return toBase64Url(asBytes(v, `sig.${k}`))

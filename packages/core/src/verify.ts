@@ -29,6 +29,7 @@ export function extractOptions(options: VerifyOptions): ExtractOptions {
     limits: resolveLimits(options.limits),
     c2pa: options.c2pa ?? true,
     adapterOptions: options.adapterOptions ?? {},
+    ...(options.trust ? { trust: options.trust } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   }
 }

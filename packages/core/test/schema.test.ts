@@ -62,6 +62,13 @@ describe('compact label encoding', () => {
     )
   })
 
+  it('codes known binding methods as integers and keeps others as text', async () => {
+    const label = await signed() // binding.method "tanba.text/1"
+    const other = { ...label, binding: { ...label.binding, method: 'tanba.image.data/1' } }
+    expect(decodeCompactLabel(encodeCompactLabel(other)).binding.method).toBe('tanba.image.data/1')
+    expect(encodeCompactLabel(other).length - encodeCompactLabel(label).length).toBe('tanba.image.data/1'.length + 1 - 1)
+  })
+
   it('rejects damaged compact bytes with InvalidLabelError', async () => {
     const bytes = encodeCompactLabel(await signed())
     expect(() => decodeCompactLabel(bytes.subarray(0, bytes.length - 3))).toThrow(InvalidLabelError)

@@ -90,3 +90,12 @@ function decompress(compressed: Uint8Array): Uint8Array {
   const hex = (v: bigint) => v.toString(16).padStart(64, '0')
   return new Uint8Array(Buffer.from('04' + hex(x) + hex(y), 'hex'))
 }
+
+describe('trust anchors as PEM', () => {
+  it('gives the anchors back as PEM for other validators', async () => {
+    const creds = await createTestCredentials()
+    const store = await TrustStore.from({ pem: creds.caPem })
+    expect(store.certificatesPem().trim()).toBe(creds.caPem.trim())
+    expect(new TrustStore().certificatesPem()).toBe('')
+  })
+})

@@ -34,7 +34,7 @@ export interface C2paFindings {
   fields: Record<string, unknown>
 }
 
-/** Reads the manifest store: one "c2pa" marker, plus the Tanba label when its assertion carries one. */
+/** Reads the manifest store through @tanba/c2pa's shared findings: one "c2pa" marker, its codes, the Tanba label assertion. */
 export async function readImageC2pa(bytes: Uint8Array, format: FormatInfo, carrier: string, opts: ExtractOptions): Promise<C2paFindings> {
   const out: C2paFindings = { markers: [], labels: [], messages: [], fields: {} }
   const c2pa = await loadC2pa()
@@ -43,57 +43,19 @@ export async function readImageC2pa(bytes: Uint8Array, format: FormatInfo, carri
     out.messages.push({ rule: 'c2pa.unavailable', carrier, fatal: false, reason: 'The file carries a C2PA manifest but @tanba/c2pa is not available to read it' })
     return out
   }
-  let summary: C2paSummary | null
-  const trustAnchors = c2paTrustAnchors(opts.adapterOptions)
-  try {
-    summary = await c2pa.readC2pa(bytes, mediaTypeOf(format), { ...(opts.signal ? { signal: opts.signal } : {}), ...(trustAnchors ? { trustAnchors } : {}) })
-  } catch (error) {
-    if (isTanbaError(error) && error.code === 'TANBA_ABORTED') throw error
-    out.markers.push({ standard: 'c2pa', carrier, aiMarked: false, valid: false, detail: `The C2PA manifest could not be read: ${(error as Error).message}` })
-    out.messages.push({ rule: 'c2pa.unreadable', carrier, fatal: false, reason: `The C2PA manifest could not be read: ${(error as Error).message}` })
-    return out
-  }
-  if (!summary) {
-    out.markers.push({ standard: 'c2pa', carrier, aiMarked: false, valid: false, detail: `A C2PA carrier (${carrier}) is present but holds no readable manifest store` })
-    out.messages.push({ rule: 'c2pa.unreadable', carrier, fatal: false, reason: `A C2PA carrier (${carrier}) is present but the C2PA reader found no manifest store in it` })
-    return out
-  }
-  const failures = summary.validationStatus.filter((s) => s.active).map((s) => s.code)
-  const broken = summary.validationState === 'invalid' || failures.some((c) => !/untrusted|expired|timeStamp/i.test(c))
-  const dst = summary.digitalSourceTypes.find((d) => isAiDigitalSourceType(d)) ?? summary.digitalSourceTypes[0]
-  const signer = summary.signature?.commonName ?? summary.signature?.issuer
-  out.markers.push({
-    standard: 'c2pa',
-    carrier,
-    aiMarked: summary.aiGenerated || summary.aiInHistory,
-    valid: broken ? false : summary.validationState === 'trusted' || summary.validationState === 'valid' ? true : null,
-    value: summary,
-    detail: [
-      `C2PA manifest${summary.claimGenerator ? ` by ${summary.claimGenerator}` : ''}`,
-      signer ? `signed by ${signer}` : undefined,
-      dst ? `digital source type ${dst.replace(/^.*\//, '')}` : 'no digital source type',
-      summary.trusted ? 'trusted' : 'untrusted',
-      failures.length ? `codes: ${failures.join(', ')}` : undefined,
-    ]
-      .filter(Boolean)
-      .join('; '),
-  })
-  for (const code of failures) {
-    out.messages.push({ rule: `c2pa.${code}`, carrier, fatal: false, reason: summary.validationStatus.find((s) => s.code === code)?.explanation ?? `C2PA validation reported ${code}` })
-  }
-  out.fields['c2pa.activeManifest'] = summary.activeManifest
-  out.fields['c2pa.claimGenerator'] = summary.claimGenerator
-  out.fields['c2pa.validationState'] = summary.validationState
-  out.fields['c2pa.digitalSourceTypes'] = summary.digitalSourceTypes
-  if (signer) out.fields['c2pa.signer'] = signer
-  if (summary.ingredients.length) out.fields['c2pa.ingredients'] = summary.ingredients
-  if (summary.tanbaLabel !== null && summary.tanbaLabel !== undefined) {
-    try {
-      assertLabel(summary.tanbaLabel)
-      out.labels.push({ carrier: 'c2pa', label: summary.tanbaLabel })
-    } catch (error) {
-      out.labels.push({ carrier: 'c2pa', error: isTanbaError(error) ? error : new InvalidLabelError(String(error)) })
-    }
+  const found = await c2pa.extractC2pa(bytes, mediaTypeOf(format), opts, { carrier, present: true })
+  out.markers.push(...found.markers)
+  out.labels.push(...found.labels)
+  out.messages.push(...found.messages)
+  const summary = found.summary
+  if (summary) {
+    const signer = summary.signature?.commonName ?? summary.signature?.issuer
+    out.fields['c2pa.activeManifest'] = summary.activeManifest
+    out.fields['c2pa.claimGenerator'] = summary.claimGenerator
+    out.fields['c2pa.validationState'] = summary.validationState
+    out.fields['c2pa.digitalSourceTypes'] = summary.digitalSourceTypes
+    if (signer) out.fields['c2pa.signer'] = signer
+    if (summary.ingredients.length) out.fields['c2pa.ingredients'] = summary.ingredients
   }
   return out
 }
@@ -120,10 +82,3 @@ export async function signImageC2pa(bytes: Uint8Array, format: FormatInfo, label
   return { bytes: signed, messages: parent ? [{ rule: 'c2pa.parent', fatal: false, reason: 'The existing C2PA manifest was kept as the parent ingredient' }] : [] }
 }
 
-/** PEM trust anchors for C2PA validation from adapterOptions.c2pa.trustAnchors (shared by every adapter). */
-function c2paTrustAnchors(adapterOptions: Record<string, unknown>): string | undefined {
-  const value = (adapterOptions.c2pa as { trustAnchors?: unknown } | undefined)?.trustAnchors
-  if (value === undefined) return undefined
-  if (typeof value !== 'string') throw new InvalidOptionError('Expected adapterOptions.c2pa.trustAnchors to be PEM text')
-  return value
-}

@@ -255,7 +255,8 @@ async function extractPdf(input: Uint8Array, options: ExtractOptions, opts: PdfA
   // C2PA stores its manifest in a PDF as an /AF attachment; without one there is nothing to read.
   if (options.c2pa && hasC2paManifest(file)) {
     const c2pa = await readC2paMarker(input, file, options)
-    if (c2pa.marker) markers.push(c2pa.marker)
+    markers.push(...c2pa.markers)
+    labels.push(...c2pa.labels)
     messages.push(...c2pa.messages)
     if (c2pa.fields) fields.c2pa = c2pa.fields
   } else if (hasC2paManifest(file)) {

@@ -325,9 +325,12 @@ describe('machine-readable carriers', () => {
     const original = await verify(load(EXPRESS_SIGNED), { c2pa: true })
     expect(original.status).toBe('unlabelled')
     expect(original.aiMarked).toBe(true)
-    // Before Tanba's update the manifest's hash matches; only the trust problems remain.
+    // Before Tanba's update the manifest's hash matches: it is intact (valid), only its signer is
+    // expired and untrusted, which the marker states apart from validity.
     const before = original.markers.find((m) => m.standard === 'c2pa')!
-    expect(before.valid).toBeNull()
+    expect(before.valid).toBe(true)
+    expect(before.detail).toMatch(/intact, signer not trusted/)
+    expect((before.value as { trusted: boolean }).trusted).toBe(false)
     expect((before.value as { codes: string[] }).codes).not.toContain('assertion.dataHash.mismatch')
   })
 

@@ -55,6 +55,11 @@ export class TrustStore {
     return this.#keys.length + this.#anchors.length
   }
 
+  /** The trust anchors as PEM text (empty when there are none), e.g. for a C2PA validator. */
+  certificatesPem(): string {
+    return this.#anchors.map((c) => c.toString('pem') + '\n').join('')
+  }
+
   async addPem(text: string): Promise<void> {
     x509.cryptoProvider.set(crypto)
     const blocks = parsePemBlocks(text)

@@ -1,0 +1,122 @@
+import { InvalidOptionError, isTanbaError, parseLabel, type ExtractOptions, type FoundLabel, type Marker, type ReportMessage } from '@tanba/core'
+import { readC2pa } from './c2pa.js'
+import type { C2paSummary } from './summary.js'
+
+/** What one C2PA manifest store contributes to a verification report. */
+export interface C2paFindings {
+  markers: Marker[]
+  labels: FoundLabel[]
+  messages: ReportMessage[]
+  /** For `inspect`: the summary, or null when there is no manifest store. */
+  summary: C2paSummary | null
+}
+
+export interface ExtractC2paOptions {
+  /** The carrier name in markers and messages (default "c2pa"), e.g. "c2pa:pdf-af". */
+  carrier?: string
+  /**
+   * The adapter saw a C2PA carrier in the file. When the reader then fails or finds nothing,
+   * the report says a manifest is present but unreadable instead of staying silent.
+   */
+  present?: boolean
+}
+
+/** Validation codes about the signer's standing, not the manifest's integrity. */
+const TRUST_CODES = /^signingCredential\.(untrusted|expired)$|^timeStamp\./
+
+/**
+ * PEM trust anchors for C2PA validation: `adapterOptions.c2pa.trustAnchors` when given,
+ * else the certificates of the verifier's trust store.
+ */
+export function c2paTrustAnchors(options: Pick<ExtractOptions, 'adapterOptions' | 'trust'>): string | undefined {
+  const explicit = (options.adapterOptions.c2pa as { trustAnchors?: unknown } | undefined)?.trustAnchors
+  if (explicit !== undefined) {
+    if (typeof explicit !== 'string') throw new InvalidOptionError('Expected adapterOptions.c2pa.trustAnchors to be PEM text')
+    return explicit
+  }
+  const pem = options.trust?.certificatesPem()
+  return pem ? pem : undefined
+}
+
+/**
+ * Reads a file's C2PA manifest store and turns it into report material, the same way for
+ * every adapter: one "c2pa" marker (valid = the manifest is intact; trust is reported apart),
+ * one non-fatal message per validation code, and the Tanba label from the `tanba.label`
+ * assertion as a label copy. Reader failures become non-fatal messages, never exceptions
+ * (except an abort).
+ */
+export async function extractC2pa(bytes: Uint8Array, mediaType: string, options: ExtractOptions, extra: ExtractC2paOptions = {}): Promise<C2paFindings> {
+  const carrier = extra.carrier ?? 'c2pa'
+  const out: C2paFindings = { markers: [], labels: [], messages: [], summary: null }
+  const trustAnchors = c2paTrustAnchors(options)
+  let summary: C2paSummary | null
+  try {
+    summary = await readC2pa(bytes, mediaType, { ...(trustAnchors ? { trustAnchors } : {}), ...(options.signal ? { signal: options.signal } : {}) })
+  } catch (error) {
+    if (isTanbaError(error) && error.code === 'TANBA_ABORTED') throw error
+    const code = isTanbaError(error) ? error.code : 'TANBA_DEPENDENCY_FAILED'
+    const reason = `The C2PA manifest could not be read (${code}): ${(error as Error).message}`
+    if (extra.present || code !== 'TANBA_UNSUPPORTED_FORMAT') {
+      out.messages.push({ rule: code === 'TANBA_DEPENDENCY_FAILED' || code === 'TANBA_DEPENDENCY_MISSING' ? 'c2pa.failed' : 'c2pa.unreadable', carrier, fatal: false, reason })
+    }
+    if (extra.present) out.markers.push({ standard: 'c2pa', carrier, aiMarked: false, valid: false, detail: reason })
+    return out
+  }
+  if (!summary) {
+    if (extra.present) {
+      const reason = `A C2PA carrier (${carrier}) is present but the C2PA reader found no manifest store in it`
+      out.markers.push({ standard: 'c2pa', carrier, aiMarked: false, valid: false, detail: reason })
+      out.messages.push({ rule: 'c2pa.unreadable', carrier, fatal: false, reason })
+    }
+    return out
+  }
+  out.summary = summary
+  const integrity = summary.validationStatus.filter((s) => s.active && !TRUST_CODES.test(s.code))
+  const intact = integrity.length === 0
+  const signer = summary.signature?.commonName ?? summary.signature?.issuer
+  const dst = summary.digitalSourceTypes
+  out.markers.push({
+    standard: 'c2pa',
+    carrier,
+    aiMarked: summary.aiGenerated || summary.aiInHistory,
+    valid: intact,
+    value: {
+      activeManifest: summary.activeManifest,
+      claimGenerator: summary.claimGenerator,
+      signer: summary.signature,
+      digitalSourceTypes: dst,
+      validationState: summary.validationState,
+      trusted: summary.trusted,
+      codes: summary.validationStatus.map((s) => s.code),
+      ingredients: summary.ingredients.length,
+    },
+    detail: [
+      `C2PA manifest${summary.claimGenerator ? ` by ${summary.claimGenerator}` : ''}`,
+      signer ? `signed by ${signer}` : 'signer unknown',
+      dst.length ? `digital source type ${dst.map((d) => d.replace(/^.*\//, '')).join(', ')}` : 'no digital source type',
+      intact ? (summary.trusted ? 'intact, trusted' : 'intact, signer not trusted') : `broken (${integrity.map((s) => s.code).join(', ')})`,
+    ].join('; '),
+  })
+  for (const s of summary.validationStatus) {
+    out.messages.push({
+      rule: `c2pa.${s.code}`,
+      carrier,
+      fatal: false,
+      reason: `C2PA ${s.active ? 'manifest' : 'ingredient manifest'}: ${s.code}${s.explanation ? ` (${s.explanation})` : ''}`,
+    })
+  }
+  if (intact && !summary.trusted && !summary.validationStatus.some((s) => s.active && s.code === 'signingCredential.untrusted')) {
+    out.messages.push({ rule: 'c2pa.signingCredential.untrusted', carrier, fatal: false, reason: 'The C2PA manifest is intact, but its signer does not chain to a trusted root' })
+  }
+  if (summary.tanbaLabel !== null && summary.tanbaLabel !== undefined) {
+    const labelCarrier = `${carrier}:tanba.label`
+    out.markers.push({ standard: 'tanba', carrier: labelCarrier, aiMarked: true, valid: null })
+    try {
+      out.labels.push({ carrier: labelCarrier, label: parseLabel(JSON.stringify(summary.tanbaLabel)) })
+    } catch (error) {
+      if (!isTanbaError(error)) throw error
+      out.labels.push({ carrier: labelCarrier, error })
+    }
+  }
+  return out
+}
