@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
-import { spawnSync } from 'node:child_process'
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
+import { spawn, spawnSync } from 'node:child_process'
 import { basename, join } from 'node:path'
 import { ADAPTERS } from 'tanba'
-import { ensureBuilt, hashTree, listFiles, ROOT, SGR, sha256File, start, tanba, tempDir, type RunResult } from './helpers.js'
+import { ensureBuilt, hashTree, listFiles, ROOT, SGR, start, tanba, tempDir, type RunResult } from './helpers.js'
 
 const work = tempDir()
 const configDir = join(work, 'config')
@@ -368,6 +368,32 @@ describe('output rules', () => {
 })
 
 describe('crash safety', () => {
+  it('Ctrl-C (SIGINT) finishes the files in progress, says how far it got, exits 130; a rerun finishes', async () => {
+    const dir = join(work, 'sigint')
+    const count = 600
+    for (let i = 0; i < count; i++) write(join(dir, 'in', `f${i}.txt`), `${i}: ${KK_RU.repeat(1 + (i % 30))}`)
+    const runOpts = { cwd: dir, configDir }
+    const child = spawn(process.execPath, [join(ROOT, 'packages/cli/dist/bin.js'), 'stamp', 'in', '--out-dir', 'out'], { cwd: dir, env: { ...process.env, TANBA_CONFIG_DIR: configDir }, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stderr = ''
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
+    const closed = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)))
+    // Interrupt once the first outputs exist.
+    for (let i = 0; i < 200 && listFiles(join(dir, 'out')).length < 20; i++) await new Promise((r) => setTimeout(r, 10))
+    child.kill('SIGINT')
+    const code = await closed
+    outputs.push(stderr)
+    const done = listFiles(join(dir, 'out'))
+    expect(done.length).toBeLessThan(count)
+    expect(code).toBe(130)
+    expect(stderr).toMatch(/interrupted: Stamping was aborted after \d+ of 600 files; run it again to finish the rest/)
+    expect(done.filter((f) => f.includes('.tanba-tmp-'))).toEqual([])
+    const rerun = await tanba(['stamp', 'in', '--out-dir', 'out', '--json'], runOpts)
+    expect(rerun.code).toBe(0)
+    expect(JSON.parse(rerun.stdout).summary).toMatchObject({ total: count, failed: 0, skipped: done.length })
+    const v = await tanba(['verify', 'out', '--json', '--no-c2pa'], runOpts)
+    expect(JSON.parse(v.stdout).summary).toMatchObject({ valid: count, exitCode: 0 })
+  }, 120_000)
+
   it('a batch killed with SIGKILL leaves no partial outputs and unmodified inputs; a rerun completes it', async () => {
     const dir = join(work, 'kill')
     const count = 800
