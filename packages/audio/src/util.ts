@@ -21,18 +21,7 @@ export function checkMetadataSize(size: number, what: string, limits: Limits): v
   }
 }
 
-/** Copies pieces into one new buffer. */
-export function joinBytes(pieces: readonly Uint8Array[]): Uint8Array {
-  let length = 0
-  for (const p of pieces) length += p.length
-  const out = new Uint8Array(length)
-  let o = 0
-  for (const p of pieces) {
-    out.set(p, o)
-    o += p.length
-  }
-  return out
-}
+export { joinBytes } from '@tanba/core'
 
 export function malformed(message: string, details?: Record<string, unknown>): MalformedInputError {
   return new MalformedInputError(message, details ? { details } : undefined)

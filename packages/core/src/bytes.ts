@@ -13,6 +13,11 @@ export function fromUtf8(bytes: Uint8Array, strict = false): string {
 }
 
 export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  return joinBytes(parts)
+}
+
+/** Copies a list of pieces into one new buffer (no argument-count limit, unlike a spread). */
+export function joinBytes(parts: readonly Uint8Array[]): Uint8Array {
   let length = 0
   for (const part of parts) length += part.length
   const out = new Uint8Array(length)

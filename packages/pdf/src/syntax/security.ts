@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto'
-import { EncryptedInputError, MalformedInputError, UnsupportedFormatError, utf8 } from '@tanba/core'
+import { concatBytes as concat, equalBytes as equal, EncryptedInputError, MalformedInputError, UnsupportedFormatError, utf8 } from '@tanba/core'
 import { PDFBool, PDFDict, PDFHexString, PDFName, PDFNumber, PDFString, type PDFObject } from 'pdf-lib'
 
 // The PDF standard security handler (ISO 32000-2, 7.6.4): RC4 and AES-128 (revisions 2-4)
@@ -258,18 +258,3 @@ function latin1Password(pw: string): Uint8Array {
   return Uint8Array.from(pw, (c) => c.charCodeAt(0) & 0xff)
 }
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let o = 0
-  for (const p of parts) {
-    out.set(p, o)
-    o += p.length
-  }
-  return out
-}
-
-function equal(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
-}

@@ -1,4 +1,5 @@
 import { PDFArray, PDFContext, PDFDict, PDFHexString, PDFName, PDFNumber, PDFRawStream, PDFRef, PDFStream, PDFString, type PDFObject } from 'pdf-lib'
+import { joinBytes } from '@tanba/core'
 import { deflate } from './filters.js'
 import { fromLatin1, hexOf } from './lexer.js'
 import type { XrefEntry } from './file.js'
@@ -81,7 +82,7 @@ export function writeIncrementalUpdate(objects: readonly UpdateObject[], options
       packed.set(ref.objectNumber, { stream: streamNum, index })
     })
     const head = fromLatin1(`${header.join(' ')}\n`)
-    const data = concat([head, ...bodies])
+    const data = joinBytes([head, ...bodies])
     const dict = scratch.obj({ Type: 'ObjStm', N: packable.length, First: head.length, Filter: 'FlateDecode' }) as PDFDict
     direct.push({ ref: PDFRef.of(streamNum, 0), object: PDFRawStream.of(dict, deflate(data)) })
   } else {
@@ -169,7 +170,7 @@ export function writeIncrementalUpdate(objects: readonly UpdateObject[], options
     push(serializeIndirect(PDFRef.of(selfNum, 0), PDFRawStream.of(dict, deflate(data))))
     push(fromLatin1(`startxref\n${xrefOffset}\n%%EOF\n`))
   }
-  return { bytes: concat(parts), xrefOffset, size }
+  return { bytes: joinBytes(parts), xrefOffset, size }
 }
 
 /** Consecutive runs of sorted numbers: [[start, [n...]], ...]. */
@@ -215,14 +216,3 @@ function encryptObject(object: PDFObject, ref: PDFRef, security: SecurityHandler
   return walk(object)
 }
 
-export function concat(parts: Uint8Array[]): Uint8Array {
-  let n = 0
-  for (const p of parts) n += p.length
-  const out = new Uint8Array(n)
-  let o = 0
-  for (const p of parts) {
-    out.set(p, o)
-    o += p.length
-  }
-  return out
-}
