@@ -42,8 +42,6 @@ export interface BatchOptions {
   concurrency?: number
   signal?: AbortSignal
   onProgress?: (progress: BatchProgress) => void
-  /** Heap cap per worker in MB (a file that needs more fails alone). */
-  maxWorkerHeapMb?: number
   /** Glob patterns of files to leave out when walking folders and globs (e.g. "**\/README.md"); files named directly are always taken. */
   exclude?: readonly string[]
   /** Called once the inputs are listed and the settings resolved, before any file is processed. */
@@ -304,7 +302,6 @@ export async function stampFiles(inputs: readonly string[], options: StampFilesO
       size: concurrency,
       init: { op: 'stamp', settings: resolved.settings },
       signer: resolved.signer.signer,
-      ...(options.maxWorkerHeapMb ? { maxHeapMb: options.maxWorkerHeapMb } : {}),
     })
     const onAbort = () => pool.abort()
     options.signal?.addEventListener('abort', onAbort, { once: true })
@@ -377,7 +374,7 @@ export async function verifyFiles(inputs: readonly string[], options: VerifyFile
   const concurrency = resolveConcurrency(options.concurrency, resolved.concurrency, jobs.length)
   options.onStart?.({ total: entries.length, concurrency, warnings: resolved.warnings })
   if (jobs.length) {
-    const pool = new WorkerPool({ size: concurrency, init: { op: 'verify', settings: resolved.settings }, ...(options.maxWorkerHeapMb ? { maxHeapMb: options.maxWorkerHeapMb } : {}) })
+    const pool = new WorkerPool({ size: concurrency, init: { op: 'verify', settings: resolved.settings } })
     const onAbort = () => pool.abort()
     options.signal?.addEventListener('abort', onAbort, { once: true })
     try {

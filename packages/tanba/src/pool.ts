@@ -10,8 +10,6 @@ export interface PoolOptions {
   init: WorkerInit
   /** The signer the workers sign through (stamp pools only). */
   signer?: Signer
-  /** Per-worker V8 heap cap in MB; a worker that exceeds it fails its file and is replaced. */
-  maxHeapMb?: number
 }
 
 interface Task {
@@ -132,7 +130,6 @@ export class WorkerPool {
       eval: isEval,
       workerData: { ...this.#options.init, ...(signerInfo ? { signer: signerInfo } : {}) } satisfies WorkerInit,
       execArgv,
-      ...(this.#options.maxHeapMb ? { resourceLimits: { maxOldGenerationSizeMb: this.#options.maxHeapMb } } : {}),
     })
     const slot: Slot = { worker, ready: false, tasks: [] }
     let lastError: Error | undefined
