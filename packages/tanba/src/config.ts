@@ -68,10 +68,11 @@ export async function loadConfig(path?: string, options: { cwd?: string } = {}):
     throw new InvalidOptionError(`The config file ${file} is not valid JSON: ${(cause as Error).message}`, { cause })
   }
   const config = validateConfig(value, file)
-  return { config: resolvePaths(config, dirname(file)), path: file }
+  return { config: resolveConfigPaths(config, dirname(file)), path: file }
 }
 
-function resolvePaths(config: TanbaConfig, base: string): TanbaConfig {
+/** Makes the key and trust paths of a config absolute, relative to `base`. */
+export function resolveConfigPaths(config: TanbaConfig, base: string): TanbaConfig {
   const out = { ...config }
   if (config.keys) {
     out.keys = {

@@ -20,7 +20,7 @@ import {
   type StampOptions,
 } from '@tanba/core'
 import { developmentCredentials, loadPemSigner } from '@tanba/core/node'
-import { loadConfig, type LoadedConfig, type TanbaConfig } from './config.js'
+import { loadConfig, resolveConfigPaths, validateConfig, type LoadedConfig, type TanbaConfig } from './config.js'
 
 /** Used when neither the options nor a config file name the AI system or its owner. */
 export const UNSPECIFIED_SYSTEM = 'Unspecified AI system'
@@ -116,8 +116,8 @@ export async function readConfigSource(source: ConfigSource): Promise<LoadedConf
   const cwd = source.cwd ?? process.cwd()
   if (source.config === false) return null
   if (typeof source.config === 'object' && source.config !== null) {
-    const { validateConfig } = await import('./config.js')
-    return { config: validateConfig(source.config, 'options.config'), path: resolve(cwd, '(options.config)') }
+    // An object given in code: validated like a file; relative paths in it are relative to cwd.
+    return { config: resolveConfigPaths(validateConfig(source.config, 'options.config'), cwd), path: '(options.config)' }
   }
   return loadConfig(source.config, { cwd })
 }
