@@ -58,7 +58,8 @@ export const M4A_FORMAT: FormatInfo = {
   extensions: ['m4a', 'm4b'],
   sniff: (b) => {
     if (!ascii(b, 4, 'ftyp') || b.length < 16) return false
-    const size = Math.min(b.length, ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0)
+    // The brand list is short; never walk further than the sniff window's first 4 KiB.
+    const size = Math.min(b.length, 4096, ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0)
     for (let o = 8; o + 4 <= size; o += 4) if (M4A_BRANDS.some((brand) => ascii(b, o, brand))) return true
     return false
   },

@@ -16,7 +16,7 @@ export interface FormatInfo {
   mediaTypes: readonly string[]
   /** Lower-case, without the dot. */
   extensions: readonly string[]
-  /** Magic-byte test on the first bytes of the file (at most 4 KiB are passed). */
+  /** Magic-byte test on the first bytes of the file (4 KiB, plus any leading ID3v2 tag: see `sniffWindow`). */
   sniff?: (head: Uint8Array) => boolean
   /** When false, the format is recognised but stamping/verifying throws UnsupportedFormatError. */
   supported: boolean

@@ -15,7 +15,7 @@ export interface Detection {
   by: 'media-type' | 'extension' | 'magic'
 }
 
-/** The number of leading bytes format sniffers look at. */
+/** The number of leading bytes format sniffers look at (after any leading ID3v2 tag). */
 export const SNIFF_BYTES = 4096
 
 /** Holds adapter entries; loads an adapter only when a format needs it. */
@@ -42,7 +42,7 @@ export class AdapterRegistry {
    * sniffer and the bytes clearly belong to another format.
    */
   detect(bytes: Uint8Array, hints: DetectHints = {}): Detection {
-    const head = bytes.subarray(0, SNIFF_BYTES)
+    const head = sniffWindow(bytes)
     const byMagic = this.#sniff(head)
     const pairs = this.#entries.flatMap((entry) => entry.formats.map((format) => ({ entry, format })))
     const mediaType = hints.mediaType?.split(';')[0]?.trim().toLowerCase()
@@ -113,6 +113,20 @@ function safeSniff(format: FormatInfo, head: Uint8Array): boolean {
   } catch {
     return false
   }
+}
+
+/**
+ * The bytes a sniffer sees: the first {@link SNIFF_BYTES}, extended past a leading ID3v2 tag
+ * (which MP3 files, and FLAC files signed by some C2PA tools, start with), so that the format
+ * behind the tag can be told apart.
+ */
+export function sniffWindow(bytes: Uint8Array): Uint8Array {
+  let end = SNIFF_BYTES
+  if (bytes.length >= 10 && startsWith(bytes, 'ID3') && bytes[3]! < 0xff) {
+    const tag = 10 + (((bytes[6]! & 0x7f) << 21) | ((bytes[7]! & 0x7f) << 14) | ((bytes[8]! & 0x7f) << 7) | (bytes[9]! & 0x7f)) + (bytes[5]! & 0x10 ? 10 : 0)
+    end = tag + SNIFF_BYTES
+  }
+  return bytes.subarray(0, end)
 }
 
 /** True when `bytes` starts with `magic` at `offset`. */

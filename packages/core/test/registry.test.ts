@@ -31,6 +31,19 @@ describe('AdapterRegistry', () => {
     expect(registry.detect(PNG, { filename: 'photo.txt' })).toMatchObject({ by: 'magic', format: { id: 'png' } })
   })
 
+  it('lets sniffers see past a leading ID3v2 tag', () => {
+    const tag = new Uint8Array(10 + 20_000)
+    tag.set([0x49, 0x44, 0x33, 4, 0, 0, 0, 0x01, 0x1c, 0x20]) // syncsafe 20000
+    const flacAfterTag = new Uint8Array([...tag, ...utf8('fLaC'), 0, 0, 0, 34])
+    const r = new AdapterRegistry().register({
+      name: 'audio',
+      kind: 'audio',
+      formats: [{ id: 'flac', kind: 'audio', mediaTypes: ['audio/flac'], extensions: ['flac'], supported: true, sniff: (h) => h.length > 20_010 && startsWith(h, 'fLaC', 20_010) }],
+      load: async () => ({}) as never,
+    })
+    expect(r.detect(flacAfterTag)).toMatchObject({ by: 'magic', format: { id: 'flac' } })
+  })
+
   it('separates "unrecognised" from "unsupported"', async () => {
     expect(() => registry.detect(new Uint8Array([1, 2, 3]), { filename: 'x.xyz' })).toThrow(UnrecognisedFormatError)
     expect(() => registry.detect(new Uint8Array([1, 2, 3]))).toThrow(/expected one of png, bmp, plain/)
