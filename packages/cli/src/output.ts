@@ -98,3 +98,13 @@ export class ProgressBar {
     this.#shown = true
   }
 }
+
+/** Rewrites SDK option names in library messages into the flags a command-line user types. */
+export function forCli(message: string): string {
+  return message
+    .replace(/Stamp with notice: \{ visible: false \}/g, 'Stamp it with --no-visible')
+    .replace(/notice: \{ visible: false \}/g, '--no-visible')
+    .replace(/\bc2pa: false\b/g, '--no-c2pa')
+    .replace(/\bforce: true\b/g, '--force')
+    .replace(/\bUse force to\b/g, 'Use --force to')
+}

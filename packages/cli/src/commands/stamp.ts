@@ -1,6 +1,6 @@
 import { relative, isAbsolute } from 'node:path'
 import { stampFile, stampFiles, isTanbaError, toFileError, type StampFileResult, type StampFilesSummary, type StampSettingsInput, type NoticeOptions, type ProfileId, type Origin, type NoticePlacement } from 'tanba/node'
-import { colorsFor, duration, plural, ProgressBar, type Io } from '../output.js'
+import { colorsFor, duration, forCli, plural, ProgressBar, type Io } from '../output.js'
 import { formatFatal } from '../fatal.js'
 
 export interface StampFlags {
@@ -89,7 +89,7 @@ export async function runStamp(inputs: string[], flags: StampFlags, io: Io, sign
       case 'skipped':
         return `${out.dim('skipped')}  ${r.file}: ${r.reason}${r.reason?.startsWith('output exists') ? ' (use --overwrite to redo)' : ''}`
       case 'error':
-        return `${out.red('failed')}   ${r.file}: ${r.error?.message}${r.error?.hint ? `\n         ${out.dim(r.error.hint)}` : ''}`
+        return `${out.red('failed')}   ${r.file}: ${forCli(r.error?.message ?? '')}${r.error?.hint ? `\n         ${out.dim(r.error.hint)}` : ''}`
     }
   }
   const onResult = (r: StampFileResult) => {
@@ -111,7 +111,7 @@ export async function runStamp(inputs: string[], flags: StampFlags, io: Io, sign
         // Bad options and keys are usage errors (below); anything else is about this file.
         if (isTanbaError(error) && (error.code === 'TANBA_INVALID_OPTION' || error.code === 'TANBA_INVALID_KEY' || error.code === 'TANBA_ABORTED')) throw error
         const e = toFileError(error)
-        io.stderr.write(`${err.red('failed')} ${inputs[0]}: ${e.message}${e.hint ? `\n${err.dim(e.hint)}` : ''}\n`)
+        io.stderr.write(`${err.red('failed')} ${inputs[0]}: ${forCli(e.message)}${e.hint ? `\n${err.dim(e.hint)}` : ''}\n`)
         return 3
       }
       warn(result.warnings, io)
@@ -133,7 +133,10 @@ export async function runStamp(inputs: string[], flags: StampFlags, io: Io, sign
         ...(flags.exclude?.length ? { exclude: flags.exclude } : {}),
         ...(flags.concurrency ? { concurrency: flags.concurrency } : {}),
         ...(signal ? { signal } : {}),
-        onStart: (info) => warn(info.warnings, io),
+        onStart: (info) => {
+          warn(info.warnings, io)
+          bar.update({ done: 0, total: info.total, file: '', elapsedMs: 0, rate: 0, etaMs: null })
+        },
         onProgress: (p) => bar.update(p),
         onResult,
       })

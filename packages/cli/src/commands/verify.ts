@@ -1,5 +1,5 @@
 import { verifyFiles, isTanbaError, type ProfileId, type VerificationReport, type VerifyFilesSummary } from 'tanba/node'
-import { colorsFor, duration, plural, ProgressBar, type Colors, type Io } from '../output.js'
+import { colorsFor, duration, forCli, plural, ProgressBar, type Colors, type Io } from '../output.js'
 import { formatFatal } from '../fatal.js'
 
 export interface VerifyFlags {
@@ -29,7 +29,7 @@ export function describeReport(r: VerificationReport, c: Colors): string {
     const who = s?.signer?.subject ?? (s?.signer?.kid ? `key ${s.signer.kid}` : 'unknown signer')
     lines.push(`            signer ${who} · ${s?.trusted ? c.green('trusted') : c.yellow('untrusted')}${profiles ? ` · profiles: ${profiles}` : ''}`)
   } else if (r.status === 'invalid') {
-    for (const m of r.messages.filter((m) => m.fatal)) lines.push(`            ${c.red(m.rule)}: ${m.reason}`)
+    for (const m of r.messages.filter((m) => m.fatal)) lines.push(`            ${c.red(m.rule)}: ${forCli(m.reason)}`)
     if (profiles) lines.push(`            profiles: ${profiles}`)
   } else if (r.status === 'unlabelled') {
     const others = [...new Set(r.markers.filter((m) => m.aiMarked).map((m) => m.standard))]
@@ -62,6 +62,7 @@ export async function runVerify(inputs: string[], flags: VerifyFlags, io: Io, si
       onStart: (info) => {
         // The missing-trust note matters to people, not to scripts reading --json.
         if (!flags.json) for (const w of info.warnings) io.stderr.write(`${err.yellow('note:')} ${w}\n`)
+        bar.update({ done: 0, total: info.total, file: '', elapsedMs: 0, rate: 0, etaMs: null })
       },
       onProgress: (p) => bar.update(p),
       onResult: (report) => {
