@@ -73,7 +73,8 @@ for (const r of rows) console.log(line(r))
 
 const s = stampDoc.summary
 const v = verifyDoc.summary
-console.log(`\nStamped ${s.stamped} of ${s.total} files (${s.alreadyLabelled} already labelled, ${s.skipped} skipped, ${s.failed} failed) in ${(s.elapsedMs / 1000).toFixed(1)} s.`)
+const refused = stampDoc.results.filter((r) => r.status === 'error' && REFUSAL_TEXT[r.error.code]).length
+console.log(`\nStamped ${s.stamped} of ${s.total} files (${s.alreadyLabelled} already labelled, ${s.skipped} skipped, ${refused} refused as they should be, ${s.failed - refused} failed) in ${(s.elapsedMs / 1000).toFixed(1)} s.`)
 console.log(`Verified ${v.total}: ${v.valid} valid, ${v.invalid} invalid, ${v.unlabelled} unlabelled, ${v.error} unreadable.`)
 if (s.developmentKey) console.log('Signed with the development key, so every signature is "valid, untrusted". Run "pnpm tanba keygen --out keys" for your own.')
 
