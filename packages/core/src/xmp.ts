@@ -49,20 +49,20 @@ export function labelToXmpFields(label: Label): XmpAiFields {
 
 const EMPTY_PACKET = `<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="${XMP_NS.rdf}"></rdf:RDF></x:xmpmeta>`
 
-function parse(xml: string, maxBytes: number): Document {
+function parse(xml: string, maxBytes: number, maxDepth: number = DEFAULT_LIMITS.maxDepth): Document {
   if (xml.length > maxBytes) throw new TooLargeError(`The XMP packet is ${xml.length} characters; the limit is ${maxBytes}`)
   // Strip the xpacket processing instructions and any BOM; they are re-added on write.
   const body = xml.replace(/^\uFEFF/, '').replace(/<\?xpacket[^?]*\?>/g, '').trim()
   if (/<!DOCTYPE/i.test(body)) throw new MalformedInputError('The XMP packet contains a DOCTYPE declaration, which XMP does not allow')
   // xmldom recurses per level (and runs out of memory serialising ~10^5 levels): refuse deep nesting first.
-  checkXmlDepth(body, DEFAULT_LIMITS.maxDepth)
+  checkXmlDepth(body, maxDepth)
   let doc: Document
   try {
     doc = new DOMParser({
       onError: (level, message) => {
         if (level !== 'warning') throw new Error(message)
       },
-    }).parseFromString(body || EMPTY_PACKET, 'text/xml')
+    }).parseFromString(keepXml10LineEnds(body) || EMPTY_PACKET, 'text/xml')
   } catch (cause) {
     throw new MalformedInputError(`Expected an XMP packet (RDF/XML) but it does not parse: ${(cause as Error).message}`, { cause })
   }
@@ -92,8 +92,8 @@ function elementText(el: Element): string {
 }
 
 /** Reads Tanba-relevant fields from an XMP packet. Missing fields are absent. */
-export function readXmp(xml: string, options: { maxBytes?: number } = {}): XmpAiFields {
-  const doc = parse(xml, options.maxBytes ?? DEFAULT_LIMITS.maxMetadataBytes)
+export function readXmp(xml: string, options: { maxBytes?: number; maxDepth?: number } = {}): XmpAiFields {
+  const doc = parse(xml, options.maxBytes ?? DEFAULT_LIMITS.maxMetadataBytes, options.maxDepth)
   const out: XmpAiFields = {}
   for (const desc of descriptions(doc)) {
     for (const name of FIELD_NAMES) {
@@ -115,6 +115,8 @@ export interface WriteXmpOptions {
   /** Bytes of whitespace padding inside the packet so others can edit in place (default 0). */
   padding?: number
   maxBytes?: number
+  /** Deepest element nesting accepted in the existing packet (default limits.maxDepth). */
+  maxDepth?: number
 }
 
 /**
@@ -123,7 +125,7 @@ export interface WriteXmpOptions {
  * Returns a complete packet with xpacket wrapper.
  */
 export function writeXmp(existing: string | undefined | null, fields: XmpAiFields, options: WriteXmpOptions = {}): string {
-  const doc = parse(existing ?? '', options.maxBytes ?? DEFAULT_LIMITS.maxMetadataBytes)
+  const doc = parse(existing ?? '', options.maxBytes ?? DEFAULT_LIMITS.maxMetadataBytes, options.maxDepth)
   const rdf = rdfRoot(doc)
   const targets = new Set<FieldName>([...(options.remove ?? []), ...(Object.keys(fields) as FieldName[]).filter((k) => fields[k] !== undefined)])
   for (const desc of descriptions(doc)) {
@@ -156,7 +158,7 @@ export function writeXmp(existing: string | undefined | null, fields: XmpAiField
       if (!desc.lookupPrefix(ns)) desc.setAttributeNS(XMP_NS.xmlns, `xmlns:${prefix}`, ns)
       const usedPrefix = desc.lookupPrefix(ns) ?? prefix
       const el = doc.createElementNS(ns, `${usedPrefix}:${local}`)
-      el.appendChild(doc.createTextNode(fields[name]!))
+      el.appendChild(doc.createTextNode(xmlSafeText(fields[name]!)))
       desc.appendChild(doc.createTextNode('\n    '))
       desc.appendChild(el)
     }
@@ -165,9 +167,31 @@ export function writeXmp(existing: string | undefined | null, fields: XmpAiField
   }
   const root = doc.documentElement
   if (!root) throw new MalformedInputError('The XMP packet has no root element')
-  const xml = new XMLSerializer().serializeToString(root)
+  // XML parsers turn a raw CR, NEL, U+2028 or U+2029 into a line feed; as character references they survive.
+  const xml = new XMLSerializer().serializeToString(root).replace(/[\r\u0085\u2028\u2029]/g, (c) => `&#x${c.charCodeAt(0).toString(16).toUpperCase()};`)
   const pad = options.padding ? '\n' + (' '.repeat(99) + '\n').repeat(Math.ceil(options.padding / 100)) : '\n'
   return `<?xpacket begin="\uFEFF" id="W5M0MpCehiHzreSzNTczkc9d"?>\n${xml}${pad}<?xpacket end="w"?>`
+}
+
+/**
+ * xmldom treats NEL, U+2028 and U+2029 as line ends (XML 1.1) and turns them into line feeds; XML 1.0,
+ * which XMP uses, keeps them. A label's JSON text may hold them raw (JSON does not escape them), so they
+ * become character references before parsing (outside CDATA sections, where references are not read).
+ */
+function keepXml10LineEnds(xml: string): string {
+  if (!/[\u0085\u2028\u2029]/.test(xml)) return xml
+  return xml
+    .split(/(<!\[CDATA\[[\s\S]*?\]\]>)/)
+    .map((part, i) => (i % 2 ? part : part.replace(/[\u0085\u2028\u2029]/g, (c) => `&#x${c.charCodeAt(0).toString(16).toUpperCase()};`)))
+    .join('')
+}
+
+/**
+ * Text XML 1.0 can carry: characters it forbids outright (C0 controls other than tab, line feed
+ * and carriage return, lone surrogates, U+FFFE, U+FFFF) become U+FFFD, so the packet stays well-formed.
+ */
+function xmlSafeText(text: string): string {
+  return text.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD')
 }
 
 /** Removes every Tanba-written property (IPTC AI fields, TC260:AIGC, tanba:Label). */
