@@ -147,6 +147,26 @@ async function stampPdf(input: Uint8Array, ctx: StampContext, opts: PdfAdapterOp
       ...(custom ? { text: ctx.notice.text } : {}),
     }
     carriers.push('pdf:page-text')
+  } else if (file.repaired) {
+    // Without a notice revision, the rebuilt cross-reference section gets a revision of its own, so the
+    // bound bytes end with a readable section: a verifier opens the document as it was at the extent.
+    const update = writeIncrementalUpdate([], {
+      baseLength: input.length,
+      baseEndsWithEol: endsWithEol(input),
+      prev: undefined,
+      format,
+      root: file.rootRef,
+      info: infoRef(file),
+      id: id && [id[0], id[1]],
+      encrypt,
+      size,
+      security: file.security,
+      existing,
+    })
+    prefix = concatBytes(input, update.bytes)
+    prevXref = update.xrefOffset
+    size = update.size
+    existing = undefined
   }
   throwIfAborted(ctx.signal)
   const binding: LabelBinding = { method: BINDING_METHOD, alg: 'sha-256', digest: await sha256Base64Url(prefix), extent: prefix.length }

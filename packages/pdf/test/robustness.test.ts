@@ -3,7 +3,7 @@ import { isTanbaError, verifyWith } from '@tanba/core'
 import { describe, expect, it } from 'vitest'
 import { PDF_FORMAT } from '../src/formats.js'
 import { PdfFile } from '../src/adapter.js'
-import { adapter, CORPUS, credentials, limits, load, stamp } from './helpers.js'
+import { adapter, CORPUS, credentials, limits, load, qpdfCheck, stamp } from './helpers.js'
 
 /** A small deterministic PRNG so failures can be replayed. */
 function prng(seed: number) {
@@ -64,4 +64,23 @@ describe('damaged copies of a stamped PDF', () => {
       expect(PdfFile.open((outcome as { bytes: Uint8Array }).bytes, { limits }).repaired, `variant ${i}`).toBe(false)
     }
   }, 120_000)
+  it('a metadata-only stamp of a PDF whose cross-reference data needed repair verifies as valid (found by the hardening sweep)', async () => {
+    const { trust } = await credentials()
+    const text = new TextDecoder('latin1').decode(load(join(CORPUS, 'media', 'basic.pdf')))
+    const startxref = [...text.matchAll(/startxref\s+\d+/g)].pop()![0]
+    const damaged = [text.replace(startxref, 'startxref\n99999999999999999999'), text.replace(/\/Length (\d+)/, (_, n: string) => `/Length ${Number(n) + 9000}`)]
+    for (const [i, variant] of damaged.entries()) {
+      const input = Uint8Array.from(variant, (c) => c.charCodeAt(0))
+      for (const visible of [false, true]) {
+        const result = await stamp(input, { notice: { visible } })
+        expect(result.messages.map((m) => m.rule), `variant ${i}`).toContain('pdf.xref-repaired')
+        const report = await verifyWith(adapter, result.bytes, PDF_FORMAT, { trust, c2pa: false })
+        expect(report.status, `variant ${i}, notice ${visible}: ${JSON.stringify(report.messages)}`).toBe('valid')
+        expect(PdfFile.open(result.bytes, { limits }).repaired).toBe(false)
+        // A wrong /Length stays wrong in the original bytes (never rewritten); a lost startxref is fully mended.
+        const check = i === 0 ? qpdfCheck(result.bytes) : null
+        if (check) expect(check.ok, check.output).toBe(true)
+      }
+    }
+  })
 })
