@@ -194,6 +194,16 @@ describe('deep nesting, loops and floods', () => {
     expect((await verifyWith(adapter, bytes, f('jpeg'))).error?.code).toBe('TANBA_TOO_LARGE')
   })
 
+  it('an animated WebP whose VP8X chunk is gone is malformed, not a TypeError (found by fuzzing)', async () => {
+    const b = fixture('animated.webp').slice()
+    expect(String.fromCharCode(...b.subarray(12, 16))).toBe('VP8X')
+    b[12] = 0x52 // "RP8X": an unknown chunk; only ANMF frames remain
+    const report = await verifyWith(adapter, b, f('webp'))
+    expect(report.error).toMatchObject({ code: 'TANBA_MALFORMED_INPUT' })
+    expect(report.error!.message).toMatch(/VP8X/)
+    expect(await stampOutcome(b, f('webp'), { notice: { visible: false } })).toBe('TANBA_MALFORMED_INPUT')
+  })
+
   it('an ISO BMFF box that claims more bytes than the file has is malformed', async () => {
     const b = fixture('photo.avif').slice()
     new DataView(b.buffer).setUint32(32, 0x7fffffff) // the "meta" box size

@@ -43,7 +43,9 @@ export function parseWebp(bytes: Uint8Array, limits: Limits): WebpFile {
     height = 1 + (d[7]! | (d[8]! << 8) | (d[9]! << 16))
     hasAlpha = (d[0]! & FLAG.alpha) !== 0
   } else {
-    const dims = bitstreamSize(first!.id, data(first!))
+    // Animation frames (ANMF) need the canvas size that only VP8X gives.
+    if (!first) throw new MalformedInputError('The WebP file has animation frames (ANMF) but no VP8X chunk declaring the canvas')
+    const dims = bitstreamSize(first.id, data(first))
     width = dims.width
     height = dims.height
     hasAlpha = dims.alpha
