@@ -91,6 +91,7 @@ describe('tanba --help and usage errors', () => {
       [['verify', src, '--trust', join(work, 'missing.pem')], /Could not read the trust file/],
       [['keygen'], /--out <dir>/],
       [['inspect', join(work, 'missing.txt')], /does not exist/],
+      [['stamp', '.', '--out-dir', '.'], /holds the input \.: choose an output folder outside/],
     ]
     for (const [args, message] of cases) {
       const r = await run(args, join(work, 'usage'))
@@ -121,6 +122,14 @@ describe('tanba keygen', () => {
     const again = await run(['keygen', '--out', 'keys'])
     expect(again.code).toBe(3)
     expect(again.stderr).toMatch(/already exists.*--force/)
+    // A private key given where public material belongs is refused without echoing it.
+    write(join(work, 'k/a.txt'), KK_RU)
+    const wrong = await run(['verify', 'k/a.txt', '--trust', 'keys/signer.key'])
+    expect(wrong.code).toBe(3)
+    expect(wrong.stderr).toMatch(/found a private key; pass only public material/)
+    const swapped = await run(['stamp', 'k/a.txt', '-o', 'k/b.txt', '--key', 'keys/signer.pem', '--cert', 'keys/signer.key'])
+    expect(swapped.code).toBe(3)
+    expect(swapped.stderr).toMatch(/holds a certificate|PKCS#8/)
   })
 })
 

@@ -254,6 +254,14 @@ export async function stampFiles(inputs: readonly string[], options: StampFilesO
   throwIfAborted(options.signal)
   const resolved = await resolveStampSettings({ ...options, cwd })
   const outDir = options.outDir ? resolve(cwd, options.outDir) : undefined
+  if (outDir) {
+    for (const raw of inputs) {
+      const abs = resolve(cwd, isDynamicPattern(raw) ? globBase(raw) : raw)
+      if (abs === outDir || abs.startsWith(outDir + sep)) {
+        throw new InvalidOptionError(`The output folder ${display(outDir, cwd) || '.'} holds the input ${raw}: choose an output folder outside the inputs (a folder inside an input folder is fine)`)
+      }
+    }
+  }
   const entries = await expandInputs(inputs, { cwd, ...(outDir ? { exclude: [outDir] } : {}), ...(options.exclude ? { ignore: options.exclude } : {}) })
   const results: StampFileResult[] = []
   const progress = new Progress(entries.length)
