@@ -22,6 +22,7 @@ import {
   type ReportMessage,
   type StampContext,
   type StampResult,
+  type Limits,
   type Tc260Label,
 } from '@tanba/core'
 import { Document, Scalar, YAMLMap, isMap, isScalar, parseDocument } from 'yaml'
@@ -31,11 +32,15 @@ import { addNotice, extractBody, inputNotes, prepareBody } from './plain.js'
 import { FRONT_MATTER_LABEL_KEY, FRONT_MATTER_TC260_KEY, findFrontMatter } from './frontmatter.js'
 import { decodeUtf8, utf8, utf8Length } from './utf8.js'
 import { findSelectorRuns } from './wrapper.js'
+import { checkYamlDepth } from './yaml-depth.js'
 
-function parseYaml(yamlText: string, limit: number): Document.Parsed {
+function parseYaml(yamlText: string, limits: Pick<Limits, 'maxMetadataBytes' | 'maxDepth'>): Document.Parsed {
+  const limit = limits.maxMetadataBytes
   if (yamlText.length > limit) {
     throw new TooLargeError(`The front matter is ${yamlText.length} characters; the limit is ${limit} (limits.maxMetadataBytes)`)
   }
+  // The parser recurses per level: refuse deep nesting before it can exhaust the stack.
+  checkYamlDepth(yamlText, limits.maxDepth)
   return parseDocument(yamlText, { prettyErrors: false, uniqueKeys: false })
 }
 
@@ -46,7 +51,7 @@ export async function stampMarkdown(input: Uint8Array, ctx: StampContext): Promi
   let eol: '\n' | '\r\n' = text.includes('\r\n') ? '\r\n' : '\n'
   if (fm) {
     eol = fm.eol
-    const parsed = parseYaml(text.slice(fm.contentStart, fm.contentEnd), ctx.limits.maxMetadataBytes)
+    const parsed = parseYaml(text.slice(fm.contentStart, fm.contentEnd), ctx.limits)
     if (parsed.errors.length) {
       throw new MalformedInputError(`Expected YAML in the front matter but it does not parse: ${parsed.errors[0]!.message}`, { cause: parsed.errors[0] })
     }
@@ -96,7 +101,7 @@ export async function extractMarkdown(text: string, options: ExtractOptions): Pr
   const labels: FoundLabel[] = []
   const fields: Record<string, unknown> = {}
   if (fm) {
-    const parsed = safeParse(text.slice(fm.contentStart, fm.contentEnd), options.limits.maxMetadataBytes)
+    const parsed = safeParse(text.slice(fm.contentStart, fm.contentEnd), options.limits)
     if ('error' in parsed) {
       messages.push({ rule: 'markdown.front-matter-invalid', carrier: 'markdown:front-matter', fatal: false, reason: parsed.error })
     } else {
@@ -116,9 +121,9 @@ export async function extractMarkdown(text: string, options: ExtractOptions): Pr
   }
 }
 
-function safeParse(yamlText: string, limit: number): { data: Record<string, unknown> } | { error: string } {
+function safeParse(yamlText: string, limits: Pick<Limits, 'maxMetadataBytes' | 'maxDepth'>): { data: Record<string, unknown> } | { error: string } {
   try {
-    const doc = parseYaml(yamlText, limit)
+    const doc = parseYaml(yamlText, limits)
     if (doc.errors.length) return { error: `The front matter is not valid YAML: ${doc.errors[0]!.message}` }
     const data: unknown = doc.toJS({ maxAliasCount: 100 })
     if (data === null || data === undefined) return { data: {} }

@@ -121,3 +121,28 @@ describe('hostile input ends quickly with a clear error or a clean answer', () =
     expect((await verifyText(out)).status).toBe('valid')
   })
 })
+
+describe('YAML front matter nested thousands deep (found by the hardening suite)', () => {
+  const md = (yaml: string) => enc.encode(`---\n${yaml}\n---\n\n# Title\n\nBody.\n`)
+  const markdown = TEXT_FORMATS.find((f) => f.id === 'markdown')!
+
+  it('is refused by limits.maxDepth before the YAML parser recurses (it used to overflow the stack or abort V8)', async () => {
+    for (const yaml of [`x: ${'['.repeat(10_000)}${']'.repeat(10_000)}`, `x: ${'{a: '.repeat(5000)}1${'}'.repeat(5000)}`, `x:\n${Array.from({ length: 3000 }, (_, i) => `${' '.repeat(i + 1)}k${i}:`).join('\n')} 1`, `x:\n  ${'- '.repeat(5000)}y`]) {
+      const error = await stampWith(adapter, md(yaml), markdown, { ...stampOptions(creds), notice: { visible: false } }).catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(TooLargeError)
+      expect((error as Error).message).toMatch(/limits\.maxDepth/)
+      const [report, ms] = await timed(() => verifyWith(adapter, md(yaml), markdown))
+      expect(report.status).toBe('unlabelled')
+      expect(report.messages.map((m) => m.rule)).toContain('markdown.front-matter-invalid')
+      expect(ms).toBeLessThan(1000)
+    }
+  })
+
+  it('follows the configured limit and leaves ordinary front matter alone', async () => {
+    const nested = `a:\n  b:\n    c: [1, {d: [2, 3]}]\nlist:\n  - - x\n    - y\ntext: |\n  [[[[ not nesting {{{{\n  - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - -\nquoted: "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["\nsingle: 'it''s [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[['\n# [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[`
+    const stamped = await stampWith(adapter, md(nested), markdown, stampOptions(creds))
+    expect((await verifyWith(adapter, stamped.bytes, markdown, { trust: creds.trust })).status).toBe('valid')
+    const error = await stampWith(adapter, md(nested), markdown, { ...stampOptions(creds), limits: { maxDepth: 3 } }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(TooLargeError)
+  })
+})
