@@ -1,15 +1,9 @@
-import { InvalidOptionError, isTanbaError, parseLabel, type ExtractOptions, type FoundLabel, type Marker, type ReportMessage } from '@tanba/core'
+import { InvalidOptionError, isTanbaError, type ExtractOptions } from '@tanba/core'
 import { readC2pa } from './c2pa.js'
 import type { C2paSummary } from './summary.js'
+import { c2paFindingsFromSummary, type C2paFindings } from './summary-findings.js'
 
-/** What one C2PA manifest store contributes to a verification report. */
-export interface C2paFindings {
-  markers: Marker[]
-  labels: FoundLabel[]
-  messages: ReportMessage[]
-  /** For `inspect`: the summary, or null when there is no manifest store. */
-  summary: C2paSummary | null
-}
+export type { C2paFindings } from './summary-findings.js'
 
 export interface ExtractC2paOptions {
   /** The carrier name in markers and messages (default "c2pa"), e.g. "c2pa:pdf-af". */
@@ -20,9 +14,6 @@ export interface ExtractC2paOptions {
    */
   present?: boolean
 }
-
-/** Validation codes about the signer's standing, not the manifest's integrity. */
-const TRUST_CODES = /^signingCredential\.(untrusted|expired)$|^timeStamp\./
 
 /**
  * PEM trust anchors for C2PA validation: `adapterOptions.c2pa.trustAnchors` when given,
@@ -70,53 +61,10 @@ export async function extractC2pa(bytes: Uint8Array, mediaType: string, options:
     }
     return out
   }
-  out.summary = summary
-  const integrity = summary.validationStatus.filter((s) => s.active && !TRUST_CODES.test(s.code))
-  const intact = integrity.length === 0
-  const signer = summary.signature?.commonName ?? summary.signature?.issuer
-  const dst = summary.digitalSourceTypes
-  out.markers.push({
-    standard: 'c2pa',
-    carrier,
-    aiMarked: summary.aiGenerated || summary.aiInHistory,
-    valid: intact,
-    value: {
-      activeManifest: summary.activeManifest,
-      claimGenerator: summary.claimGenerator,
-      signer: summary.signature,
-      digitalSourceTypes: dst,
-      validationState: summary.validationState,
-      trusted: summary.trusted,
-      codes: summary.validationStatus.map((s) => s.code),
-      ingredients: summary.ingredients.length,
-    },
-    detail: [
-      `C2PA manifest${summary.claimGenerator ? ` by ${summary.claimGenerator}` : ''}`,
-      signer ? `signed by ${signer}` : 'signer unknown',
-      dst.length ? `digital source type ${dst.map((d) => d.replace(/^.*\//, '')).join(', ')}` : 'no digital source type',
-      intact ? (summary.trusted ? 'intact, trusted' : 'intact, signer not trusted') : `broken (${integrity.map((s) => s.code).join(', ')})`,
-    ].join('; '),
-  })
-  for (const s of summary.validationStatus) {
-    out.messages.push({
-      rule: `c2pa.${s.code}`,
-      carrier,
-      fatal: false,
-      reason: `C2PA ${s.active ? 'manifest' : 'ingredient manifest'}: ${s.code}${s.explanation ? ` (${s.explanation})` : ''}`,
-    })
-  }
-  if (intact && !summary.trusted && !summary.validationStatus.some((s) => s.active && s.code === 'signingCredential.untrusted')) {
-    out.messages.push({ rule: 'c2pa.signingCredential.untrusted', carrier, fatal: false, reason: 'The C2PA manifest is intact, but its signer does not chain to a trusted root' })
-  }
-  if (summary.tanbaLabel !== null && summary.tanbaLabel !== undefined) {
-    const labelCarrier = `${carrier}:tanba.label`
-    out.markers.push({ standard: 'tanba', carrier: labelCarrier, aiMarked: true, valid: null })
-    try {
-      out.labels.push({ carrier: labelCarrier, label: parseLabel(JSON.stringify(summary.tanbaLabel)) })
-    } catch (error) {
-      if (!isTanbaError(error)) throw error
-      out.labels.push({ carrier: labelCarrier, error })
-    }
-  }
+  const found = c2paFindingsFromSummary(summary, carrier)
+  out.summary = found.summary
+  out.markers.push(...found.markers)
+  out.labels.push(...found.labels)
+  out.messages.push(...found.messages)
   return out
 }

@@ -25,3 +25,4 @@ export {
 } from './summary.js'
 export { DEFAULT_C2PA_TIMEOUT_MS, C2PA_ADDON_PACKAGE } from './client.js'
 export { extractC2pa, c2paTrustAnchors, type C2paFindings, type ExtractC2paOptions } from './findings.js'
+export { c2paFindingsFromSummary } from './summary-findings.js'

@@ -1,7 +1,11 @@
 // What every format reader returns: the few facts the adapter needs, found without decoding pixels.
-import type { Hash } from 'node:crypto'
 import type { ImageFormatId } from './formats.js'
 import type { ExifSummary } from './tiff/ifd.js'
+
+/** What `essence` feeds: Node's crypto Hash and core's portable createSha256() both fit. */
+export interface EssenceHash {
+  update(data: Uint8Array | string): unknown
+}
 
 /** One XMP packet found in the file. */
 export interface XmpPacket {
@@ -34,7 +38,7 @@ export interface ParsedImage {
   /** A C2PA manifest store is embedded (its carrier, e.g. "jpeg:APP11"), or null. */
   c2pa: string | null
   /** Feeds the essence (the encoded image data, no metadata) into a hash. See docs/image.md. */
-  essence(hash: Hash): void
+  essence(hash: EssenceHash): void
   /** Notes about the structure (non-fatal), e.g. data after the end of the image. */
   notes: string[]
 }

@@ -1,6 +1,5 @@
 // One entry point over the format readers, with the size and pixel limits checked before any decoding.
-import { createHash } from 'node:crypto'
-import { InvalidLabelError, MalformedInputError, TooLargeError, UnsupportedFormatError, type LabelBinding, type Limits } from '@tanba/core'
+import { createSha256, InvalidLabelError, MalformedInputError, TooLargeError, UnsupportedFormatError, type LabelBinding, type Limits } from '@tanba/core'
 import type { ParsedImage } from './container.js'
 import { imageFormat, sniffImageFormat, type ImageFormatId } from './formats.js'
 import { parseGif } from './gif/gif.js'
@@ -66,10 +65,11 @@ export function checkPixels(image: Pick<ParsedImage, 'width' | 'height' | 'frame
 
 /** The essence digest (base64url SHA-256) of a parsed image. */
 export function essenceDigest(image: ParsedImage): string {
-  const hash = createHash('sha256')
+  // Node's native hash in Node, @noble/hashes elsewhere (the browser entry uses this path too).
+  const hash = createSha256()
   hash.update(`${IMAGE_BINDING}\0${image.format}\0`)
   image.essence(hash)
-  return hash.digest('base64url')
+  return hash.digestBase64Url()
 }
 
 export function bindingFor(image: ParsedImage): LabelBinding {

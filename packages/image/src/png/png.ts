@@ -1,7 +1,6 @@
 // PNG chunks: reading text and XMP, the essence, and rebuilding with new metadata or new image data.
 import type { Hash } from 'node:crypto'
-import { inflateSync } from 'node:zlib'
-import { concatBytes, crc32, MalformedInputError, TooLargeError, utf8, type Limits } from '@tanba/core'
+import { concatBytes, crc32, inflateZlib, MalformedInputError, TooLargeError, utf8, type Limits } from '@tanba/core'
 import { hex, latin1, u32be, type ParsedImage, type TextField, type XmpPacket } from '../container.js'
 import { readExif, stripExifThumbnail, type ExifSummary } from '../tiff/ifd.js'
 
@@ -108,9 +107,9 @@ export function readTextChunk(type: string, data: Uint8Array, limits: Pick<Limit
   const keyword = latin1(data.subarray(0, nul))
   const inflate = (d: Uint8Array) => {
     try {
-      return new Uint8Array(inflateSync(d, { maxOutputLength: limits.maxMetadataBytes }))
+      return inflateZlib(d, limits.maxMetadataBytes)
     } catch (cause) {
-      if ((cause as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new TooLargeError(`PNG text chunk "${keyword}" inflates beyond limits.maxMetadataBytes (${limits.maxMetadataBytes})`, { cause })
+      if (cause instanceof TooLargeError) throw new TooLargeError(`PNG text chunk "${keyword}" inflates beyond limits.maxMetadataBytes (${limits.maxMetadataBytes})`, { cause })
       return null
     }
   }

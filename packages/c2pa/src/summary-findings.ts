@@ -1,0 +1,72 @@
+// The pure half of C2PA findings: a manifest store summary turned into report material. No
+// reader here, so it runs anywhere (the browser entry uses it with a WebAssembly reader).
+import { isTanbaError, parseLabel, type FoundLabel, type Marker, type ReportMessage } from '@tanba/core'
+import type { C2paSummary } from './summary.js'
+
+/** What one C2PA manifest store contributes to a verification report. */
+export interface C2paFindings {
+  markers: Marker[]
+  labels: FoundLabel[]
+  messages: ReportMessage[]
+  /** For `inspect`: the summary, or null when there is no manifest store. */
+  summary: C2paSummary | null
+}
+
+/** Validation codes about the signer's standing, not the manifest's integrity. */
+const TRUST_CODES = /^signingCredential\.(untrusted|expired)$|^timeStamp\./
+
+/**
+ * One "c2pa" marker (valid = the manifest is intact; trust is reported apart), one non-fatal
+ * message per validation code, and the Tanba label from the `tanba.label` assertion as a label copy.
+ */
+export function c2paFindingsFromSummary(summary: C2paSummary, carrier = 'c2pa'): C2paFindings {
+  const out: C2paFindings = { markers: [], labels: [], messages: [], summary }
+  const integrity = summary.validationStatus.filter((s) => s.active && !TRUST_CODES.test(s.code))
+  const intact = integrity.length === 0
+  const signer = summary.signature?.commonName ?? summary.signature?.issuer
+  const dst = summary.digitalSourceTypes
+  out.markers.push({
+    standard: 'c2pa',
+    carrier,
+    aiMarked: summary.aiGenerated || summary.aiInHistory,
+    valid: intact,
+    value: {
+      activeManifest: summary.activeManifest,
+      claimGenerator: summary.claimGenerator,
+      signer: summary.signature,
+      digitalSourceTypes: dst,
+      validationState: summary.validationState,
+      trusted: summary.trusted,
+      codes: summary.validationStatus.map((s) => s.code),
+      ingredients: summary.ingredients.length,
+    },
+    detail: [
+      `C2PA manifest${summary.claimGenerator ? ` by ${summary.claimGenerator}` : ''}`,
+      signer ? `signed by ${signer}` : 'signer unknown',
+      dst.length ? `digital source type ${dst.map((d) => d.replace(/^.*\//, '')).join(', ')}` : 'no digital source type',
+      intact ? (summary.trusted ? 'intact, trusted' : 'intact, signer not trusted') : `broken (${integrity.map((s) => s.code).join(', ')})`,
+    ].join('; '),
+  })
+  for (const s of summary.validationStatus) {
+    out.messages.push({
+      rule: `c2pa.${s.code}`,
+      carrier,
+      fatal: false,
+      reason: `C2PA ${s.active ? 'manifest' : 'ingredient manifest'}: ${s.code}${s.explanation ? ` (${s.explanation})` : ''}`,
+    })
+  }
+  if (intact && !summary.trusted && !summary.validationStatus.some((s) => s.active && s.code === 'signingCredential.untrusted')) {
+    out.messages.push({ rule: 'c2pa.signingCredential.untrusted', carrier, fatal: false, reason: 'The C2PA manifest is intact, but its signer does not chain to a trusted root' })
+  }
+  if (summary.tanbaLabel !== null && summary.tanbaLabel !== undefined) {
+    const labelCarrier = `${carrier}:tanba.label`
+    out.markers.push({ standard: 'tanba', carrier: labelCarrier, aiMarked: true, valid: null })
+    try {
+      out.labels.push({ carrier: labelCarrier, label: parseLabel(JSON.stringify(summary.tanbaLabel)) })
+    } catch (error) {
+      if (!isTanbaError(error)) throw error
+      out.labels.push({ carrier: labelCarrier, error })
+    }
+  }
+  return out
+}

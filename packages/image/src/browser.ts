@@ -1,0 +1,51 @@
+// @tanba/image/browser: image verification in browsers and edge runtimes. It reads the same
+// carriers and computes the same binding as the Node adapter (the format readers are plain
+// TypeScript over Uint8Array), but loads neither sharp, ExifTool, fonts nor the C2PA addon: it
+// cannot stamp, and it reports a C2PA manifest's presence without reading it (pair it with a
+// browser C2PA reader, as examples/verify-web does).
+import { throwIfAborted, UnsupportedFormatError, type Adapter, type AdapterEntry, type ExtractOptions, type Extraction, type FormatInfo, type LabelBinding } from '@tanba/core'
+import { IMAGE_FORMATS } from './formats.js'
+import { findMarkers } from './markers.js'
+import { assertBindingMethod, essenceDigest, parseImage } from './parse.js'
+
+export const IMAGE_BROWSER_ADAPTER_NAME = 'image'
+
+/** The read-only image adapter: `extract` and `digest` as in Node; `stamp` throws UnsupportedFormatError. */
+export function createImageBrowserAdapter(): Adapter {
+  return {
+    name: IMAGE_BROWSER_ADAPTER_NAME,
+    kind: 'image',
+    formats: IMAGE_FORMATS,
+
+    async stamp(): Promise<never> {
+      throw new UnsupportedFormatError('Stamping images needs sharp and runs in Node.js: use @tanba/image (or the tanba SDK) there; @tanba/image/browser only verifies')
+    },
+
+    async extract(input: Uint8Array, format: FormatInfo, opts: ExtractOptions): Promise<Extraction> {
+      throwIfAborted(opts.signal)
+      const image = parseImage(input, format.id, opts.limits)
+      const found = findMarkers(image, opts.limits)
+      if (image.c2pa) {
+        found.markers.push({ standard: 'c2pa', carrier: image.c2pa, aiMarked: false, valid: null, detail: 'A C2PA manifest store is present (not read: this entry has no C2PA reader)' })
+      }
+      return found
+    },
+
+    async digest(input: Uint8Array, format: FormatInfo, binding: LabelBinding, opts: ExtractOptions): Promise<string> {
+      assertBindingMethod(binding)
+      throwIfAborted(opts.signal)
+      return essenceDigest(parseImage(input, format.id, opts.limits))
+    },
+  }
+}
+
+/** The registry entry for browsers: the same formats as `imageEntry`, the read-only adapter. */
+export const imageBrowserEntry: AdapterEntry = {
+  name: 'image',
+  kind: 'image',
+  formats: IMAGE_FORMATS,
+  load: async () => createImageBrowserAdapter(),
+}
+
+export { IMAGE_FORMATS, imageFormat, sniffImageFormat, type ImageFormatId } from './formats.js'
+export { IMAGE_BINDING } from './parse.js'
