@@ -99,15 +99,20 @@ export default async function run(ctx) {
   // Warm-up: creates the development key and loads every adapter once from disk.
   batch('stamp', join(input, 'batch0'), join(ctx.tmp, 'batch-warm'), 2)
   await close()
-  const s1 = batch('stamp', input, join(ctx.tmp, 'batch-out1'), 1)
-  const s2 = batch('stamp', input, join(ctx.tmp, 'batch-out2'), 2)
-  const v1 = batch('verify', join(ctx.tmp, 'batch-out1'), null, 1)
-  const v2 = batch('verify', join(ctx.tmp, 'batch-out2'), null, 2)
+  // 1 and 2 workers interleaved, best of two each: the machine is shared, so this damps its load swings.
+  const best = (runs) => runs.reduce((a, b) => (b.ms < a.ms ? b : a))
+  const stampRuns = { 1: [], 2: [] }
+  const verifyRuns = { 1: [], 2: [] }
+  for (let round = 0; round < 2; round++) {
+    for (const n of [1, 2]) stampRuns[n].push(batch('stamp', input, join(ctx.tmp, `batch-out${n}`), n))
+    for (const n of [1, 2]) verifyRuns[n].push(batch('verify', join(ctx.tmp, `batch-out${n}`), null, n))
+  }
+  const [s1, s2, v1, v2] = [best(stampRuns[1]), best(stampRuns[2]), best(verifyRuns[1]), best(verifyRuns[2])]
   const v2plain = batch('verify', join(ctx.tmp, 'batch-out2'), null, 2, false)
   const sha = await sha256Folder(join(ctx.tmp, 'batch-out2'))
-  const worst = [s2, v2].reduce((a, b) => (b.peakOwn + b.peakHelpers > a.peakOwn + a.peakHelpers ? b : a))
+  const worst = [...stampRuns[2], ...verifyRuns[2]].reduce((a, b) => (b.peakOwn + b.peakHelpers > a.peakOwn + a.peakHelpers ? b : a))
   const mb = (worst.peakOwn + worst.peakHelpers) / 1024 ** 2
-  const split = `${worst === s2 ? 'stamp' : 'verify'}: process ${(worst.peakOwn / 1024 ** 2).toFixed(0)} MB + helper processes ${(worst.peakHelpers / 1024 ** 2).toFixed(0)} MB`
+  const split = `${stampRuns[2].includes(worst) ? 'stamp' : 'verify'}: process ${(worst.peakOwn / 1024 ** 2).toFixed(0)} MB + helper processes ${(worst.peakHelpers / 1024 ** 2).toFixed(0)} MB`
   const load = `load average ${loadavg()[0].toFixed(1)} on ${availableParallelism()} cores`
   return [
     row({ operation: `batch stamp, ${desc}: 2 workers`, baseline: 'same batch, 1 worker', ms: s2.ms, baselineMs: s1.ms, ratio: s1.ms / s2.ms, target: { min: 1.7 }, note: `${((FILES * 1000) / s2.ms).toFixed(0)} files/s with 2 workers; CPU ${s1.cpuS.toFixed(1)} s (1) vs ${s2.cpuS.toFixed(1)} s (2); ${load}` }),
