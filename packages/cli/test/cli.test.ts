@@ -205,6 +205,11 @@ describe('tanba stamp and verify', () => {
       }
     }
     expect(vdoc.summary).toMatchObject({ total: files.length, valid: files.length, exitCode: 0 })
+
+    // A glob (quoted, expanded by tanba) keeps paths relative to its fixed part.
+    const g = await run(['stamp', 'batch/in/notes/**/*.{md,txt}', '--out-dir', 'batch/globbed', '--json'])
+    expect(g.code, g.stderr).toBe(0)
+    expect(listFiles(join(work, 'batch/globbed'))).toEqual(['deep/zh.txt', 'post.md'])
   })
 
   it('keeps an already-labelled file as an exact copy (exit 0) and replaces the label only with --force', async () => {
