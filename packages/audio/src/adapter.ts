@@ -71,7 +71,7 @@ async function stamp(input: Uint8Array, ctx: StampContext): Promise<StampResult>
   const messages: ReportMessage[] = []
   // Reading first validates the whole structure before any work and finds an earlier label.
   const before = codec.read(input, limits)
-  const previous = firstLabel(before)
+  const previous = firstLabel(before, limits)
   let bytes = input
   let notice: LabelNotice | undefined
   if (ctx.notice) {
@@ -102,7 +102,7 @@ async function stamp(input: Uint8Array, ctx: StampContext): Promise<StampResult>
     {
       tc260: tc260Json(toTc260(label)),
       label: serializeLabel(label),
-      xmp: (existing) => writeXmp(existing, labelToXmpFields(label), { maxBytes: limits.maxMetadataBytes }),
+      xmp: (existing) => writeXmp(existing, labelToXmpFields(label), { maxBytes: limits.maxMetadataBytes, maxDepth: limits.maxDepth }),
     },
     limits,
   )
@@ -127,8 +127,8 @@ async function stamp(input: Uint8Array, ctx: StampContext): Promise<StampResult>
   return { bytes: out, label, carriers, messages }
 }
 
-function firstLabel(read: AudioRead): Label | null {
-  for (const t of [...read.tanba, ...read.xmp.map((x) => ({ carrier: x.carrier, text: safeXmp(x.text)?.tanbaLabel ?? '' }))]) {
+function firstLabel(read: AudioRead, limits: Limits): Label | null {
+  for (const t of [...read.tanba, ...read.xmp.map((x) => ({ carrier: x.carrier, text: safeXmp(x.text, limits)?.tanbaLabel ?? '' }))]) {
     if (!t.text) continue
     try {
       return parseLabel(t.text)
@@ -139,9 +139,9 @@ function firstLabel(read: AudioRead): Label | null {
   return null
 }
 
-function safeXmp(text: string, maxBytes?: number) {
+function safeXmp(text: string, limits: Limits) {
   try {
-    return readXmp(text, maxBytes ? { maxBytes } : {})
+    return readXmp(text, { maxBytes: limits.maxMetadataBytes, maxDepth: limits.maxDepth })
   } catch {
     return null
   }
@@ -166,7 +166,7 @@ async function extract(input: Uint8Array, format: FormatInfo, options: ExtractOp
   for (const x of read.xmp) {
     let fieldsXmp
     try {
-      fieldsXmp = readXmp(x.text, { maxBytes: limits.maxMetadataBytes })
+      fieldsXmp = readXmp(x.text, { maxBytes: limits.maxMetadataBytes, maxDepth: limits.maxDepth })
     } catch (error) {
       messages.push({ rule: 'xmp.unreadable', carrier: x.carrier, fatal: false, reason: `The XMP packet could not be read: ${(error as Error).message}` })
       continue

@@ -1,4 +1,4 @@
-import { fromUtf8, MalformedInputError, utf8 } from '@tanba/core'
+import { fromUtf8, MalformedInputError, TooLargeError, utf8 } from '@tanba/core'
 import { joinBytes } from './util.js'
 
 /** A Vorbis comment block (FLAC VORBIS_COMMENT, Ogg Vorbis/Opus comment header): vendor plus NAME=value list. */
@@ -22,8 +22,9 @@ export function parseVorbisComments(b: Uint8Array, maxEntries: number): VorbisCo
   need(o, 4, 'the comment count')
   const count = v.getUint32(o, true)
   o += 4
-  if (count > maxEntries) throw new MalformedInputError(`The Vorbis comment block declares ${count} comments; at most ${maxEntries} are read (limits.maxChunks)`)
+  // A count the block cannot hold is damage; a count it can hold but past the limit is too large.
   if (count * 4 > b.length - o) throw new MalformedInputError(`The Vorbis comment block declares ${count} comments but has room for at most ${Math.floor((b.length - o) / 4)}`)
+  if (count > maxEntries) throw new TooLargeError(`The Vorbis comment block holds ${count} comments; at most ${maxEntries} are read (limits.maxChunks)`, { details: { limit: 'maxChunks', value: maxEntries } })
   const entries: Uint8Array[] = []
   for (let i = 0; i < count; i++) {
     need(o, 4, `the length of comment ${i}`)

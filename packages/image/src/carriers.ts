@@ -20,7 +20,7 @@ export interface XmpWrite {
 export async function writeImageXmp(image: ParsedImage, fields: XmpAiFields, limits: Limits): Promise<XmpWrite> {
   if (image.format === 'jpeg') return { bytes: writeJpegXmp(image as JpegFile, fields, limits), via: 'fast' }
   const existing = image.xmp.find((p) => p.carrier === 'xmp')?.text
-  const packet = writeXmp(existing, fields, { maxBytes: limits.maxMetadataBytes })
+  const packet = writeXmp(existing, fields, { maxBytes: limits.maxMetadataBytes, maxDepth: limits.maxDepth })
   switch (image.format) {
     case 'png':
       return { bytes: replacePngXmp(image as PngFile, packet), via: 'fast' }

@@ -26,7 +26,7 @@ export function readImageXmp(image: ParsedImage, limits: Limits): XmpFindings {
   const messages: ReportMessage[] = []
   for (const packet of image.xmp) {
     try {
-      const found = readXmp(packet.text, { maxBytes: limits.maxMetadataBytes })
+      const found = readXmp(packet.text, { maxBytes: limits.maxMetadataBytes, maxDepth: limits.maxDepth })
       for (const [k, v] of Object.entries(found) as [keyof XmpAiFields, string][]) if (fields[k] === undefined) fields[k] = v
     } catch (error) {
       if (isTanbaError(error) && error.code === 'TANBA_TOO_LARGE') throw error

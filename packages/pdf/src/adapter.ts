@@ -221,7 +221,7 @@ async function extractPdf(input: Uint8Array, options: ExtractOptions, opts: PdfA
   let xmp: XmpAiFields = {}
   if (carriers.xmp !== undefined) {
     try {
-      xmp = readXmp(carriers.xmp, { maxBytes: options.limits.maxMetadataBytes })
+      xmp = readXmp(carriers.xmp, { maxBytes: options.limits.maxMetadataBytes, maxDepth: options.limits.maxDepth })
     } catch (error) {
       messages.push({ rule: 'xmp.unreadable', carrier: 'xmp', fatal: false, reason: `The XMP metadata does not parse: ${(error as Error).message}` })
     }

@@ -131,7 +131,7 @@ export function buildMetadataUpdate(file: PdfFile, ctx: PDFContext, label: Label
   const alloc = () => PDFRef.of(next++, 0)
   const objects: UpdateObject[] = []
 
-  const xmp = writeXmp(existingXmp ?? null, labelToXmpFields(label), { padding: 2048, maxBytes: maxMetadataBytes })
+  const xmp = writeXmp(existingXmp ?? null, labelToXmpFields(label), { padding: 2048, maxBytes: maxMetadataBytes, maxDepth: file.limits.maxDepth })
   const xmpRef = alloc()
   objects.push({ ref: xmpRef, object: PDFRawStream.of(ctx.obj({ Type: 'Metadata', Subtype: 'XML' }) as PDFDict, utf8(xmp)), kind: 'metadata' })
 

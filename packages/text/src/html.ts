@@ -323,10 +323,15 @@ export async function extractHtml(source: string, options: ExtractOptions): Prom
   const tanbaScripts = scan.scripts.filter((s) => s.type === TANBA_SCRIPT_TYPE)
   tanbaScripts.slice(0, 16).forEach((s, i) => {
     const carrier = i === 0 ? 'html:script' : `html:script#${i + 1}`
-    try {
-      labels.push({ carrier, label: parseLabel(s.text.trim()) })
-    } catch (error) {
-      labels.push({ carrier, error: error instanceof InvalidLabelError ? error : new InvalidLabelError('The label script does not hold a label', { cause: error }) })
+    const text = s.text.trim()
+    if (text.length > options.limits.maxMetadataBytes) {
+      labels.push({ carrier, error: new TooLargeError(`The label script holds ${text.length} characters; the limit is ${options.limits.maxMetadataBytes} (limits.maxMetadataBytes)`) })
+    } else {
+      try {
+        labels.push({ carrier, label: parseLabel(text) })
+      } catch (error) {
+        labels.push({ carrier, error: error instanceof InvalidLabelError ? error : new InvalidLabelError('The label script does not hold a label', { cause: error }) })
+      }
     }
     markers.push({ standard: 'tanba', carrier, aiMarked: true, valid: labels[labels.length - 1]!.error ? false : null, detail: `<script type="${TANBA_SCRIPT_TYPE}">` })
   })

@@ -1,4 +1,4 @@
-import { crc16Arc, MalformedInputError, type Limits } from '@tanba/core'
+import { crc16Arc, MalformedInputError, TooLargeError, type Limits } from '@tanba/core'
 import { id3Length, syncsafe } from './id3.js'
 
 /** An MPEG audio frame header (Layer I, II or III; MPEG-1, 2 or 2.5). */
@@ -111,7 +111,7 @@ export function mp3Layout(b: Uint8Array, limits: Limits): Mp3Layout {
   const tags: Mp3Layout['tags'] = []
   let o = 0
   for (let len = id3Length(b, o); len; len = id3Length(b, o)) {
-    if (tags.length >= limits.maxChunks) throw new MalformedInputError('Too many consecutive ID3v2 tags')
+    if (tags.length >= limits.maxChunks) throw new TooLargeError(`More than ${limits.maxChunks} consecutive ID3v2 tags (limits.maxChunks)`, { details: { limit: 'maxChunks', value: limits.maxChunks } })
     if (o + len > b.length) throw new MalformedInputError(`The ID3v2 tag at offset ${o} declares ${len} bytes but only ${b.length - o} remain`)
     tags.push({ offset: o, length: len })
     o += len
@@ -174,7 +174,7 @@ export function scanFrames(b: Uint8Array, start: number, end: number, ref: MpegH
   while (o + 4 <= end) {
     const h = parseMpegHeader(b, o)
     if (!h || !h.frameLength || !sameStream(h, ref) || o + h.frameLength > end) break
-    if (offsets.length >= limits.maxChunks * 100) throw new MalformedInputError('Too many MPEG frames')
+    if (offsets.length >= limits.maxChunks * 100) throw new TooLargeError(`More than ${limits.maxChunks * 100} MPEG frames (100 per limits.maxChunks)`, { details: { limit: 'maxChunks', value: limits.maxChunks } })
     offsets.push(o)
     o += h.frameLength
   }

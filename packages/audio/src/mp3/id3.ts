@@ -1,4 +1,4 @@
-import { fromUtf8, MalformedInputError, UnsupportedFormatError, type Limits } from '@tanba/core'
+import { fromUtf8, MalformedInputError, TooLargeError, UnsupportedFormatError, type Limits } from '@tanba/core'
 import { checkMetadataSize, joinBytes } from '../util.js'
 
 /** One ID3v2 frame as stored (raw bytes kept so a rewrite leaves it untouched). */
@@ -143,7 +143,7 @@ export function readId3Tag(bytes: Uint8Array, offset: number, limits: Limits): I
       tag.problems.push(`unexpected bytes where a frame id should be at tag offset ${o}`)
       break
     }
-    if (++count > limits.maxChunks) throw new MalformedInputError(`The ID3v2 tag has more than ${limits.maxChunks} frames (limits.maxChunks)`)
+    if (++count > limits.maxChunks) throw new TooLargeError(`The ID3v2 tag has more than ${limits.maxChunks} frames (limits.maxChunks)`, { details: { limit: 'maxChunks', value: limits.maxChunks } })
     let size: number
     if (version === 2) size = (body[o + 3]! << 16) | (body[o + 4]! << 8) | body[o + 5]!
     else if (version === 3) size = new DataView(body.buffer, body.byteOffset).getUint32(o + 4)

@@ -15,7 +15,7 @@ const OWN_NAMESPACES = new Set<string>([XMP_NS.Iptc4xmpExt, XMP_NS.TC260, XMP_NS
 /** Writes merged XMP into a JPEG without touching any other byte. */
 export function writeJpegXmp(file: JpegFile, fields: XmpAiFields, limits: Limits): Uint8Array {
   const main = file.xmp.find((p) => p.carrier === 'xmp')?.text
-  const merged = writeXmp(main, fields, { maxBytes: limits.maxMetadataBytes })
+  const merged = writeXmp(main, fields, { maxBytes: limits.maxMetadataBytes, maxDepth: limits.maxDepth })
   if (utf8(merged).length <= MAX_STANDARD_XMP) {
     // The extended part (if any) is unchanged: keep its segments as they are.
     const keepExtended = file.xmp.some((p) => p.carrier === 'xmp:extended')
