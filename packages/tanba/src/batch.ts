@@ -301,11 +301,18 @@ export async function stampFiles(inputs: readonly string[], options: StampFilesO
     outputs.set(output, entry.input)
     jobs.push({ input: entry.input, output, file: entry.file, skipExisting: !options.overwrite, fromWalk: entry.fromWalk, inPlace: Boolean(options.inPlace) })
   }
+  // Resuming: outputs finished by an earlier run are skipped here, so a rerun starts no worker for them.
+  const pending: StampJob[] = []
+  for (const job of jobs) {
+    const done = job.skipExisting && !job.inPlace ? await finishedOutput(job) : undefined
+    if (done) report({ file: job.file, input: job.input, output: job.output, status: 'skipped', reason: 'output exists (from an earlier run)', messages: [], size: done.size, ms: 0 })
+    else pending.push(job)
+  }
 
   await sweepTemporaryFiles(outDir ? [outDir] : jobs.map((j) => dirname(j.output)), Boolean(outDir))
-  const concurrency = resolveConcurrency(options.concurrency, resolved.concurrency, jobs.length)
+  const concurrency = resolveConcurrency(options.concurrency, resolved.concurrency, pending.length)
   options.onStart?.({ total: entries.length, concurrency, warnings: resolved.warnings })
-  if (jobs.length) {
+  if (pending.length) {
     const pool = new WorkerPool({
       size: concurrency,
       init: { op: 'stamp', settings: resolved.settings },
@@ -314,7 +321,7 @@ export async function stampFiles(inputs: readonly string[], options: StampFilesO
     const onAbort = () => pool.abort()
     options.signal?.addEventListener('abort', onAbort, { once: true })
     try {
-      await drain(jobs, pool, options.signal, (job, result, error) => {
+      await drain(pending, pool, options.signal, (job, result, error) => {
         if (error) {
           const fe = failure(error)
           if (fe.code === 'TANBA_ABORTED' && options.signal?.aborted) return
@@ -339,6 +346,12 @@ export async function stampFiles(inputs: readonly string[], options: StampFilesO
     elapsedMs: progress.elapsedMs,
     ...(outDir ? { outDir } : {}),
   }
+}
+
+/** The output of a job when an earlier run already wrote it (it exists and is not older than the input). */
+async function finishedOutput(job: StampJob): Promise<{ size: number } | undefined> {
+  const [input, output] = await Promise.all([stat(job.input).catch(() => undefined), stat(job.output).catch(() => undefined)])
+  return input && output?.isFile() && output.mtimeMs >= input.mtimeMs ? { size: output.size } : undefined
 }
 
 /** The exit status for a set of reports: 0 all valid, 1 some unlabelled, 2 some invalid, 3 some unreadable. */
