@@ -104,6 +104,6 @@ export async function runVerify(inputs: string[], flags: VerifyFlags, io: Io, si
   const meaning = ['every file is valid', 'some files carry no Tanba label', 'some labels are invalid (changed or forged content)', 'some files could not be read'][summary.exitCode]
   io.stdout.write(`Exit status ${summary.exitCode}: ${meaning}.\n`)
   const untrusted = summary.results.filter((r) => r.status === 'valid' && r.signature && !r.signature.trusted).length
-  if (untrusted && !flags.trust?.length) io.stdout.write(out.dim(`${plural(untrusted, 'signature')} valid but untrusted: pass --trust <ca.pem> with the signer's root certificate.\n`))
+  if (untrusted && !flags.trust?.length) io.stdout.write(out.dim(`${plural(untrusted, 'signature')} valid but untrusted: pass --trust with the signer's certificate chain (signer.pem) or root (ca.pem).\n`))
   return summary.exitCode
 }
