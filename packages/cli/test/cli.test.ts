@@ -451,4 +451,30 @@ describe('crash safety', () => {
     expect(JSON.parse(v.stdout).summary.valid).toBe(count)
     expect(hashTree(join(dir, 'in'))).toEqual(inputs)
   }, 180_000)
+
+  it('--in-place killed with SIGKILL leaves every input either untouched or completely stamped', async () => {
+    const dir = join(work, 'kill-inplace')
+    const count = 500
+    for (let i = 0; i < count; i++) write(join(dir, 'files', `f${i}.txt`), `${i}: ${KK_RU.repeat(1 + (i % 30))}`)
+    const original = hashTree(join(dir, 'files'))
+    const runOpts = { cwd: dir, configDir }
+    const { child, closed } = start(['stamp', 'files', '--in-place', '--concurrency', '2'], runOpts)
+    for (let i = 0; i < 300; i++) {
+      const changed = Object.entries(hashTree(join(dir, 'files'))).filter(([f, h]) => original[f] !== h).length
+      if (changed >= 10) break
+      await new Promise((r) => setTimeout(r, 10))
+    }
+    child.kill('SIGKILL')
+    await closed
+    const now = hashTree(join(dir, 'files'))
+    const changed = Object.keys(original).filter((f) => now[f] !== original[f])
+    expect(changed.length).toBeGreaterThan(0)
+    expect(changed.length).toBeLessThan(count)
+    // The changed ones are complete, valid labels; the rest are byte-for-byte the originals.
+    const v = await tanba(['verify', ...changed.map((f) => `files/${f}`), '--json', '--no-c2pa'], runOpts)
+    expect(JSON.parse(v.stdout).results.map((r: { status: string }) => r.status)).toEqual(changed.map(() => 'valid'))
+    const rerun = await tanba(['stamp', 'files', '--in-place', '--json'], runOpts)
+    expect(JSON.parse(rerun.stdout).summary).toMatchObject({ total: count, failed: 0, alreadyLabelled: changed.length, stamped: count - changed.length })
+    expect(listFiles(join(dir, 'files')).filter((f) => f.includes('.tanba-tmp-'))).toEqual([])
+  }, 120_000)
 })
