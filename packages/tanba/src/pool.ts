@@ -10,6 +10,8 @@ export interface PoolOptions {
   init: WorkerInit
   /** The signer the workers sign through (stamp pools only). */
   signer?: Signer
+  /** Another worker script speaking the same protocol (tests use one that crashes on demand). */
+  script?: URL
 }
 
 interface Task {
@@ -24,6 +26,7 @@ interface Slot {
   ready: boolean
   /** Jobs sent to this worker, the running one first. */
   tasks: Task[]
+  exited: boolean
 }
 
 /**
@@ -105,6 +108,7 @@ export class WorkerPool {
       this.#slots.map(
         (slot) =>
           new Promise<void>((resolve) => {
+            if (slot.exited) return resolve()
             const timer = setTimeout(() => void slot.worker.terminate().then(() => resolve()), graceMs)
             slot.worker.once('exit', () => {
               clearTimeout(timer)
@@ -117,7 +121,7 @@ export class WorkerPool {
   }
 
   #spawn(): Slot {
-    const { script, eval: isEval, execArgv } = workerScript()
+    const { script, eval: isEval, execArgv } = this.#options.script ? { script: this.#options.script, eval: false, execArgv: [] } : workerScript()
     const signerInfo: SignerInfo | undefined = this.#options.signer
       ? {
           alg: this.#options.signer.alg,
@@ -131,13 +135,14 @@ export class WorkerPool {
       workerData: { ...this.#options.init, ...(signerInfo ? { signer: signerInfo } : {}) } satisfies WorkerInit,
       execArgv,
     })
-    const slot: Slot = { worker, ready: false, tasks: [] }
+    const slot: Slot = { worker, ready: false, tasks: [], exited: false }
     let lastError: Error | undefined
     worker.on('message', (message: ToMain) => this.#onMessage(slot, message))
     worker.on('error', (error) => {
       lastError = error
     })
     worker.on('exit', (code) => {
+      slot.exited = true
       const [task, ...waiting] = slot.tasks
       slot.tasks = []
       const why = lastError?.message ?? `exit code ${code}`
