@@ -69,14 +69,23 @@ export function sha256File(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex')
 }
 
-/** Every file under a folder (relative paths), hidden ones included. */
+/** Every file under a folder (relative paths), hidden ones included; files renamed away meanwhile are left out. */
 export function listFiles(dir: string): string[] {
   if (!existsSync(dir)) return []
-  return (readdirSync(dir, { recursive: true }) as string[]).filter((f) => statSync(join(dir, f)).isFile()).sort()
+  return (readdirSync(dir, { recursive: true }) as string[]).filter((f) => statSync(join(dir, f), { throwIfNoEntry: false })?.isFile()).sort()
 }
 
+/** SHA-256 of every file under a folder (safe to call while a batch renames files into place). */
 export function hashTree(dir: string): Record<string, string> {
-  return Object.fromEntries(listFiles(dir).map((f) => [f, sha256File(join(dir, f))]))
+  const out: Record<string, string> = {}
+  for (const f of listFiles(dir)) {
+    try {
+      out[f] = sha256File(join(dir, f))
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+    }
+  }
+  return out
 }
 
 /** The ANSI colour escape (SGR), as picocolors writes it. */
