@@ -63,7 +63,8 @@ describe('corpus/third-party-labelled JPEGs', () => {
       expect(before.status).toBe('unlabelled')
       const c2pa = before.markers.find((m) => m.standard === 'c2pa')
       expect(c2pa).toBeDefined()
-      expect(c2pa!.detail).toMatch(/untrusted/)
+      expect(c2pa!.detail).toMatch(/signer not trusted/)
+      expect(c2pa).toMatchObject({ valid: true, value: { trusted: false } })
       expect(before.messages.some((m) => m.rule === 'c2pa.signingCredential.untrusted')).toBe(true)
 
       const result = await stampWith(adapter, input, format, {
