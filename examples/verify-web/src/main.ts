@@ -1,5 +1,8 @@
 // The verification page: files are read with the File API and verified in this tab; nothing is
 // sent anywhere. Every text that comes from a file is put into the page as text, never as HTML.
+// @peculiar/x509 (inside @tanba/core) needs the Reflect metadata polyfill loaded first; core
+// imports it, but bundlers drop that import because core declares "sideEffects": false.
+import 'reflect-metadata'
 import type { ProfileId, VerificationReport } from '@tanba/core'
 import { c2paWebReader } from './c2pa-web.js'
 import { aiStandards, checkFile, createBrowserRegistry, trustFromFiles, type FileCheck } from './engine.js'
@@ -172,7 +175,8 @@ function renderCheck(c: FileCheck, index: number): HTMLElement {
     row(dl, t(L, 'error'), `${r.error?.code ?? ''}: ${r.error?.message ?? ''}`)
   } else {
     const standards = aiStandards(r.markers)
-    row(dl, t(L, 'ai'), el('span', { 'data-testid': 'ai' }, standards.length ? t(L, 'ai.yes', { list: standards.map((s) => t(L, `std.${s}`)).join(', ') }) : t(L, 'ai.no')))
+    const aiText = standards.length ? t(L, 'ai.yes', { list: standards.map((s) => t(L, `std.${s}`)).join(', ') }) : c.labelChecked ? t(L, 'ai.no') : t(L, 'label.not-checked')
+    row(dl, t(L, 'ai'), el('span', { 'data-testid': 'ai' }, aiText))
     row(dl, t(L, 'label'), el('span', { 'data-testid': 'label' }, labelText(c)))
     if (r.label) {
       const owner = [r.label.owner?.name, r.label.owner?.id].filter(Boolean).join(', ')
@@ -180,7 +184,9 @@ function renderCheck(c: FileCheck, index: number): HTMLElement {
       row(dl, t(L, 'system'), `${system} — ${owner}`)
     }
     if (r.signature) row(dl, t(L, 'signer'), el('span', { 'data-testid': 'signer' }, signerText(r)))
-    const profile = r.profiles[state.profile]
+    for (const m of r.markers.filter((m) => m.standard === 'c2pa' && m.detail)) row(dl, 'C2PA', el('span', { 'data-testid': 'c2pa' }, m.detail!))
+    const profile = c.labelChecked ? r.profiles[state.profile] : undefined
+    if (!c.labelChecked) row(dl, t(L, 'rules', { profile: t(L, `profile.${state.profile}`) }), el('span', { 'data-testid': 'profile' }, t(L, 'label.not-checked')))
     if (profile) {
       row(
         dl,
@@ -221,9 +227,15 @@ function labelText(c: FileCheck): string {
 function signerText(r: VerificationReport): string {
   const L = state.lang
   const s = r.signature!
-  const who = s.signer?.subject ?? (s.signer?.kid ? t(L, 'signer.key', { kid: s.signer.kid }) : s.signer?.alg ?? '')
+  const who = s.signer?.subject ? readableName(s.signer.subject) : (s.signer?.kid ? t(L, 'signer.key', { kid: s.signer.kid }) : s.signer?.alg ?? '')
   const trust = !s.valid ? t(L, 'signer.invalid') : s.trusted ? t(L, 'signer.trusted') : t(L, 'signer.untrusted')
   return `${who} — ${trust}`
+}
+
+/** "CN=Acme Signer, O=Acme LLP, C=KZ" → "Acme Signer, Acme LLP, KZ" (the distinguished name's values). */
+function readableName(dn: string): string {
+  const parts = dn.split(/,\s*(?=[A-Za-z.\d]+=)/).map((p) => p.replace(/^[A-Za-z.\d]+=/, '').trim())
+  return parts.filter(Boolean).join(', ') || dn
 }
 
 /** Core's profile failures are English sentences with a stable shape; the common ones are translated. */
