@@ -38,7 +38,8 @@ export function c2paFindingsFromSummary(summary: C2paSummary, carrier = 'c2pa'):
       validationState: summary.validationState,
       trusted: summary.trusted,
       codes: summary.validationStatus.map((s) => s.code),
-      ingredients: summary.ingredients.length,
+      ingredients: summary.ingredients,
+      manifests: summary.manifests.map((m) => ({ label: m.label, claimGenerator: m.claimGenerator, digitalSourceTypes: m.digitalSourceTypes })),
     },
     detail: [
       `C2PA manifest${summary.claimGenerator ? ` by ${summary.claimGenerator}` : ''}`,
