@@ -1,4 +1,6 @@
 // exiftool-vendored, loaded on first use, for writing XMP into TIFF, AVIF and HEIC.
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -7,10 +9,51 @@ import type { ExifTool } from 'exiftool-vendored'
 
 let instance: Promise<ExifTool> | undefined
 
+/**
+ * ExifTool in -stay_open mode polls its standard input forever once the pipe closes, so a Node process
+ * that dies without ending it (SIGKILL, a crash) leaves a Perl process behind for good. This guard,
+ * run by the same Perl before ExifTool, forks a watcher that ends ExifTool within a second of Node
+ * being gone, and ends itself when ExifTool does. (POSIX only; on Windows ExifTool runs unguarded.)
+ */
+export const EXIFTOOL_GUARD = `
+my ($node, $self) = (getppid(), $$);
+my $watch = fork();
+if (defined $watch && $watch == 0) {
+  open(STDIN, '<', '/dev/null'); open(STDOUT, '>', '/dev/null'); open(STDERR, '>', '/dev/null');
+  while (1) {
+    sleep 1;
+    exit 0 if getppid() != $self;
+    next if kill 0, $node;
+    kill 'KILL', $self;
+    exit 0;
+  }
+}
+my $script = shift @ARGV;
+$0 = $script;
+do $script;
+die $@ if $@;
+exit 0;
+`
+
 /** The shared ExifTool process (one persistent Perl process, started on first use). */
 export function getExiftool(): Promise<ExifTool> {
   instance ??= import('exiftool-vendored').then(
-    (m) => new m.ExifTool({ maxProcs: 1, taskTimeoutMillis: 30_000 }),
+    (m) =>
+      new m.ExifTool({
+        maxProcs: 1,
+        taskTimeoutMillis: 30_000,
+        ...(process.platform === 'win32'
+          ? {}
+          : {
+              processFactory: async () =>
+                spawn(existsSync('/usr/bin/perl') ? '/usr/bin/perl' : 'perl', ['-e', EXIFTOOL_GUARD, await m.exiftoolPath(), ...m.DefaultExiftoolArgs], {
+                  stdio: 'pipe',
+                  shell: false,
+                  detached: false,
+                  env: { ...process.env, LANG: 'C' },
+                }),
+            }),
+      }),
     (cause) => {
       instance = undefined
       throw new DependencyError('TANBA_DEPENDENCY_MISSING', 'The optional dependency "exiftool-vendored" is needed to write XMP into TIFF, AVIF and HEIC files; install it', { cause })
