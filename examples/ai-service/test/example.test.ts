@@ -61,7 +61,7 @@ describe('examples/ai-service', () => {
     expect(res.headers.get('ai-disclosure')).toMatch(DISCLOSURE)
     const chunks: string[] = []
     const decoder = new TextDecoder()
-    for await (const chunk of res.body!) chunks.push(decoder.decode(chunk, { stream: true }))
+    for await (const chunk of res.body! as unknown as AsyncIterable<Uint8Array>) chunks.push(decoder.decode(chunk, { stream: true }))
     const text = chunks.join('') + decoder.decode()
     expect(chunks.length).toBeGreaterThan(5) // it really streamed
     expect(text.startsWith('[AI] ')).toBe(true)

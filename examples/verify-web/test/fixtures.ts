@@ -55,7 +55,8 @@ export async function makeFixtures(dir: string, options: { c2pa?: boolean } = {}
   expected.push({ file: 'photo-labelled.jpg', status: 'valid', aiMarked: true, c2pa: base.c2pa })
   // Change one byte of the entropy-coded scan, near the end of the file: one block's pixels change.
   const tampered = jpeg.slice()
-  tampered[tampered.length - 40] ^= 0x10
+  const flip = tampered.length - 40
+  tampered[flip] = tampered[flip]! ^ 0x10
   await put('photo-tampered.jpg', tampered)
   expected.push({ file: 'photo-tampered.jpg', status: 'invalid', aiMarked: true })
   await put('photo-plain.png', await read('image/photo.png'))
