@@ -18,6 +18,30 @@ export async function measure(fn, { iterations = 5, warmup = 1 } = {}) {
 }
 
 /**
+ * Median times of an operation and its baseline, measured alternately (op, baseline, op, ...), so
+ * that load from other processes, page-cache write-back and CPU frequency changes hit both alike.
+ * Returns { ms, baselineMs }.
+ */
+export async function measurePair(op, baseline, { iterations = 7, warmup = 1 } = {}) {
+  for (let i = 0; i < warmup; i++) {
+    await baseline()
+    await op()
+  }
+  const a = []
+  const b = []
+  for (let i = 0; i < iterations; i++) {
+    let t0 = performance.now()
+    await baseline()
+    b.push(performance.now() - t0)
+    t0 = performance.now()
+    await op()
+    a.push(performance.now() - t0)
+  }
+  const median = (xs) => xs.sort((x, y) => x - y)[Math.floor(xs.length / 2)]
+  return { ms: median(a), baselineMs: median(b) }
+}
+
+/**
  * A row comparing an operation against a baseline. `target` is { max } (ratio must be <=)
  * or { min } (ratio must be >=); `ratio` defaults to ms / baselineMs.
  */

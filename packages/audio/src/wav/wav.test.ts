@@ -53,6 +53,23 @@ describe('WAV audible notice', () => {
     })
   }
 
+  it('appends the carriers to the notice output in place (one copy of the audio), byte for byte what a fresh copy gets', async () => {
+    const input = encodeWav(programme(44100, 1, 2), { sampleRate: 44100, bitsPerSample: 16, info: { INAM: 'Title' } })
+    const snapshot = input.slice()
+    const request = { placement: 'start' as const, render: (rate: number) => new Float32Array(rate / 10).map((_, i) => 0.1 * Math.sin(i / 5)) }
+    const noticed = (await wavCodec.addNotice!(input, request, limits)).bytes
+    expect(noticed.buffer.byteLength).toBeGreaterThan(noticed.length) // room for the carriers
+    const copy = noticed.slice() // not one of the codec's own buffers: takes the copying path
+    const payload = { tc260: '{"Label":"1"}', label: '{"tanba":1}', xmp: () => '<x:xmpmeta xmlns:x="adobe:ns:meta/"/>' }
+    const inPlace = wavCodec.write(noticed, payload, limits).bytes
+    expect(inPlace.buffer).toBe(noticed.buffer)
+    expect(inPlace).toEqual(wavCodec.write(copy, payload, limits).bytes)
+    expect(walkRiff(inPlace).chunks.map((c) => c.id)).toEqual(['fmt ', 'LIST', 'data', 'AIGC', '_PMX', 'TNBA'])
+    // A second write to the same buffer cannot reuse it, and the caller's input never changes.
+    expect(wavCodec.write(noticed, payload, limits).bytes.buffer).not.toBe(noticed.buffer)
+    expect(input).toEqual(snapshot)
+  })
+
   it('moves cue points and the fact sample count with the notice', async () => {
     const base = encodeWav(programme(8000, 1, 1), { sampleRate: 8000, bitsPerSample: 16 })
     const cue = new Uint8Array(4 + 24)

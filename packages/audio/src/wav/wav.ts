@@ -117,8 +117,17 @@ function wavEssence(bytes: Uint8Array, limits: Limits): EssenceResult {
   return { method: WAV_BINDING, parts: [utf8(head), bytes.subarray(data.dataOffset, data.dataOffset + data.size)] }
 }
 
+/**
+ * Buffers this codec made itself (the audible-notice output), with spare room after their end. Writing
+ * the carriers into such a buffer appends them in place instead of copying the whole file again; a
+ * caller's input is never in this set, so it is never modified.
+ */
+const scratch = new WeakSet<ArrayBufferLike>()
+/** Room left after a notice output for the carrier chunks (label, TC260, XMP). */
+const CARRIER_ROOM = 256 * 1024
+
 /** Rebuilds the file from its chunks, with replacements; new chunks go at the end of the RIFF form. */
-function assembleWav(bytes: Uint8Array, wav: ParsedWav, replace: Map<RiffChunk, Uint8Array | Uint8Array[] | null>, append: Uint8Array[]): Uint8Array {
+function assembleWav(bytes: Uint8Array, wav: ParsedWav, replace: Map<RiffChunk, Uint8Array | Uint8Array[] | null>, append: Uint8Array[], room = 0): Uint8Array {
   const pieces: Uint8Array[] = [new Uint8Array(12)]
   for (const chunk of wav.form.chunks) {
     if (replace.has(chunk)) {
@@ -137,7 +146,16 @@ function assembleWav(bytes: Uint8Array, wav: ParsedWav, replace: Map<RiffChunk, 
   if (riffLength - 8 > 0xffffffff) throw new TooLargeError('The WAV file would exceed the 4 GiB RIFF size limit (RF64 is not supported)')
   // Bytes after the RIFF form (e.g. an appended ID3v1 tag) are kept after it.
   if (8 + wav.form.declaredSize < bytes.length) pieces.push(bytes.subarray(wav.form.end))
-  const out = joinBytes(pieces)
+  let out: Uint8Array
+  if (room) {
+    let length = 0
+    for (const p of pieces) length += p.length
+    const buffer = new ArrayBuffer(length + room)
+    out = new Uint8Array(buffer, 0, length)
+    let o = 0
+    for (const p of pieces) (out.set(p, o), (o += p.length))
+    scratch.add(buffer)
+  } else out = joinBytes(pieces)
   out.set([0x52, 0x49, 0x46, 0x46], 0)
   new DataView(out.buffer).setUint32(4, riffLength - 8, true)
   out.set([0x57, 0x41, 0x56, 0x45], 8)
@@ -163,7 +181,25 @@ function writeWav(bytes: Uint8Array, payload: CarrierPayload, limits: Limits): W
   }
   if (!xmpDone) append.push(riffChunk(WAV_CHUNKS.xmp, utf8(payload.xmp(undefined))))
   append.push(riffChunk(WAV_CHUNKS.tanba, utf8(payload.label)))
-  return { bytes: assembleWav(bytes, wav, replace, append), carriers: ['riff:AIGC', 'xmp:riff:_PMX', 'riff:TNBA'] }
+  const carriers = ['riff:AIGC', 'xmp:riff:_PMX', 'riff:TNBA']
+  return { bytes: appendInPlace(bytes, wav, replace, append) ?? assembleWav(bytes, wav, replace, append), carriers }
+}
+
+/**
+ * Appends chunks to a buffer this codec made (see `scratch`) when nothing earlier in the file changes
+ * and the spare room suffices: the file is not copied again. Otherwise null.
+ */
+function appendInPlace(bytes: Uint8Array, wav: ParsedWav, replace: Map<RiffChunk, unknown>, append: Uint8Array[]): Uint8Array | null {
+  if (replace.size || !scratch.has(bytes.buffer) || bytes.byteOffset !== 0 || wav.form.end !== bytes.length || 8 + wav.form.declaredSize !== bytes.length) return null
+  let extra = 0
+  for (const a of append) extra += a.length
+  if (bytes.length + extra > bytes.buffer.byteLength || bytes.length + extra - 8 > 0xffffffff) return null
+  scratch.delete(bytes.buffer) // used once: the next writer must not find it half-filled
+  const out = new Uint8Array(bytes.buffer, 0, bytes.length + extra)
+  let o = bytes.length
+  for (const a of append) (out.set(a, o), (o += a.length))
+  new DataView(out.buffer).setUint32(4, out.length - 8, true)
+  return out
 }
 
 async function addWavNotice(bytes: Uint8Array, request: NoticeRequest, limits: Limits): Promise<NoticeResult> {
@@ -196,7 +232,8 @@ async function addWavNotice(bytes: Uint8Array, request: NoticeRequest, limits: L
     else if (chunk.id === 'cue ' && shift) replace.set(chunk, patchCue(bytes, chunk, shift))
     else if (chunk.id === 'smpl' && shift) replace.set(chunk, patchSmpl(bytes, chunk, shift))
   }
-  return { bytes: assembleWav(bytes, wav, replace, []), added: { start: atStart ? mono.length : 0, end: atEnd ? mono.length : 0 }, sampleRate: fmt.sampleRate, messages: [] }
+  // Spare room after the file, so the carriers can be appended without copying the audio again.
+  return { bytes: assembleWav(bytes, wav, replace, [], CARRIER_ROOM), added: { start: atStart ? mono.length : 0, end: atEnd ? mono.length : 0 }, sampleRate: fmt.sampleRate, messages: [] }
 }
 
 function copyChunk(bytes: Uint8Array, chunk: RiffChunk): { out: Uint8Array; view: DataView } {
