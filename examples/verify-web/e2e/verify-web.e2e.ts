@@ -172,6 +172,21 @@ describe.skipIf(!executablePath)('verify-web in headless Chromium', () => {
     await page.locator('button[data-lang="en"]').click()
   })
 
+  it('takes dropped files, and clears the results', async () => {
+    await page.getByRole('button', { name: 'Clear results' }).click()
+    await expect.poll(() => page.locator('article.check').count()).toBe(0)
+    expect(await page.locator('#status').textContent()).toBe('No files checked yet.')
+    const dropped = await page.evaluateHandle(() => {
+      const data = new DataTransfer()
+      data.items.add(new File(['A note written by a person.\n'], 'dropped-note.txt', { type: 'text/plain' }))
+      return data
+    })
+    await page.dispatchEvent('#drop', 'drop', { dataTransfer: dropped })
+    await waitForChecked(1)
+    expect(await card('dropped-note.txt').getAttribute('data-verdict')).toBe('unlabelled')
+    expect(await page.locator('#status').textContent()).toBe('1 file(s) checked: 0 with an intact Tanba label, 0 with a broken label, 1 without a Tanba label, 0 not fully checked, 0 unreadable.')
+  })
+
   it('never sent file bytes anywhere: only GET requests to its own origin', async () => {
     expect(blocked).toEqual([])
     expect(requests.length).toBeGreaterThan(0)
