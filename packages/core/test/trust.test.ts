@@ -45,6 +45,24 @@ describe('trust store', () => {
     expect(result.problem).toMatch(/not valid at/)
   })
 
+  it('checks a chain it has seen before against each store and each date anew (the parsed chain is remembered)', async () => {
+    const creds = await createTestCredentials()
+    const other = await createTestCredentials()
+    const label = await signLabel(sampleUnsigned(), creds.signer)
+    const x5c = label.sig.x5c!
+    for (let round = 0; round < 2; round++) {
+      expect(await creds.trust.checkChain(x5c, new Date())).toMatchObject({ trusted: true })
+      expect(await other.trust.checkChain(x5c, new Date())).toMatchObject({ trusted: false, problem: expect.stringMatching(/reaches no certificate/) })
+      expect(await creds.trust.checkChain(x5c, new Date('2001-01-01T00:00:00Z'))).toMatchObject({ trusted: false, problem: expect.stringMatching(/not valid at 2001/) })
+    }
+    // A chain whose leaf is not signed by the next certificate stays broken however often it is seen.
+    const swapped = [x5c[0]!, ...(await signLabel(sampleUnsigned(), other.signer)).sig.x5c!.slice(1)]
+    for (let round = 0; round < 2; round++) {
+      expect(await other.trust.checkChain(swapped, new Date())).toMatchObject({ trusted: false, problem: 'certificate 0 is not signed by certificate 1 of the chain' })
+    }
+    expect(await creds.trust.checkChain(['AAAA'])).toEqual({ trusted: false, problem: 'the certificate chain cannot be parsed' })
+  })
+
   it('refuses private keys and junk in the trust store with a clear error', async () => {
     const creds = await createTestCredentials()
     await expect(TrustStore.from({ pem: creds.keyPem })).rejects.toThrow(/found a private key/)

@@ -42,6 +42,7 @@ export interface ChainCheck {
 export class TrustStore {
   readonly #keys: TrustedKey[] = []
   readonly #anchors: x509.X509Certificate[] = []
+  readonly #anchorSignatures = new WeakMap<x509.X509Certificate, Map<x509.X509Certificate, boolean>>()
 
   static async from(sources: TrustSources = {}): Promise<TrustStore> {
     const store = new TrustStore()
@@ -112,12 +113,9 @@ export class TrustStore {
   /** Checks an x5c chain (base64 DER, leaf first) against the anchors at `date`. */
   async checkChain(x5c: readonly string[], date = new Date()): Promise<ChainCheck> {
     x509.cryptoProvider.set(crypto)
-    let certs: x509.X509Certificate[]
-    try {
-      certs = x5c.map((c) => new x509.X509Certificate(fromBase64Url(c) as Uint8Array<ArrayBuffer>))
-    } catch {
-      return { trusted: false, problem: 'the certificate chain cannot be parsed' }
-    }
+    const parsed = await parseChain(x5c)
+    if (!parsed) return { trusted: false, problem: 'the certificate chain cannot be parsed' }
+    const { certs, leafKey } = parsed
     const leaf = certs[0]
     if (!leaf) return { trusted: false, problem: 'the certificate chain is empty' }
     const info: ChainCheck = {
@@ -125,7 +123,7 @@ export class TrustStore {
       subject: leaf.subject,
       issuer: leaf.issuer,
       notAfter: leaf.notAfter.toISOString(),
-      leafKey: await rawPublicKeyFromSpki(new Uint8Array(leaf.publicKey.rawData)).catch(() => undefined),
+      leafKey,
     }
     if (date < leaf.notBefore || date > leaf.notAfter) return { ...info, problem: `the signing certificate is not valid at ${date.toISOString()}` }
     // Walk up: each certificate must be signed by the next, or by an anchor.
@@ -135,7 +133,8 @@ export class TrustStore {
       if (anchor) return { ...info, trusted: true, anchor: anchor.subject }
       const parent = certs[i + 1]
       if (!parent) break
-      const ok = await cert.verify({ publicKey: parent.publicKey, date, signatureOnly: false }).catch(() => false)
+      // As X509Certificate.verify({ signatureOnly: false }): the signature, and `date` strictly inside the validity.
+      const ok = (await linkSignature(parsed, i)) && withinValidity(cert, date)
       if (!ok) return { ...info, problem: `certificate ${i} is not signed by certificate ${i + 1} of the chain` }
     }
     return { ...info, problem: 'the chain reaches no certificate in the trust store' }
@@ -146,8 +145,68 @@ export class TrustStore {
       if (equalBytes(new Uint8Array(anchor.rawData), new Uint8Array(cert.rawData))) return anchor
       if (anchor.subject !== cert.issuer) continue
       if (date < anchor.notBefore || date > anchor.notAfter) continue
-      if (await cert.verify({ publicKey: anchor.publicKey, date, signatureOnly: true }).catch(() => false)) return anchor
+      if (await this.#signedByAnchor(cert, anchor)) return anchor
     }
     return undefined
   }
+
+  /** Whether `anchor` signed `cert`; remembered, since a batch meets the same chain in every file. */
+  async #signedByAnchor(cert: x509.X509Certificate, anchor: x509.X509Certificate): Promise<boolean> {
+    let known = this.#anchorSignatures.get(cert)
+    if (!known) this.#anchorSignatures.set(cert, (known = new Map()))
+    let ok = known.get(anchor)
+    if (ok === undefined) {
+      ok = await cert.verify({ publicKey: anchor.publicKey, signatureOnly: true }).catch(() => false)
+      known.set(anchor, ok)
+    }
+    return ok
+  }
+}
+
+/** A parsed x5c chain with the results that do not depend on the date or the trust store. */
+interface ParsedChain {
+  certs: x509.X509Certificate[]
+  leafKey: Uint8Array | undefined
+  /** links[i]: certificate i's signature verifies with certificate i + 1's key (signature only). */
+  links: Array<Promise<boolean> | undefined>
+}
+
+/**
+ * Parsed chains by their x5c text. Every label a signer makes carries the same chain, and parsing
+ * it (ASN.1 in JavaScript) and checking its signatures cost about a millisecond per file; the
+ * date and anchor checks still run on every call.
+ */
+const chainCache = new Map<string, Promise<ParsedChain | null>>()
+const CHAIN_CACHE_SIZE = 64
+
+function parseChain(x5c: readonly string[]): Promise<ParsedChain | null> {
+  const id = x5c.join('.')
+  let parsed = chainCache.get(id)
+  if (!parsed) {
+    parsed = (async () => {
+      let certs: x509.X509Certificate[]
+      try {
+        certs = x5c.map((c) => new x509.X509Certificate(fromBase64Url(c) as Uint8Array<ArrayBuffer>))
+      } catch {
+        return null
+      }
+      const leaf = certs[0]
+      const leafKey = leaf ? await rawPublicKeyFromSpki(new Uint8Array(leaf.publicKey.rawData)).catch(() => undefined) : undefined
+      return { certs, leafKey, links: [] }
+    })()
+    if (chainCache.size >= CHAIN_CACHE_SIZE) chainCache.clear()
+    chainCache.set(id, parsed)
+  }
+  return parsed
+}
+
+function linkSignature(chain: ParsedChain, i: number): Promise<boolean> {
+  const cert = chain.certs[i]!
+  const parent = chain.certs[i + 1]!
+  return (chain.links[i] ??= cert.verify({ publicKey: parent.publicKey, signatureOnly: true }).catch(() => false))
+}
+
+function withinValidity(cert: x509.X509Certificate, date: Date): boolean {
+  const time = date.getTime()
+  return cert.notBefore.getTime() < time && time < cert.notAfter.getTime()
 }
