@@ -9,7 +9,9 @@ import {
   type Origin,
   type Signer,
 } from '@tanba/core'
-import { C2paWorker, type C2paWorkerOptions } from './client.js'
+import type { MessagePort } from 'node:worker_threads'
+import { C2paWorker, type C2paCaller, type C2paWorkerOptions } from './client.js'
+import { RemoteC2pa } from './host.js'
 import { c2paFormat, formatName, normaliseMediaType } from './formats.js'
 import { summariseManifestStore, TANBA_LABEL_ASSERTION, type C2paSummary } from './summary.js'
 
@@ -72,7 +74,10 @@ export type C2paClientOptions = C2paWorkerOptions
 
 /** A client with its own worker process and time limit. Most code uses the module-level functions instead. */
 export function createC2paClient(options: C2paClientOptions = {}): C2paClient {
-  const worker = new C2paWorker(options)
+  return clientOf(new C2paWorker(options))
+}
+
+function clientOf(worker: C2paCaller): C2paClient {
   return {
     readC2pa: (bytes, mimeType, opts) => read(worker, bytes, mimeType, opts),
     signC2pa: (bytes, mimeType, opts) => sign(worker, bytes, mimeType, opts),
@@ -84,7 +89,28 @@ export function createC2paClient(options: C2paClientOptions = {}): C2paClient {
 }
 
 let shared: C2paClient | undefined
-const client = (): C2paClient => (shared ??= createC2paClient())
+let host: RemoteC2pa | undefined
+const client = (): C2paClient => (shared ??= host ? clientOf(host) : createC2paClient())
+
+/**
+ * A client whose calls run in a host's worker process (see createC2paHost), through a port the
+ * host gave out. Its `close()` fails the calls it is waiting for; the process belongs to the host.
+ */
+export function connectC2paClient(port: MessagePort): C2paClient {
+  return clientOf(new RemoteC2pa(port))
+}
+
+/**
+ * Sends this thread's readC2pa and signC2pa (and so every adapter's C2PA work) to a host in
+ * another thread (see createC2paHost), instead of starting a worker process here. For worker
+ * threads of a pool that share one C2PA process.
+ */
+export function useC2paHost(port: MessagePort): void {
+  const previous = shared
+  host = new RemoteC2pa(port)
+  shared = undefined
+  void previous?.close()
+}
 
 /**
  * Reads and validates the C2PA manifest store in `bytes`. Resolves null when there is none.
@@ -110,7 +136,7 @@ export async function close(): Promise<void> {
   await current?.close()
 }
 
-async function read(worker: C2paWorker, bytes: Uint8Array, mimeType: string, options: ReadC2paOptions = {}): Promise<C2paSummary | null> {
+async function read(worker: C2paCaller, bytes: Uint8Array, mimeType: string, options: ReadC2paOptions = {}): Promise<C2paSummary | null> {
   const mediaType = checkInput(bytes, mimeType, 'read')
   const settings = {
     verify: { remote_manifest_fetch: false, ocsp_fetch: false },
@@ -120,7 +146,7 @@ async function read(worker: C2paWorker, bytes: Uint8Array, mimeType: string, opt
   return store === null || store === undefined ? null : summariseManifestStore(store, { raw: options.raw ?? false })
 }
 
-async function sign(worker: C2paWorker, bytes: Uint8Array, mimeType: string, options: SignC2paOptions): Promise<Uint8Array> {
+async function sign(worker: C2paCaller, bytes: Uint8Array, mimeType: string, options: SignC2paOptions): Promise<Uint8Array> {
   const mediaType = checkInput(bytes, mimeType, 'sign')
   if (!options || typeof options !== 'object' || !options.signer) throw new InvalidOptionError('signC2pa needs options.signer')
   const signer = options.signer

@@ -25,6 +25,12 @@ export interface C2paWorkerOptions {
   workerPath?: string
   /** Environment of the worker process (defaults to this process's). */
   env?: NodeJS.ProcessEnv
+  /**
+   * Calls the worker process works on at once (default 1). The addon runs them in parallel, so one
+   * process can serve several threads. When the process dies or hangs with several calls in it, each
+   * of them runs again alone, so a hostile file still fails only its own call.
+   */
+  concurrency?: number
 }
 
 /** @internal Per-call settings of one request. */
@@ -34,7 +40,14 @@ export interface CallOptions {
   signer?: Pick<Signer, 'sign'>
 }
 
-type Op = 'read' | 'sign'
+export type Op = 'read' | 'sign'
+
+/** @internal What read and sign need from a worker: this process's {@link C2paWorker}, or a host in another thread. */
+export interface C2paCaller {
+  call(op: Op, mediaType: string, payload: Record<string, unknown>, options?: CallOptions): Promise<unknown>
+  close(): Promise<void>
+  readonly pid: number | undefined
+}
 
 interface Job {
   id: number
@@ -53,6 +66,8 @@ interface Job {
   signerError?: unknown
   /** The addon's own message when it panicked; the job fails once the worker has gone. */
   panic?: string
+  /** Runs alone: it was in a worker that died or hung with other calls in it. */
+  isolated?: boolean
 }
 
 interface WorkerError {
@@ -68,20 +83,23 @@ type WorkerMessage =
   | { type: 'sign-request'; id: number; signId: number; data: Uint8Array }
 
 /**
- * Runs @contentauth/c2pa-node in one long-lived child process, one call at a time, so a panic,
- * abort or hang in the native code fails that call instead of the caller's process.
+ * Runs @contentauth/c2pa-node in one long-lived child process, so a panic, abort or hang in the
+ * native code fails that call instead of the caller's process. One call at a time unless
+ * `concurrency` says otherwise.
  */
-export class C2paWorker {
+export class C2paWorker implements C2paCaller {
   readonly timeoutMs: number
+  readonly concurrency: number
   private readonly workerPath: string
   private readonly env: NodeJS.ProcessEnv | undefined
   private child: ChildProcess | undefined
-  private current: Job | undefined
+  private readonly running = new Set<Job>()
   private readonly queue: Job[] = []
   private nextId = 1
 
   constructor(options: C2paWorkerOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_C2PA_TIMEOUT_MS
+    this.concurrency = Math.max(1, Math.floor(options.concurrency ?? 1))
     this.workerPath = options.workerPath ?? fileURLToPath(new URL('./worker.mjs', import.meta.url))
     this.env = options.env
   }
@@ -121,8 +139,10 @@ export class C2paWorker {
   /** Ends the worker process; queued and running calls fail with AbortedError. */
   async close(): Promise<void> {
     const reason = new AbortedError('The C2PA worker was closed')
-    for (const job of this.queue.splice(0)) this.settle(job, reason)
-    if (this.current) this.settle(this.current, reason)
+    for (const job of [...this.queue.splice(0), ...this.running]) {
+      this.finish(job)
+      job.reject(reason)
+    }
     const child = this.child
     this.child = undefined
     if (!child || child.exitCode !== null || child.signalCode !== null) return
@@ -136,26 +156,30 @@ export class C2paWorker {
   }
 
   private dispatch(): void {
-    if (this.current) return
-    const job = this.queue.shift()
-    if (!job) {
-      this.setRef(false)
-      return
+    while (this.queue.length) {
+      const next = this.queue[0]!
+      if ([...this.running].some((j) => j.isolated)) break
+      if (next.isolated ? this.running.size > 0 : this.running.size >= this.concurrency) break
+      this.queue.shift()
+      let child: ChildProcess
+      try {
+        child = this.ensureChild()
+      } catch (error) {
+        this.finish(next)
+        next.reject(error)
+        continue
+      }
+      this.start(next, child)
     }
-    let child: ChildProcess
-    try {
-      child = this.ensureChild()
-    } catch (error) {
-      this.settle(job, error)
-      this.dispatch()
-      return
-    }
-    this.current = job
+    this.setRef(this.running.size > 0)
+  }
+
+  private start(job: Job, child: ChildProcess): void {
+    this.running.add(job)
     job.child = child
-    this.setRef(true)
     job.timer = setTimeout(() => this.timeout(job), job.timeoutMs)
     child.send({ ...job.payload, type: job.op, id: job.id, mediaType: job.payload.mediaType ?? job.mediaType }, (error) => {
-      if (error && this.current === job) this.fail(job, this.failed(job, `could not send the request to the worker (${error.message})`, error))
+      if (error && this.running.has(job) && job.child === child) this.fail(job, this.failed(job, `could not send the request to the worker (${error.message})`, error))
     })
   }
 
@@ -178,8 +202,8 @@ export class C2paWorker {
     unrefStream(child.stderr)
     child.on('message', (message) => this.onMessage(child, message as WorkerMessage))
     child.on('error', (error) => {
-      const job = this.current
-      if (job?.child === child) this.fail(job, this.failed(job, `its process could not be run (${error.message})`, error))
+      const job = this.jobsIn(child)[0]
+      if (job) this.fail(job, this.failed(job, `its process could not be run (${error.message})`, error))
     })
     // 'close' comes after the stdio streams end, so a panic message on stderr is complete by then.
     child.on('close', (code, signal) => this.onClose(child, code, signal, stderr))
@@ -187,9 +211,13 @@ export class C2paWorker {
     return child
   }
 
+  private jobsIn(child: ChildProcess): Job[] {
+    return [...this.running].filter((j) => j.child === child)
+  }
+
   private onMessage(child: ChildProcess, message: WorkerMessage): void {
-    const job = this.current
-    if (!job || job.child !== child || message.id !== job.id) return
+    const job = this.jobsIn(child).find((j) => j.id === message.id)
+    if (!job) return
     if (message.type === 'result') {
       this.settle(job, undefined, message.value)
     } else if (message.type === 'error') {
@@ -214,22 +242,42 @@ export class C2paWorker {
       job.signerError = error
       reply = { type: 'signature', signId, error: error instanceof Error ? error.message : String(error) }
     }
-    if (this.current === job && child.connected) child.send(reply)
+    if (this.running.has(job) && job.child === child && child.connected) child.send(reply)
   }
 
   private onClose(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null, stderr: string): void {
     if (this.child === child) this.child = undefined
-    const job = this.current
-    if (!job || job.child !== child) return
-    const how = job.panic
-      ? `the native addon panicked${panicLine(stderr) ? ` (${panicLine(stderr)})` : ''}`
-      : `its process ended unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`})`
-    this.fail(job, this.failed(job, how, undefined, { exitCode: code, signal, stderr: stderr.slice(-2000) || undefined }))
+    const jobs = this.jobsIn(child)
+    if (!jobs.length) return
+    const panicked = jobs.filter((j) => j.panic)
+    for (const job of panicked) {
+      const how = `the native addon panicked${panicLine(stderr) ? ` (${panicLine(stderr)})` : ''}`
+      this.settle(job, this.failed(job, how, undefined, { exitCode: code, signal, stderr: stderr.slice(-2000) || undefined }))
+    }
+    const rest = jobs.filter((j) => !j.panic)
+    if (rest.length === 1 && !panicked.length) {
+      const job = rest[0]!
+      const how = `its process ended unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`})`
+      this.settle(job, this.failed(job, how, undefined, { exitCode: code, signal, stderr: stderr.slice(-2000) || undefined }))
+    } else if (rest.length) {
+      // It died with several calls in it: which one killed it is unknown, so each runs again alone.
+      this.requeue(rest, true)
+      this.dispatch()
+    }
   }
 
   private timeout(job: Job): void {
-    if (this.current !== job) return
-    this.fail(job, this.failed(job, `it did not answer within ${job.timeoutMs} ms`, undefined, { timeoutMs: job.timeoutMs }))
+    if (!this.running.has(job)) return
+    const others = this.jobsIn(job.child!).filter((j) => j !== job)
+    if (job.isolated || !others.length) {
+      this.fail(job, this.failed(job, `it did not answer within ${job.timeoutMs} ms`, undefined, { timeoutMs: job.timeoutMs }))
+      return
+    }
+    // A hang with several calls in the worker: any of them may be the cause, so each runs again alone.
+    const child = job.child!
+    this.requeue([job, ...others], true)
+    this.retire(child)
+    this.dispatch()
   }
 
   private abort(job: Job): void {
@@ -238,32 +286,57 @@ export class C2paWorker {
     if (queued >= 0) {
       this.queue.splice(queued, 1)
       this.settle(job, error)
-    } else if (this.current === job) {
+    } else if (this.running.has(job)) {
       this.fail(job, error)
     }
   }
 
   /** Fails the running job and discards its worker (killed; the next call starts a fresh one). */
   private fail(job: Job, error: unknown): void {
-    if (job.child) this.retire(job.child)
-    this.settle(job, error)
+    const child = job.child
+    this.finish(job)
+    if (child) this.retire(child)
+    job.reject(error)
+    this.dispatch()
   }
 
+  /** Kills a worker. Calls still running in it (other than one that panicked) go back to the front of the queue. */
   private retire(child: ChildProcess): void {
     if (this.child === child) this.child = undefined
+    this.requeue(
+      this.jobsIn(child).filter((j) => !j.panic),
+      false,
+    )
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
   }
 
-  private settle(job: Job, error: unknown, value?: unknown): void {
+  private requeue(jobs: Job[], isolated: boolean): void {
+    for (const job of jobs) {
+      if (job.timer) clearTimeout(job.timer)
+      job.timer = undefined
+      this.running.delete(job)
+      job.child = undefined
+      job.signerError = undefined
+      if (isolated) job.isolated = true
+    }
+    this.queue.unshift(...jobs)
+  }
+
+  /** Takes a job out of the running set and drops its timer and abort listener. */
+  private finish(job: Job): void {
     if (job.timer) clearTimeout(job.timer)
     if (job.onAbort) job.signal?.removeEventListener('abort', job.onAbort)
     job.timer = undefined
     job.onAbort = undefined
-    const wasCurrent = this.current === job
-    if (wasCurrent) this.current = undefined
+    this.running.delete(job)
+  }
+
+  private settle(job: Job, error: unknown, value?: unknown): void {
+    const wasRunning = this.running.has(job)
+    this.finish(job)
     if (error !== undefined) job.reject(error)
     else job.resolve(value)
-    if (wasCurrent) this.dispatch()
+    if (wasRunning) this.dispatch()
   }
 
   /** Keeps this process alive only while a call is running. */

@@ -5,6 +5,8 @@ export {
   signC2pa,
   close,
   createC2paClient,
+  useC2paHost,
+  connectC2paClient,
   TANBA_CLAIM_GENERATOR,
   type C2paClient,
   type C2paClientOptions,
@@ -24,5 +26,6 @@ export {
   type C2paIngredient,
 } from './summary.js'
 export { DEFAULT_C2PA_TIMEOUT_MS, C2PA_ADDON_PACKAGE } from './client.js'
+export { createC2paHost, type C2paHost, type C2paHostOptions } from './host.js'
 export { extractC2pa, c2paTrustAnchors, type C2paFindings, type ExtractC2paOptions } from './findings.js'
 export { c2paFindingsFromSummary } from './summary-findings.js'
