@@ -1,6 +1,7 @@
 // A small pool of worker threads. Each worker handles one file at a time; the main thread keeps the
 // private key and signs on the workers' behalf, so key material never leaves it.
 import { Worker } from 'node:worker_threads'
+import { createC2paHost, type C2paHost } from '@tanba/c2pa'
 import { DependencyError, type Signer } from '@tanba/core'
 import type { FileError } from './files.js'
 import type { WorkerInit, ToMain, ToWorker, SignerInfo } from './protocol.js'
@@ -67,11 +68,17 @@ export class WorkerPool {
   #closing = false
   #broken: Error | undefined
   #startFailures = 0
+  /**
+   * One C2PA helper process for the whole pool (started on the first C2PA call, ~100 MB), serving
+   * every worker's calls in parallel, rather than one per worker.
+   */
+  readonly #c2pa: C2paHost
 
   constructor(options: PoolOptions) {
     if (!Number.isInteger(options.size) || options.size < 1) throw new RangeError(`Expected a pool size of at least 1 but received ${options.size}`)
     this.size = options.size
     this.#options = options
+    this.#c2pa = createC2paHost({ concurrency: options.size })
     for (let i = 0; i < options.size; i++) this.#slots.push(this.#spawn())
   }
 
@@ -100,7 +107,7 @@ export class WorkerPool {
     for (const slot of this.#slots) slot.worker.postMessage({ type: 'abort' } satisfies ToWorker)
   }
 
-  /** Lets the workers release what they hold (the C2PA helper process), then stops them. */
+  /** Lets the workers finish what they hold, stops them, then ends the C2PA helper process. */
   async close(graceMs = 5000): Promise<void> {
     this.#closing = true
     for (const task of this.#queue.splice(0)) task.reject(new Error('The worker pool closed before this job started'))
@@ -118,6 +125,7 @@ export class WorkerPool {
           }),
       ),
     )
+    await this.#c2pa.close()
   }
 
   #spawn(): Slot {
@@ -130,9 +138,11 @@ export class WorkerPool {
           ...(this.#options.signer.certificates ? { certificates: [...this.#options.signer.certificates] } : {}),
         }
       : undefined
+    const c2paPort = this.#c2pa.connect()
     const worker = new Worker(script, {
       eval: isEval,
-      workerData: { ...this.#options.init, ...(signerInfo ? { signer: signerInfo } : {}) } satisfies WorkerInit,
+      workerData: { ...this.#options.init, ...(signerInfo ? { signer: signerInfo } : {}), c2paPort } satisfies WorkerInit,
+      transferList: [c2paPort],
       execArgv,
     })
     const slot: Slot = { worker, ready: false, tasks: [], exited: false }
@@ -143,6 +153,7 @@ export class WorkerPool {
     })
     worker.on('exit', (code) => {
       slot.exited = true
+      this.#c2pa.disconnect(c2paPort)
       const [task, ...waiting] = slot.tasks
       slot.tasks = []
       const why = lastError?.message ?? `exit code ${code}`

@@ -1,4 +1,5 @@
 // Messages between the batch runner and its worker threads (plain, structured-cloneable data).
+import type { MessagePort } from 'node:worker_threads'
 import type { SignatureAlgorithm } from '@tanba/core'
 import type { FileError } from './files.js'
 import type { StampSettings, VerifySettings } from './settings.js'
@@ -10,7 +11,10 @@ export interface SignerInfo {
   certificates?: Uint8Array[]
 }
 
-export type WorkerInit = { op: 'stamp'; settings: StampSettings; signer?: SignerInfo } | { op: 'verify'; settings: VerifySettings; signer?: SignerInfo }
+export type WorkerInit = ({ op: 'stamp'; settings: StampSettings; signer?: SignerInfo } | { op: 'verify'; settings: VerifySettings; signer?: SignerInfo }) & {
+  /** The pool's C2PA host (one helper process for every worker), set by the pool. */
+  c2paPort?: MessagePort
+}
 
 export type ToWorker =
   | { type: 'job'; id: number; job: unknown }

@@ -1,5 +1,6 @@
 // Worker thread of the batch helpers: runs one stamp or verify job at a time.
 import { parentPort, workerData } from 'node:worker_threads'
+import { useC2paHost } from '@tanba/c2pa'
 import type { Signer, TrustStore } from '@tanba/core'
 import { runStampJob, runVerifyJob, toFileError, type StampJob, type VerifyJob } from './files.js'
 import type { SignerInfo, ToMain, ToWorker, WorkerInit } from './protocol.js'
@@ -8,6 +9,8 @@ import { close } from './shutdown.js'
 
 const port = parentPort!
 const init = workerData as WorkerInit
+// C2PA calls go to the pool's one helper process, owned by the main thread.
+if (init.c2paPort) useC2paHost(init.c2paPort)
 const pendingSignatures = new Map<number, { resolve: (v: Uint8Array) => void; reject: (e: Error) => void }>()
 let nextSignature = 1
 let controller = new AbortController()

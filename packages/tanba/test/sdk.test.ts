@@ -43,6 +43,23 @@ function samples(): Array<{ name: string; path: string }> {
   return out
 }
 
+/** This process's children running the C2PA worker script (Linux /proc; empty elsewhere). */
+function c2paHelpers(): number[] {
+  if (process.platform !== 'linux') return []
+  const out: number[] = []
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== process.pid) continue
+      if (/c2pa[/\\].*worker\.mjs/.test(readFileSync(`/proc/${entry}/cmdline`, 'utf8'))) out.push(Number(entry))
+    } catch {
+      // it ended while we looked
+    }
+  }
+  return out
+}
+
 let creds: TestCredentials
 beforeAll(async () => {
   creds = await createTestCredentials()
@@ -190,6 +207,30 @@ describe('files', () => {
     const checked = await verifyFiles([join(work, 'batch/out')], { trust: [], config: false, concurrency: 2 })
     expect(checked.counts).toMatchObject({ total: 6, valid: 6 })
     expect(checked.exitCode).toBe(0)
+  })
+
+  it('a batch with C2PA starts one C2PA helper process for all its workers', async () => {
+    const list = samples().filter((s) => /\.(png|wav)$/.test(s.name))
+    if (!list.length) return
+    const src = join(work, 'c2pa-batch/in')
+    mkdirSync(src, { recursive: true })
+    for (let i = 0; i < 8; i++) copyFileSync(list[i % list.length]!.path, join(src, `${i}-${list[i % list.length]!.name}`))
+    const before = new Set(c2paHelpers())
+    const ours = () => c2paHelpers().filter((pid) => !before.has(pid))
+    let most = 0
+    const count = () => (most = Math.max(most, ours().length))
+    const watch = setInterval(count, 5)
+    const outDir = join(work, 'c2pa-batch/out')
+    const stamped = await stampFiles([src], { outDir, signer: creds.signer, owner, system, config: false, concurrency: 2, onProgress: count })
+    expect(stamped.counts).toMatchObject({ total: 8, stamped: 8, failed: 0 })
+    for (const r of stamped.results) expect(r.carriers).toContain('c2pa')
+    const verified = await verifyFiles([outDir], { trust: [], config: false, concurrency: 2, onProgress: count })
+    clearInterval(watch)
+    expect(verified.counts).toMatchObject({ total: 8, valid: 8 })
+    for (const r of verified.results) expect(r.markers.find((m) => m.standard === 'c2pa')).toMatchObject({ valid: true })
+    expect(most).toBe(1)
+    // The pool ended it with the batch.
+    expect(ours()).toEqual([])
   })
 
   it('stops on an AbortSignal with complete outputs only', async () => {
