@@ -184,8 +184,10 @@ async function extract(input: Uint8Array, format: FormatInfo, options: ExtractOp
       labels.push(decodeLabel(carrier, fieldsXmp.tanbaLabel))
     }
   }
-  // C2PA: read through @tanba/c2pa when asked, else report what the structure shows.
-  const c2pa = options.c2pa ? await readC2paMarkers(input, format, options) : null
+  // C2PA: read through @tanba/c2pa when asked and when the file's own structure holds a manifest store.
+  // The native reader only ever sees files that carry one (it panics on some hostile files that do not),
+  // and ordinary files are verified without the round trip to its process.
+  const c2pa = options.c2pa && read.c2pa.length ? await readC2paMarkers(input, format, options) : null
   if (c2pa) {
     markers.push(...c2pa.markers)
     messages.push(...c2pa.messages)
