@@ -5,9 +5,7 @@ import {
   AdapterRegistry,
   errorReport,
   isTanbaError,
-  parsePemBlocks,
   startsWith,
-  toBase64Url,
   TrustStore,
   verifyWith,
   type Adapter,
@@ -209,14 +207,8 @@ export async function trustFromFiles(files: { name: string; text: string }[]): P
     else pem.push(text)
   }
   const trust = await TrustStore.from({ pem, ...(jwks.length ? { jwks: jwks.length === 1 ? jwks[0] : { keys: jwks.flatMap((j) => (j as { keys?: unknown[] }).keys ?? [j]) } } : {}) })
-  // As `tanba verify --trust` does: the key of every certificate given is trusted too, so a pinned
-  // signer.pem also trusts compact text labels, which carry the key but not the chain.
-  const probe = new TrustStore()
-  for (const block of parsePemBlocks(pem.join('\n'))) {
-    if (block.label !== 'CERTIFICATE') continue
-    const { leafKey } = await probe.checkChain([toBase64Url(block.der)])
-    if (leafKey) await trust.addRawKey(leafKey, 'certificate')
-  }
+  // TrustStore trusts each certificate's own key too, so a pinned signer.pem also trusts compact
+  // text labels, which carry the key but not the chain (as `tanba verify --trust` does).
   const certs = pem.join('\n').match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []
   return { trust, pem: certs.join('\n') }
 }

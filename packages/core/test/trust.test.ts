@@ -117,3 +117,14 @@ describe('trust anchors as PEM', () => {
     expect(new TrustStore().certificatesPem()).toBe('')
   })
 })
+
+describe('certificates pin their own key', () => {
+  it('trusts a chainless label signed by the key of a trusted certificate', async () => {
+    const creds = await createTestCredentials()
+    const label = await signLabel(sampleUnsigned(), creds.signer)
+    const { x5c: _x5c, ...sig } = label.sig
+    const chainless = { ...label, sig }
+    expect((await verifyLabelSignature(chainless, { trust: await TrustStore.from({ pem: creds.caPem }) })).trusted).toBe(false)
+    expect((await verifyLabelSignature(chainless, { trust: await TrustStore.from({ pem: creds.chainPem }) })).trusted).toBe(true)
+  })
+})

@@ -3,9 +3,7 @@ import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import {
   InvalidOptionError,
-  parsePemBlocks,
   PROFILE_IDS,
-  toBase64Url,
   resolveNotice,
   TrustStore,
   type AiSystem,
@@ -236,17 +234,12 @@ export async function resolveVerifySettings(input: VerifySettingsInput = {}): Pr
  */
 export async function buildTrustStore(texts: string[], names: string[] = []): Promise<TrustStore> {
   const store = new TrustStore()
-  const probe = new TrustStore()
   for (const [i, text] of texts.entries()) {
     try {
       if (text.trimStart().startsWith('{')) await store.addJwks(text)
       else {
+        // Core trusts each certificate's own key as well, so signer.pem covers compact text labels.
         await store.addPem(text)
-        for (const block of parsePemBlocks(text)) {
-          if (block.label !== 'CERTIFICATE') continue
-          const { leafKey } = await probe.checkChain([toBase64Url(block.der)])
-          if (leafKey) await store.addRawKey(leafKey, 'certificate')
-        }
       }
     } catch (error) {
       const name = names[i] ?? `trust source ${i + 1}`

@@ -67,11 +67,17 @@ export class TrustStore {
     if (blocks.length === 0) throw new InvalidKeyError('Expected PEM text with CERTIFICATE or PUBLIC KEY blocks but found no PEM block')
     for (const block of blocks) {
       if (block.label === 'CERTIFICATE') {
+        let cert: x509.X509Certificate
         try {
-          this.#anchors.push(new x509.X509Certificate(block.der as Uint8Array<ArrayBuffer>))
+          cert = new x509.X509Certificate(block.der as Uint8Array<ArrayBuffer>)
         } catch (cause) {
           throw new InvalidKeyError('A CERTIFICATE block in the trust store could not be parsed as X.509', { cause })
         }
+        this.#anchors.push(cert)
+        // Trusting a certificate trusts its key too: compact labels (plain text) carry the key
+        // but no chain, so a verifier that trusts signer.pem can still recognise them.
+        const key = await rawPublicKeyFromSpki(new Uint8Array(cert.publicKey.rawData)).catch(() => undefined)
+        if (key) await this.addRawKey(key, 'certificate')
       } else if (block.label === 'PUBLIC KEY') {
         await this.addRawKey(await rawPublicKeyFromSpki(block.der), 'pem')
       } else if (block.label.includes('PRIVATE KEY')) {
