@@ -36,6 +36,9 @@ import type { AudioCodec, AudioRead } from './types.js'
 
 export const AUDIO_ADAPTER_NAME = '@tanba/audio'
 
+/** Seconds decoded first when looking for a notice the label declares (the default rhythm lasts 1.75 s). */
+const QUICK_NOTICE_SECONDS = 3
+
 /** Options read from `adapterOptions.audio` when stamping and verifying. */
 export interface AudioAdapterOptions extends AudibleNoticeOptions {
   /** Look for the audible notice in the decoded samples when verifying (default true). */
@@ -203,7 +206,12 @@ async function extract(input: Uint8Array, format: FormatInfo, options: ExtractOp
     const places: ('start' | 'end')[] = ['start']
     if (declared?.placement === 'end' || declared?.placement === 'both') places.push('end')
     for (const where of places) {
-      const found = await detectNotice(codec, input, where, audio.detectSeconds ?? 6, limits, messages)
+      const seconds = audio.detectSeconds ?? 6
+      // A notice the label declares sits right at the start (or end): a short excerpt finds it at a
+      // fraction of the decoding; only when it does not is the whole search window decoded.
+      const declaredHere = declared?.method === 'audio-rhythm' && (declared.placement === where || declared.placement === 'both')
+      let found = declaredHere && seconds > QUICK_NOTICE_SECONDS ? await detectNotice(codec, input, where, QUICK_NOTICE_SECONDS, limits, []) : null
+      if (!found?.found) found = await detectNotice(codec, input, where, seconds, limits, messages)
       if (found?.found) {
         markers.push({
           standard: 'notice',
