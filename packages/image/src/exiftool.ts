@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DependencyError } from '@tanba/core'
 import type { ExifTool } from 'exiftool-vendored'
+import { hostWriter } from './exiftool-host.js'
 
 let instance: Promise<ExifTool> | undefined
 
@@ -35,9 +36,9 @@ die $@ if $@;
 exit 0;
 `
 
-/** The shared ExifTool process (one persistent Perl process, started on first use). */
-export function getExiftool(): Promise<ExifTool> {
-  instance ??= import('exiftool-vendored').then(
+/** A new ExifTool (one persistent Perl process, started on its first task), guarded as described above. */
+export function startExiftool(): Promise<ExifTool> {
+  return import('exiftool-vendored').then(
     (m) =>
       new m.ExifTool({
         maxProcs: 1,
@@ -55,11 +56,23 @@ export function getExiftool(): Promise<ExifTool> {
             }),
       }),
     (cause) => {
-      instance = undefined
       throw new DependencyError('TANBA_DEPENDENCY_MISSING', 'The optional dependency "exiftool-vendored" is needed to write XMP into TIFF, AVIF and HEIC files; install it', { cause })
     },
   )
+}
+
+/** The shared ExifTool process (one persistent Perl process, started on first use). */
+export function getExiftool(): Promise<ExifTool> {
+  instance ??= startExiftool().catch((error: unknown) => {
+    instance = undefined
+    throw error
+  })
   return instance
+}
+
+/** Replaces the XMP block of the file at `file` with the packet in the file at `xmp`. */
+export function writeXmpFile(et: ExifTool, file: string, xmp: string): Promise<void> {
+  return et.write(file, {}, { writeArgs: [`-XMP<=${xmp}`], ignoreMinorErrors: true }).then(() => undefined)
 }
 
 /** Ends the ExifTool process (it also ends by itself when Node exits). */
@@ -71,15 +84,18 @@ export async function closeExiftool(): Promise<void> {
 
 /** Replaces the whole XMP block of a file with `packet`, through ExifTool, in a private temporary folder. */
 export async function exiftoolWriteXmp(bytes: Uint8Array, extension: string, packet: string): Promise<Uint8Array> {
-  const et = await getExiftool()
+  // In a worker thread connected to a host (see exiftool-host.ts), the host's ExifTool does the write.
+  const remote = hostWriter()
+  const et = remote ? undefined : await getExiftool()
   const dir = await mkdtemp(join(tmpdir(), 'tanba-image-'))
   try {
     const file = join(dir, `image.${extension}`)
     const xmp = join(dir, 'packet.xmp')
     await Promise.all([writeFile(file, bytes), writeFile(xmp, packet)])
     try {
-      await et.write(file, {}, { writeArgs: [`-XMP<=${xmp}`], ignoreMinorErrors: true })
+      await (remote ? remote(file, xmp) : writeXmpFile(et!, file, xmp))
     } catch (cause) {
+      if (cause instanceof DependencyError && cause.code === 'TANBA_DEPENDENCY_MISSING') throw cause
       throw new DependencyError('TANBA_DEPENDENCY_FAILED', `ExifTool could not write XMP into the ${extension.toUpperCase()} file: ${(cause as Error).message}`, { cause })
     }
     return new Uint8Array(await readFile(file))

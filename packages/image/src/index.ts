@@ -14,4 +14,5 @@ export { IMAGE_FORMATS, imageFormat, sniffImageFormat, type ImageFormatId } from
 export { IMAGE_BINDING } from './parse.js'
 export type { ImageStampOptions } from './options.js'
 export { closeImageAdapter } from './close.js'
+export { createExiftoolHost, useExiftoolHost, type ExiftoolHost } from './exiftool-host.js'
 export { layoutNotice, plateSvg, IMAGE_PLACEMENTS, type LayoutInput, type NoticeLayout, type NoticeLine, type NoticeStyle, type PlacedPlate, type ImagePlacement } from './notice/layout.js'
