@@ -32,7 +32,6 @@ import { analyseUpdates, BINDING_METHOD, revisionDigest } from './changes.js'
 import { readC2paMarker } from './c2pa.js'
 import { PDF_FORMATS } from './formats.js'
 import { findNotice } from './notice/read.js'
-import { buildPageNotice } from './notice/stamp.js'
 import { PdfFile } from './syntax/file.js'
 import { listPages } from './syntax/pages.js'
 import { writeIncrementalUpdate } from './syntax/writer.js'
@@ -115,6 +114,8 @@ async function stampPdf(input: Uint8Array, ctx: StampContext, opts: PdfAdapterOp
     const targets = opts.pages === 'first' ? pages.slice(0, 1) : pages
     if (!targets.length) throw new MalformedInputError('The PDF has no pages to put the notice on')
     const textHeight = opts.textHeight ?? DEFAULT_TEXT_HEIGHT
+    // The drawing code (fontkit, the fonts) loads only when a notice is drawn, never to verify.
+    const { buildPageNotice } = await import('./notice/stamp.js')
     const built = await buildPageNotice(file, targets, {
       lines: ctx.notice.lines,
       placement: ctx.notice.placement,

@@ -3,7 +3,7 @@ import { PDFArray, PDFDict, PDFHexString, PDFName, PDFRawStream, PDFString, type
 import type { PdfFile } from '../syntax/file.js'
 import { Keyword, latin1, Lexer } from '../syntax/lexer.js'
 import { contentRefs, type PageInfo } from '../syntax/pages.js'
-import { isTanbaObject, NOTICE_KEY } from './stamp.js'
+import { isTanbaObject, NOTICE_KEY } from './marker.js'
 
 export interface FoundNotice {
   /** 1-based numbers of the pages that show the notice. */

@@ -7,8 +7,9 @@ import { contentRefs, displayMatrix, displaySize, type PageInfo } from '../synta
 import type { UpdateObject } from '../syntax/writer.js'
 import { FontChain, type FontFace } from './fonts.js'
 
-/** Marker key Tanba puts in the dictionaries of the streams and form it adds. */
-export const NOTICE_KEY = 'TanbaNotice'
+import { isTanbaObject, NOTICE_KEY } from './marker.js'
+
+export { isTanbaObject, NOTICE_KEY } from './marker.js'
 
 export interface PageNoticeOptions {
   lines: NoticeLine[]
@@ -272,16 +273,6 @@ function trimEnd(glyphs: Glyph[]): Glyph[] {
   let end = glyphs.length
   while (end > 0 && /\s/u.test(glyphs[end - 1]!.ch)) end--
   return glyphs.slice(0, end)
-}
-
-/** True when `obj` is a stream or form Tanba added (it carries the marker key). */
-export function isTanbaObject(file: PdfFile, obj: PDFObject | undefined): boolean {
-  try {
-    const v = file.resolve(obj)
-    return v instanceof PDFRawStream && v.dict.get(PDFName.of(NOTICE_KEY)) !== undefined
-  } catch {
-    return false
-  }
 }
 
 function copyDict(ctx: PDFContext, dict: PDFDict | undefined): PDFDict {
