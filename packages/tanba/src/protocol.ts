@@ -14,6 +14,8 @@ export interface SignerInfo {
 export type WorkerInit = ({ op: 'stamp'; settings: StampSettings; signer?: SignerInfo } | { op: 'verify'; settings: VerifySettings; signer?: SignerInfo }) & {
   /** The pool's C2PA host (one helper process for every worker), set by the pool. */
   c2paPort?: MessagePort
+  /** The pool's ExifTool host (likewise). */
+  exiftoolPort?: MessagePort
 }
 
 export type ToWorker =

@@ -1,6 +1,7 @@
 // Worker thread of the batch helpers: runs one stamp or verify job at a time.
 import { parentPort, workerData } from 'node:worker_threads'
 import { useC2paHost } from '@tanba/c2pa'
+import { useExiftoolHost } from '@tanba/image'
 import type { Signer, TrustStore } from '@tanba/core'
 import { runStampJob, runVerifyJob, toFileError, type StampJob, type VerifyJob } from './files.js'
 import type { SignerInfo, ToMain, ToWorker, WorkerInit } from './protocol.js'
@@ -9,8 +10,9 @@ import { close } from './shutdown.js'
 
 const port = parentPort!
 const init = workerData as WorkerInit
-// C2PA calls go to the pool's one helper process, owned by the main thread.
+// C2PA calls and ExifTool writes go to the pool's one helper process of each, owned by the main thread.
 if (init.c2paPort) useC2paHost(init.c2paPort)
+if (init.exiftoolPort) useExiftoolHost(init.exiftoolPort)
 const pendingSignatures = new Map<number, { resolve: (v: Uint8Array) => void; reject: (e: Error) => void }>()
 let nextSignature = 1
 let controller = new AbortController()

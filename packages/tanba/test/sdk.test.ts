@@ -43,8 +43,8 @@ function samples(): Array<{ name: string; path: string }> {
   return out
 }
 
-/** This process's children running the C2PA worker script (Linux /proc; empty elsewhere). */
-function c2paHelpers(): number[] {
+/** This process's children running the C2PA worker script or ExifTool (Linux /proc; empty elsewhere). */
+function helpers(kind: 'c2pa' | 'exiftool'): number[] {
   if (process.platform !== 'linux') return []
   const out: number[] = []
   for (const entry of readdirSync('/proc')) {
@@ -52,7 +52,8 @@ function c2paHelpers(): number[] {
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
       if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== process.pid) continue
-      if (/c2pa[/\\].*worker\.mjs/.test(readFileSync(`/proc/${entry}/cmdline`, 'utf8'))) out.push(Number(entry))
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8')
+      if (kind === 'c2pa' ? /c2pa[/\\].*worker\.mjs/.test(cmdline) : cmdline.includes('exiftool')) out.push(Number(entry))
     } catch {
       // it ended while we looked
     }
@@ -209,28 +210,39 @@ describe('files', () => {
     expect(checked.exitCode).toBe(0)
   })
 
-  it('a batch with C2PA starts one C2PA helper process for all its workers', async () => {
-    const list = samples().filter((s) => /\.(png|wav)$/.test(s.name))
+  it('a batch starts one C2PA helper process and one ExifTool for all its workers', async () => {
+    const images = new URL('../../../fixtures/image/', import.meta.url).pathname
+    const list = [
+      ...samples().filter((s) => /\.(png|wav)$/.test(s.name)),
+      ...['multipage.tif', 'photo.avif'].filter((f) => kinds.has('image') && existsSync(join(images, f))).map((f) => ({ name: f, path: join(images, f) })),
+    ]
     if (!list.length) return
     const src = join(work, 'c2pa-batch/in')
     mkdirSync(src, { recursive: true })
-    for (let i = 0; i < 8; i++) copyFileSync(list[i % list.length]!.path, join(src, `${i}-${list[i % list.length]!.name}`))
-    const before = new Set(c2paHelpers())
-    const ours = () => c2paHelpers().filter((pid) => !before.has(pid))
-    let most = 0
-    const count = () => (most = Math.max(most, ours().length))
+    const files = Math.max(8, list.length * 2)
+    for (let i = 0; i < files; i++) copyFileSync(list[i % list.length]!.path, join(src, `${i}-${list[i % list.length]!.name}`))
+    const before = new Set([...helpers('c2pa'), ...helpers('exiftool')])
+    const ours = (kind: 'c2pa' | 'exiftool') => helpers(kind).filter((pid) => !before.has(pid))
+    const most = { c2pa: 0, exiftool: 0 }
+    const count = () => {
+      most.c2pa = Math.max(most.c2pa, ours('c2pa').length)
+      most.exiftool = Math.max(most.exiftool, ours('exiftool').length)
+    }
     const watch = setInterval(count, 5)
     const outDir = join(work, 'c2pa-batch/out')
     const stamped = await stampFiles([src], { outDir, signer: creds.signer, owner, system, config: false, concurrency: 2, onProgress: count })
-    expect(stamped.counts).toMatchObject({ total: 8, stamped: 8, failed: 0 })
+    expect(stamped.counts).toMatchObject({ total: files, stamped: files, failed: 0 })
     for (const r of stamped.results) expect(r.carriers).toContain('c2pa')
     const verified = await verifyFiles([outDir], { trust: [], config: false, concurrency: 2, onProgress: count })
     clearInterval(watch)
-    expect(verified.counts).toMatchObject({ total: 8, valid: 8 })
+    expect(verified.counts).toMatchObject({ total: files, valid: files })
     for (const r of verified.results) expect(r.markers.find((m) => m.standard === 'c2pa')).toMatchObject({ valid: true })
-    expect(most).toBe(1)
-    // The pool ended it with the batch.
-    expect(ours()).toEqual([])
+    expect(most.c2pa).toBe(1)
+    expect(most.exiftool).toBe(list.some((s) => /\.(tif|avif)$/.test(s.name)) ? 1 : 0)
+    // The pool ended them with the batch (ExifTool's guard may take a moment).
+    const t0 = Date.now()
+    while ((ours('c2pa').length || ours('exiftool').length) && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 50))
+    expect([...ours('c2pa'), ...ours('exiftool')]).toEqual([])
   })
 
   it('stops on an AbortSignal with complete outputs only', async () => {
