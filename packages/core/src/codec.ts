@@ -5,22 +5,51 @@ import { InvalidLabelError } from './errors.js'
 import { fromBase64Url, fromHex, toBase64, toBase64Url, toHex, utf8 } from './bytes.js'
 import type { Label, LabelSignature, UnsignedLabel } from './label.js'
 
-/** Throws InvalidLabelError unless `value` follows the label v1 schema. */
+/** Throws InvalidLabelError unless `value` follows the label v1 schema (and holds only well-formed text). */
 export function assertLabel(value: unknown): asserts value is Label {
   if (!validateSchema(value)) {
     const errors = (validateSchema.errors ?? []).slice(0, 5)
     const list = errors.map((e) => `${e.instancePath || '/'} ${e.message ?? e.keyword}`).join('; ')
     throw new InvalidLabelError(`The label does not follow the Tanba label v1 schema: ${list}`, { details: { errors } })
   }
+  // JSON text may escape a lone surrogate ("\ud800"); a label holding one has no canonical form to sign.
+  const bad = loneSurrogatePath(value, '')
+  if (bad !== null) throw new InvalidLabelError(`The label holds a lone UTF-16 surrogate at ${bad || '/'}; expected well-formed Unicode text`)
 }
 
 export function isLabel(value: unknown): value is Label {
-  return validateSchema(value) === true
+  return validateSchema(value) === true && loneSurrogatePath(value, '') === null
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
+/** The JSON pointer of the first string (or key) holding a lone surrogate, or null. */
+function loneSurrogatePath(value: unknown, path: string): string | null {
+  if (typeof value === 'string') return LONE_SURROGATE.test(value) ? path : null
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const bad = loneSurrogatePath(value[i], `${path}/${i}`)
+      if (bad !== null) return bad
+    }
+  } else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (LONE_SURROGATE.test(k)) return `${path}/${k}`
+      const bad = loneSurrogatePath(v, `${path}/${k}`)
+      if (bad !== null) return bad
+    }
+  }
+  return null
 }
 
 /** RFC 8785 (JCS) canonical JSON of any JSON value. */
 export function canonicalJson(value: unknown): string {
-  const out = canonicalize(value)
+  let out: string | undefined
+  try {
+    out = canonicalize(value)
+  } catch (cause) {
+    // JCS refuses lone surrogates and non-finite numbers.
+    throw new InvalidLabelError(`The value cannot be canonicalised as JSON: ${(cause as Error).message}`, { cause })
+  }
   if (out === undefined) throw new InvalidLabelError('The value cannot be canonicalised as JSON')
   return out
 }

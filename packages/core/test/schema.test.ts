@@ -84,3 +84,17 @@ describe('compact label encoding', () => {
     )
   })
 })
+
+describe('labels holding lone surrogates (found by the hardening fuzzer)', () => {
+  it('are refused with InvalidLabelError when parsed, and canonical JSON never throws an untyped error', async () => {
+    const label = await signed()
+    const text = serializeLabel(label).replace(`"name":"${label.owner.name}"`, `"name":"${label.owner.name}\\ud800"`)
+    expect(text).toContain('\\ud800')
+    expect(() => parseLabel(text)).toThrow(InvalidLabelError)
+    expect(() => parseLabel(text)).toThrow(/lone UTF-16 surrogate at \/owner\/name/)
+    expect(isLabel(JSON.parse(text))).toBe(false)
+    expect(() => serializeLabel(JSON.parse(text) as Label)).toThrow(InvalidLabelError)
+    // A well-formed pair is fine.
+    expect(parseLabel(serializeLabel(label).replace(`"name":"${label.owner.name}"`, `"name":"${label.owner.name}\\ud83c\\udf04"`)).owner.name).toBe(`${label.owner.name}🌄`)
+  })
+})

@@ -175,6 +175,21 @@ describe('deep nesting, loops and floods', () => {
     expect(await stampOutcome(svg, f('svg'), { notice: { languages: ['en'] } })).toBe('ok')
   }, 10_000)
 
+  it('a TIFF whose first directory lost its strip offsets still keeps its label in IFD 0 (found by the hardening sweep)', async () => {
+    const b = fixture('multipage.tif').slice()
+    const v = new DataView(b.buffer)
+    const first = v.getUint32(4, true)
+    let renamed = false
+    for (let i = 0; i < v.getUint16(first, true); i++) {
+      const e = first + 2 + i * 12
+      if (v.getUint16(e, true) === 273) (v.setUint16(e, 277, true), (renamed = true)) // StripOffsets -> SamplesPerPixel
+    }
+    expect(renamed).toBe(true)
+    const stamped = await stampWith(adapter, b, f('tiff'), options({ notice: { visible: false } }))
+    const report = await verifyWith(adapter, stamped.bytes, f('tiff'), { trust: creds.trust, c2pa: false })
+    expect(report.status).toBe('valid')
+  })
+
   it('a TIFF whose directory chain loops is a malformed-input error', async () => {
     const b = fixture('multipage.tif').slice()
     const v = new DataView(b.buffer)

@@ -57,7 +57,8 @@ export function parseTiff(bytes: Uint8Array, limits: Limits): TiffFile {
   }
   const xmp: XmpPacket[] = []
   const texts: TextField[] = []
-  const xmpEntry = first.entries.get(TAG.xmp)
+  // XMP belongs in IFD 0 (where ExifTool and Tanba write it), even when IFD 0 holds no image data.
+  const xmpEntry = chain[0]!.entries.get(TAG.xmp) ?? first.entries.get(TAG.xmp)
   if (xmpEntry) {
     if (xmpEntry.count > limits.maxMetadataBytes) throw new TooLargeError(`The TIFF XMP packet exceeds limits.maxMetadataBytes (${limits.maxMetadataBytes})`)
     xmp.push({ carrier: 'xmp', text: new TextDecoder('utf-8').decode(r.raw(xmpEntry)).replace(/\0+$/, '') })
