@@ -1,7 +1,5 @@
-// @peculiar/x509 resolves its services through tsyringe, which needs the Reflect metadata polyfill.
-import 'reflect-metadata'
-import * as x509 from '@peculiar/x509'
 import { toPem } from './keys.js'
+import { loadX509 } from './x509.js'
 
 export interface GenerateCredentialsOptions {
   /** Common name of the signing (leaf) certificate, e.g. "Acme AI labelling". */
@@ -54,6 +52,7 @@ function randomSerial(): string {
  * For production, have a real CA issue the leaf; this is for development and closed deployments.
  */
 export async function generateSigningCredentials(options: GenerateCredentialsOptions = {}): Promise<SigningCredentials> {
+  const x509 = await loadX509()
   x509.cryptoProvider.set(crypto)
   const days = options.validityDays ?? 825
   const notBefore = options.notBefore ?? new Date(Date.now() - 3600_000)

@@ -1,10 +1,9 @@
-// @peculiar/x509 resolves its services through tsyringe, which needs the Reflect metadata polyfill.
-import 'reflect-metadata'
-import * as x509 from '@peculiar/x509'
+import type * as x509 from '@peculiar/x509'
 import { equalBytes, fromBase64Url } from '../bytes.js'
 import { InvalidKeyError } from '../errors.js'
 import { parsePemBlocks, rawKeyFromJwk, compressP256, type PublicJwk } from './keys.js'
 import { keyThumbprint, rawPublicKeyFromSpki } from './signer.js'
+import { loadX509, type X509Module } from './x509.js'
 
 interface TrustedKey {
   raw: Uint8Array
@@ -62,14 +61,15 @@ export class TrustStore {
   }
 
   async addPem(text: string): Promise<void> {
-    x509.cryptoProvider.set(crypto)
     const blocks = parsePemBlocks(text)
     if (blocks.length === 0) throw new InvalidKeyError('Expected PEM text with CERTIFICATE or PUBLIC KEY blocks but found no PEM block')
     for (const block of blocks) {
       if (block.label === 'CERTIFICATE') {
+        const X509 = await loadX509()
+        X509.cryptoProvider.set(crypto)
         let cert: x509.X509Certificate
         try {
-          cert = new x509.X509Certificate(block.der as Uint8Array<ArrayBuffer>)
+          cert = new X509.X509Certificate(block.der as Uint8Array<ArrayBuffer>)
         } catch (cause) {
           throw new InvalidKeyError('A CERTIFICATE block in the trust store could not be parsed as X.509', { cause })
         }
@@ -118,8 +118,9 @@ export class TrustStore {
 
   /** Checks an x5c chain (base64 DER, leaf first) against the anchors at `date`. */
   async checkChain(x5c: readonly string[], date = new Date()): Promise<ChainCheck> {
-    x509.cryptoProvider.set(crypto)
-    const parsed = await parseChain(x5c)
+    const X509 = await loadX509()
+    X509.cryptoProvider.set(crypto)
+    const parsed = await parseChain(X509, x5c)
     if (!parsed) return { trusted: false, problem: 'the certificate chain cannot be parsed' }
     const { certs, leafKey } = parsed
     const leaf = certs[0]
@@ -185,14 +186,14 @@ interface ParsedChain {
 const chainCache = new Map<string, Promise<ParsedChain | null>>()
 const CHAIN_CACHE_SIZE = 64
 
-function parseChain(x5c: readonly string[]): Promise<ParsedChain | null> {
+function parseChain(X509: X509Module, x5c: readonly string[]): Promise<ParsedChain | null> {
   const id = x5c.join('.')
   let parsed = chainCache.get(id)
   if (!parsed) {
     parsed = (async () => {
       let certs: x509.X509Certificate[]
       try {
-        certs = x5c.map((c) => new x509.X509Certificate(fromBase64Url(c) as Uint8Array<ArrayBuffer>))
+        certs = x5c.map((c) => new X509.X509Certificate(fromBase64Url(c) as Uint8Array<ArrayBuffer>))
       } catch {
         return null
       }
