@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { assertLabel, decodeCompactLabel, encodeCompactLabel, InvalidLabelError, isLabel, parseLabel, serializeLabel, signLabel, type Label } from '../src/index.js'
+import { assertLabel, decodeCompactLabel, encodeCompactLabel, InvalidLabelError, isLabel, parseLabel, serializeLabel, signLabel, verifyLabelSignature, type Label } from '../src/index.js'
 import { createTestCredentials } from '../src/testing.js'
 import { sampleUnsigned } from './helpers.js'
 
@@ -96,5 +96,16 @@ describe('labels holding lone surrogates (found by the hardening fuzzer)', () =>
     expect(() => serializeLabel(JSON.parse(text) as Label)).toThrow(InvalidLabelError)
     // A well-formed pair is fine.
     expect(parseLabel(serializeLabel(label).replace(`"name":"${label.owner.name}"`, `"name":"${label.owner.name}\\ud83c\\udf04"`)).owner.name).toBe(`${label.owner.name}🌄`)
+  })
+})
+
+describe('signature checks never throw on a damaged label (found by the hardening fuzzer)', () => {
+  it('a sig.pub that is not base64url, next to an x5c chain, is an invalid signature, not a TypeError', async () => {
+    const label = await signed()
+    expect(label.sig.x5c?.length).toBeGreaterThan(0)
+    for (const pub of [`${label.sig.pub}A`, 'A', '']) {
+      const r = await verifyLabelSignature({ ...label, sig: { ...label.sig, pub } })
+      expect(r.valid).toBe(false)
+    }
   })
 })

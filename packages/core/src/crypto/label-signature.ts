@@ -62,13 +62,14 @@ export async function verifyLabelSignature(label: Label, options: VerifySignatur
     chain = await (trust ?? new TrustStore()).checkChain(sig.x5c, options.date ?? new Date(label.created))
     key = chain.leafKey
     if (!key) return invalid('the leaf certificate holds no usable public key')
-    if (sig.pub && !equalBytes(fromBase64Url(sig.pub), key)) return invalid('sig.pub does not match the leaf certificate key')
-  } else if (sig.pub) {
-    try {
-      key = fromBase64Url(sig.pub)
-    } catch {
-      return invalid('sig.pub is not base64url')
+    if (sig.pub) {
+      const pub = base64OrNull(sig.pub)
+      if (!pub) return invalid('sig.pub is not base64url')
+      if (!equalBytes(pub, key)) return invalid('sig.pub does not match the leaf certificate key')
     }
+  } else if (sig.pub) {
+    key = base64OrNull(sig.pub) ?? undefined
+    if (!key) return invalid('sig.pub is not base64url')
   }
   if (!key) return invalid('the label carries neither a public key nor a certificate chain')
   let value: Uint8Array
@@ -92,5 +93,14 @@ export async function verifyLabelSignature(label: Label, options: VerifySignatur
     trust: trusted ? 'trusted' : 'untrusted',
     signer,
     ...(trusted ? {} : { problem: chain?.problem ?? 'the signing key is not in the trust store' }),
+  }
+}
+
+/** base64url (or base64) decoded, or null when the text is not that. */
+function base64OrNull(text: string): Uint8Array | null {
+  try {
+    return fromBase64Url(text)
+  } catch {
+    return null
   }
 }

@@ -10,6 +10,7 @@ import { close, stamp } from 'tanba/node'
 import {
   CasePool,
   count,
+  FUZZ_RUNS,
   hardeningRegistry,
   inputFiles,
   LONG,
@@ -32,7 +33,7 @@ const outcomes: Record<string, Record<string, number>> = {}
 const slowest: Array<{ file: string; mutation: string; op: string; ms: number }> = []
 
 /** Mutation counts per file: short in CI, larger under `pnpm fuzz`. */
-const BUDGET = LONG ? { truncations: 48, flips: 48, sizes: 64, stamps: 12 } : { truncations: 9, flips: 4, sizes: 6, stamps: 2 }
+const BUDGET = LONG ? { truncations: Math.max(48, FUZZ_RUNS / 100), flips: Math.max(48, FUZZ_RUNS / 100), sizes: 64, stamps: 12 } : { truncations: 9, flips: 4, sizes: 6, stamps: 2 }
 
 /** One stamped sample per format, C2PA included where the format takes it, so mutations reach the label parsers. */
 const STAMP_SAMPLES = [
