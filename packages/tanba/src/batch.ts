@@ -101,6 +101,13 @@ export interface VerifyFilesSummary {
 
 const TEMP_NAME = /^\..+\.tanba-tmp-(\d+)-[0-9a-f]+$/
 
+/**
+ * Files each verifying worker works on at once: while one waits for the disk or the C2PA helper
+ * (a C2PA read takes a few milliseconds in the helper process), the other computes. Verifying
+ * holds little memory; stamping keeps one file per worker, since it holds decoded media.
+ */
+const VERIFY_JOBS_PER_WORKER = 2
+
 export function defaultConcurrency(): number {
   return Math.max(1, Math.min(availableParallelism(), 8))
 }
@@ -395,7 +402,7 @@ export async function verifyFiles(inputs: readonly string[], options: VerifyFile
   const concurrency = resolveConcurrency(options.concurrency, resolved.concurrency, jobs.length)
   options.onStart?.({ total: entries.length, concurrency, warnings: resolved.warnings })
   if (jobs.length) {
-    const pool = new WorkerPool({ size: concurrency, init: { op: 'verify', settings: resolved.settings } })
+    const pool = new WorkerPool({ size: concurrency, init: { op: 'verify', settings: resolved.settings }, jobsAtOnce: VERIFY_JOBS_PER_WORKER })
     const onAbort = () => pool.abort()
     options.signal?.addEventListener('abort', onAbort, { once: true })
     try {

@@ -14,6 +14,12 @@ export interface PoolOptions {
   signer?: Signer
   /** Another worker script speaking the same protocol (tests use one that crashes on demand). */
   script?: URL
+  /**
+   * Jobs each worker runs at once (default 1). More than one lets a worker compute one file while
+   * another waits for the disk or the C2PA helper; a worker that dies with several jobs in it has
+   * each of them run again alone, so a file that kills its worker still fails only itself.
+   */
+  jobsAtOnce?: number
 }
 
 interface Task {
@@ -21,21 +27,23 @@ interface Task {
   job: unknown
   resolve: (value: unknown) => void
   reject: (error: unknown) => void
+  /** Runs alone on its worker: it was in a worker that died with other jobs running. */
+  isolated?: boolean
 }
 
 interface Slot {
   worker: Worker
   ready: boolean
-  /** Jobs sent to this worker, the running one first. */
+  /** Jobs sent to this worker, in the order sent: the first `jobsAtOnce` are running. */
   tasks: Task[]
   exited: boolean
 }
 
 /**
- * Jobs handed to a worker at once: the running one plus one waiting, so a worker never sits idle
- * while its next job crosses from the main thread, and memory stays bounded.
+ * Jobs handed to a worker beyond those it runs: one waiting, so a worker never sits idle while its
+ * next job crosses from the main thread, and memory stays bounded.
  */
-const PIPELINE_DEPTH = 2
+const WAITING_PER_WORKER = 1
 
 /**
  * Young-generation limit of each worker's V8 heap. Left alone, V8 grows it to 32 MB and more per
@@ -69,6 +77,7 @@ function workerScript(): { script: string | URL; eval: boolean; execArgv: string
 
 export class WorkerPool {
   readonly size: number
+  readonly jobsAtOnce: number
   readonly #options: PoolOptions
   readonly #slots: Slot[] = []
   readonly #queue: Task[] = []
@@ -87,8 +96,9 @@ export class WorkerPool {
   constructor(options: PoolOptions) {
     if (!Number.isInteger(options.size) || options.size < 1) throw new RangeError(`Expected a pool size of at least 1 but received ${options.size}`)
     this.size = options.size
+    this.jobsAtOnce = Math.max(1, Math.floor(options.jobsAtOnce ?? 1))
     this.#options = options
-    this.#c2pa = createC2paHost({ concurrency: options.size })
+    this.#c2pa = createC2paHost({ concurrency: options.size * this.jobsAtOnce })
     this.#exiftool = createExiftoolHost()
     for (let i = 0; i < options.size; i++) this.#slots.push(this.#spawn())
   }
@@ -110,7 +120,12 @@ export class WorkerPool {
 
   /** Jobs that can be in flight at once: feed the pool this many to keep every worker busy. */
   get capacity(): number {
-    return this.size * PIPELINE_DEPTH
+    return this.size * this.#depth
+  }
+
+  /** Jobs a worker holds at once: those it runs plus those waiting. */
+  get #depth(): number {
+    return this.jobsAtOnce + WAITING_PER_WORKER
   }
 
   /** Asks every running job to stop (their AbortSignal fires). */
@@ -153,7 +168,7 @@ export class WorkerPool {
     const exiftoolPort = this.#exiftool.connect()
     const worker = new Worker(script, {
       eval: isEval,
-      workerData: { ...this.#options.init, ...(signerInfo ? { signer: signerInfo } : {}), c2paPort, exiftoolPort } satisfies WorkerInit,
+      workerData: { ...this.#options.init, ...(signerInfo ? { signer: signerInfo } : {}), c2paPort, exiftoolPort, jobsAtOnce: this.jobsAtOnce } satisfies WorkerInit,
       transferList: [c2paPort, exiftoolPort],
       execArgv,
       resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
@@ -168,15 +183,23 @@ export class WorkerPool {
       slot.exited = true
       this.#c2pa.disconnect(c2paPort)
       this.#exiftool.disconnect(exiftoolPort)
-      const [task, ...waiting] = slot.tasks
+      const running = slot.tasks.slice(0, this.jobsAtOnce)
+      const waiting = slot.tasks.slice(this.jobsAtOnce)
       slot.tasks = []
       const why = lastError?.message ?? `exit code ${code}`
-      if (task) {
-        const file = (task.job as { file?: string }).file ?? 'a file'
-        task.reject(new DependencyError('TANBA_DEPENDENCY_FAILED', `The worker processing ${file} stopped unexpectedly (${why})`, { cause: lastError }))
-      }
       // Jobs that had not started yet go back to the front of the queue.
       this.#queue.unshift(...waiting)
+      if (running.length === 1) {
+        const task = running[0]!
+        const file = (task.job as { file?: string }).file ?? 'a file'
+        task.reject(new DependencyError('TANBA_DEPENDENCY_FAILED', `The worker processing ${file} stopped unexpectedly (${why})`, { cause: lastError }))
+      } else if (running.length > 1 && !this.#closing) {
+        // Which of them killed it is unknown: each runs again alone, and only the culprit fails.
+        for (const task of running) task.isolated = true
+        this.#queue.unshift(...running)
+      } else {
+        for (const task of running) task.reject(new Error('The worker pool closed before this job finished'))
+      }
       if (this.#closing) {
         for (const t of this.#queue.splice(0)) t.reject(new Error('The worker pool closed before this job started'))
         return
@@ -203,9 +226,11 @@ export class WorkerPool {
         return
       case 'done':
       case 'failed': {
-        const task = slot.tasks[0]
-        if (!task || task.id !== message.id) return
-        slot.tasks.shift()
+        // Jobs running side by side finish in any order.
+        const at = slot.tasks.findIndex((t) => t.id === message.id)
+        const task = slot.tasks[at]
+        if (!task) return
+        slot.tasks.splice(at, 1)
         if (message.type === 'done') task.resolve(message.result)
         else task.reject(new WorkerTaskError(message.error))
         this.#dispatch()
@@ -229,14 +254,17 @@ export class WorkerPool {
   }
 
   #dispatch(): void {
-    // Fill the least busy workers first, so jobs spread evenly.
-    for (let depth = 0; depth < PIPELINE_DEPTH; depth++) {
+    // Fill the least busy workers first, so jobs spread evenly. A job running alone (see the exit
+    // handler) goes only to an empty worker, and that worker gets nothing else until it is done.
+    for (let depth = 0; depth < this.#depth; depth++) {
       for (const slot of this.#slots) {
-        if (!this.#queue.length) return
-        if (!slot.ready || slot.tasks.length > depth) continue
-        const task = this.#queue.shift()!
-        slot.tasks.push(task)
-        slot.worker.postMessage({ type: 'job', id: task.id, job: task.job } satisfies ToWorker)
+        const next = this.#queue[0]
+        if (!next) return
+        if (!slot.ready || slot.tasks.length > depth || slot.tasks.some((t) => t.isolated)) continue
+        if (next.isolated && slot.tasks.length > 0) continue
+        this.#queue.shift()
+        slot.tasks.push(next)
+        slot.worker.postMessage({ type: 'job', id: next.id, job: next.job } satisfies ToWorker)
       }
     }
   }

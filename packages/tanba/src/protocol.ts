@@ -16,6 +16,8 @@ export type WorkerInit = ({ op: 'stamp'; settings: StampSettings; signer?: Signe
   c2paPort?: MessagePort
   /** The pool's ExifTool host (likewise). */
   exiftoolPort?: MessagePort
+  /** Jobs to run at once (default 1); further jobs wait their turn. */
+  jobsAtOnce?: number
 }
 
 export type ToWorker =

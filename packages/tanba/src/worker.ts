@@ -15,7 +15,8 @@ if (init.c2paPort) useC2paHost(init.c2paPort)
 if (init.exiftoolPort) useExiftoolHost(init.exiftoolPort)
 const pendingSignatures = new Map<number, { resolve: (v: Uint8Array) => void; reject: (e: Error) => void }>()
 let nextSignature = 1
-let controller = new AbortController()
+/** Controllers of the jobs running now: an abort reaches all of them. */
+const controllers = new Set<AbortController>()
 let trust: Promise<TrustStore> | undefined
 
 const send = (message: ToMain) => port.postMessage(message)
@@ -39,23 +40,27 @@ function proxySigner(info: SignerInfo): Signer {
 
 const signer = init.signer ? proxySigner(init.signer) : undefined
 
-// Jobs arrive up to two at a time (see PIPELINE_DEPTH); they run one after the other.
+// The pool sends a few jobs ahead; `jobsAtOnce` of them run side by side (one while another
+// waits for the disk or the C2PA helper), the rest wait their turn.
 const queue: Array<{ id: number; job: unknown }> = []
-let running = false
+const jobsAtOnce = Math.max(1, init.jobsAtOnce ?? 1)
+let running = 0
 let aborted = false
 
-async function pump(): Promise<void> {
-  if (running) return
-  running = true
-  while (queue.length) {
+function pump(): void {
+  while (queue.length && running < jobsAtOnce) {
     const next = queue.shift()!
-    await runJob(next.id, next.job)
+    running++
+    void runJob(next.id, next.job).finally(() => {
+      running--
+      pump()
+    })
   }
-  running = false
 }
 
 async function runJob(id: number, job: unknown): Promise<void> {
-  controller = new AbortController()
+  const controller = new AbortController()
+  controllers.add(controller)
   if (aborted) controller.abort(new Error('aborted'))
   try {
     let result: unknown
@@ -69,6 +74,8 @@ async function runJob(id: number, job: unknown): Promise<void> {
     send({ type: 'done', id, result })
   } catch (error) {
     send({ type: 'failed', id, error: toFileError(error) })
+  } finally {
+    controllers.delete(controller)
   }
 }
 
@@ -76,7 +83,7 @@ port.on('message', (message: ToWorker) => {
   switch (message.type) {
     case 'job':
       queue.push({ id: message.id, job: message.job })
-      void pump()
+      pump()
       return
     case 'signature': {
       const pending = pendingSignatures.get(message.id)
@@ -88,7 +95,7 @@ port.on('message', (message: ToWorker) => {
     }
     case 'abort':
       aborted = true
-      controller.abort(new Error('aborted'))
+      for (const controller of controllers) controller.abort(new Error('aborted'))
       return
     case 'close':
       void close().finally(() => port.close())
