@@ -70,6 +70,19 @@ export async function signImageC2pa(bytes: Uint8Array, format: FormatInfo, label
   if (!c2pa.c2paSupport(mediaType).sign) {
     return { messages: [{ rule: 'c2pa.skipped', fatal: false, reason: `C2PA cannot be embedded in ${format.id.toUpperCase()}` }] }
   }
+  // c2pa-rs stores a TIFF manifest in an extra directory without image data, which libvips (sharp)
+  // and others then refuse to open (contentauth/c2pa-rs#1894). Opt in with `image.tiffC2pa`.
+  if (format.id === 'tiff' && (ctx.adapterOptions.image as { tiffC2pa?: boolean } | undefined)?.tiffC2pa !== true) {
+    return {
+      messages: [
+        {
+          rule: 'c2pa.skipped',
+          fatal: false,
+          reason: 'C2PA skipped for TIFF by default: c2pa-node writes the manifest in an image-less TIFF directory that libvips and other readers refuse to open (c2pa-rs#1894); set adapterOptions.image.tiffC2pa = true to embed it anyway',
+        },
+      ],
+    }
+  }
   const signed = await c2pa.signC2pa(bytes, mediaType, {
     signer: ctx.signer,
     origin: ctx.origin,

@@ -11,6 +11,11 @@ export interface ImageStampOptions {
   icon?: boolean
   /** AVIF encoder effort 0-9 (default 2). */
   avifEffort?: number
+  /**
+   * Embed C2PA in TIFF too (default false): c2pa-node puts the manifest in an image-less directory
+   * that libvips and other readers refuse (c2pa-rs#1894), so the file would not open elsewhere.
+   */
+  tiffC2pa?: boolean
 }
 
 export interface ResolvedImageOptions {

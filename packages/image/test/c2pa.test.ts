@@ -23,6 +23,7 @@ async function stampC2pa(bytes: Uint8Array, origin: Origin = 'generated', visibl
     owner: { name: 'Tanba Tests LLP', id: '123456789012' },
     origin,
     notice: { visible },
+    adapterOptions: { image: { tiffC2pa: true } },
   })
   return { ...result, format }
 }
@@ -63,6 +64,19 @@ describe('C2PA manifests', () => {
       expect(report.messages.map((m) => m.rule)).not.toContain('label.carriers-disagree')
     }, 60_000)
   }
+
+  it('leaves C2PA out of TIFF unless asked, so libvips can still open the file', async () => {
+    const input = fixture('multipage.tif')
+    const format = sniffImageFormat(input)!
+    const result = await stampWith(adapter, input, format, { signer: creds.signer, system: { name: 'C2PA Test' }, owner: { name: 'Tanba Tests LLP' } })
+    expect(result.carriers).toEqual(['xmp'])
+    expect(result.messages.map((m) => m.rule)).toContain('c2pa.skipped')
+    const sharp = (await import('sharp')).default
+    expect((await sharp(result.bytes, { pages: -1 }).raw().toBuffer()).length).toBeGreaterThan(0)
+    const forced = await stampC2pa(input)
+    expect(forced.carriers).toEqual(['xmp', 'c2pa'])
+    await expect(sharp(forced.bytes).raw().toBuffer()).rejects.toThrow(/ImageLength/)
+  }, 60_000)
 
   it('declares an AI edit for origin "modified"', async () => {
     const { bytes, format } = await stampC2pa(fixture('photo.jpg'), 'modified')
