@@ -15,3 +15,13 @@ export function formatFatal(error: unknown, io: Io): string {
   }
   return `${c.red('internal error:')} ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n${c.dim('This is a bug in Tanba; please report it with the command you ran.')}`
 }
+
+/** Reports an error that ended a whole batch and returns its exit status: 130 when interrupted, else 3. */
+export function batchFailure(error: unknown, io: Io): number {
+  if (isTanbaError(error) && error.code === 'TANBA_ABORTED') {
+    io.stderr.write(`${colorsFor(io.stderr, io.env).yellow('interrupted:')} ${error.message}\n`)
+    return 130
+  }
+  io.stderr.write(formatFatal(error, io) + '\n')
+  return 3
+}

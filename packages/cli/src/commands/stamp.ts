@@ -1,7 +1,7 @@
 import { relative, isAbsolute } from 'node:path'
 import { stampFile, stampFiles, isTanbaError, toFileError, type StampFileResult, type StampFilesSummary, type StampSettingsInput, type NoticeOptions, type ProfileId, type Origin, type NoticePlacement } from 'tanba/node'
 import { colorsFor, duration, forCli, plural, ProgressBar, type Io } from '../output.js'
-import { formatFatal } from '../fatal.js'
+import { batchFailure } from '../fatal.js'
 
 export interface StampFlags {
   output?: string
@@ -144,12 +144,7 @@ export async function runStamp(inputs: string[], flags: StampFlags, io: Io, sign
     }
   } catch (error) {
     bar.clear()
-    if (isTanbaError(error) && error.code === 'TANBA_ABORTED') {
-      io.stderr.write(`${err.yellow('interrupted:')} ${error.message}\n`)
-      return 130
-    }
-    io.stderr.write(formatFatal(error, io) + '\n')
-    return 3
+    return batchFailure(error, io)
   }
 
   const { counts } = summary

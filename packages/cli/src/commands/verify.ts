@@ -1,6 +1,6 @@
 import { verifyFiles, isTanbaError, type ProfileId, type VerificationReport, type VerifyFilesSummary } from 'tanba/node'
 import { colorsFor, duration, forCli, plural, ProgressBar, type Colors, type Io } from '../output.js'
-import { formatFatal } from '../fatal.js'
+import { batchFailure } from '../fatal.js'
 
 export interface VerifyFlags {
   trust?: string[]
@@ -75,12 +75,7 @@ export async function runVerify(inputs: string[], flags: VerifyFlags, io: Io, si
     bar.clear()
   } catch (error) {
     bar.clear()
-    if (isTanbaError(error) && error.code === 'TANBA_ABORTED') {
-      io.stderr.write(`${err.yellow('interrupted:')} ${error.message}\n`)
-      return 130
-    }
-    io.stderr.write(formatFatal(error, io) + '\n')
-    return 3
+    return batchFailure(error, io)
   }
   const { counts } = summary
   if (flags.json) {
