@@ -1,4 +1,5 @@
 import { errorHint, isTanbaError, toFileError } from 'tanba/node'
+import { InvalidOptionError } from 'tanba'
 import { colorsFor, type Io } from './output.js'
 
 /** One clear message for an error that stopped the command; never a stack for expected errors. */
@@ -24,4 +25,21 @@ export function batchFailure(error: unknown, io: Io): number {
   }
   io.stderr.write(formatFatal(error, io) + '\n')
   return 3
+}
+
+/**
+ * Adapter options for `--pdf-password-file`: the file's first line is the password. Read from a
+ * file, not the command line, so the password never shows in the process list or shell history.
+ */
+export async function pdfPasswordOptions(file: string | undefined, cwd: string): Promise<Record<string, unknown> | undefined> {
+  if (!file) return undefined
+  const { readFile } = await import('node:fs/promises')
+  const { resolve } = await import('node:path')
+  let text: string
+  try {
+    text = await readFile(resolve(cwd, file), 'utf8')
+  } catch (cause) {
+    throw new InvalidOptionError(`Could not read the PDF password file ${file}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`)
+  }
+  return { pdf: { password: text.split(/\r?\n/)[0] ?? '' } }
 }

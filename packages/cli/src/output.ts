@@ -107,4 +107,5 @@ export function forCli(message: string): string {
     .replace(/\bc2pa: false\b/g, '--no-c2pa')
     .replace(/\bforce: true\b/g, '--force')
     .replace(/\bUse force to\b/g, 'Use --force to')
+    .replace(/pass it as adapterOptions\.pdf\.password/g, 'pass a file holding it with --pdf-password-file')
 }

@@ -171,6 +171,28 @@ describe('tanba stamp and verify', () => {
     expect(JSON.parse(v.stdout).results[0].signature).toMatchObject({ valid: true, trusted: true, trust: 'trusted' })
   })
 
+  it('stamps and verifies an encrypted PDF with --pdf-password-file, and says how when the password is missing', async () => {
+    const pdf = join(ROOT, 'fixtures/pdf/encrypted-aes256.pdf')
+    if (!kinds.has('pdf') || !existsSync(pdf)) return
+    copyFileSync(pdf, join(work, 'secret.pdf'))
+    const before = readFileSync(join(work, 'secret.pdf'))
+    const refused = await run(['stamp', 'secret.pdf', '-o', 'secret.out.pdf'])
+    expect(refused.code).toBe(3)
+    expect(refused.stderr).toMatch(/--pdf-password-file/)
+    expect(existsSync(join(work, 'secret.out.pdf'))).toBe(false)
+    write(join(work, 'pdf-password.txt'), 'tanba-user\n')
+    const r = await run(['stamp', 'secret.pdf', '-o', 'secret.out.pdf', '--pdf-password-file', 'pdf-password.txt'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(readFileSync(join(work, 'secret.pdf'))).toEqual(before)
+    const v = await run(['verify', 'secret.out.pdf', '--pdf-password-file', 'pdf-password.txt', '--json'])
+    expect(v.code, v.stderr).toBe(0)
+    expect(JSON.parse(v.stdout).results[0]).toMatchObject({ status: 'valid', format: 'pdf' })
+    expect(v.stdout + v.stderr + r.stdout + r.stderr).not.toContain('tanba-user')
+    const missing = await run(['verify', 'secret.out.pdf', '--pdf-password-file', 'no-such-file.txt'])
+    expect(missing.code).toBe(3)
+    expect(missing.stderr).toMatch(/Could not read the PDF password file no-such-file\.txt/)
+  })
+
   it('stamps a folder into --out-dir keeping relative paths; verify --json has the documented shape', async () => {
     const files = makeInputs(join(work, 'batch/in'))
     const before = hashTree(join(work, 'batch/in'))

@@ -8,7 +8,7 @@ export function errorHint(code: string | undefined): string | undefined {
     case 'TANBA_MALFORMED_INPUT':
       return 'The file looks damaged or truncated: export it again from its source.'
     case 'TANBA_ENCRYPTED_INPUT':
-      return 'Remove the password protection, then stamp it again.'
+      return 'Give the password (SDK: adapterOptions.pdf.password; CLI: --pdf-password-file), or remove the protection and try again.'
     case 'TANBA_TOO_LARGE':
       return 'The file exceeds a safety limit: split it or raise the limit in the SDK options.'
     case 'TANBA_INVALID_KEY':

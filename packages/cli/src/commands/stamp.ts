@@ -1,7 +1,7 @@
 import { relative, isAbsolute } from 'node:path'
 import { stampFile, stampFiles, isTanbaError, toFileError, type StampFileResult, type StampFilesSummary, type StampSettingsInput, type NoticeOptions, type ProfileId, type Origin, type NoticePlacement } from 'tanba/node'
 import { colorsFor, duration, forCli, plural, ProgressBar, type Io } from '../output.js'
-import { batchFailure } from '../fatal.js'
+import { batchFailure, pdfPasswordOptions } from '../fatal.js'
 
 export interface StampFlags {
   output?: string
@@ -24,6 +24,7 @@ export interface StampFlags {
   visibleSet: boolean
   c2pa: boolean
   c2paSet: boolean
+  pdfPasswordFile?: string
   key?: string
   cert?: string
   config?: string
@@ -101,7 +102,8 @@ export async function runStamp(inputs: string[], flags: StampFlags, io: Io, sign
 
   let summary: StampFilesSummary
   try {
-    const settings = settingsFrom(flags, io)
+    const adapterOptions = await pdfPasswordOptions(flags.pdfPasswordFile, io.cwd)
+    const settings = { ...settingsFrom(flags, io), ...(adapterOptions ? { adapterOptions } : {}) }
     if (flags.output) {
       const started = performance.now()
       let result

@@ -1,6 +1,6 @@
 import { verifyFiles, isTanbaError, type ProfileId, type VerificationReport, type VerifyFilesSummary } from 'tanba/node'
 import { colorsFor, duration, forCli, plural, ProgressBar, type Colors, type Io } from '../output.js'
-import { batchFailure } from '../fatal.js'
+import { batchFailure, pdfPasswordOptions } from '../fatal.js'
 
 export interface VerifyFlags {
   trust?: string[]
@@ -9,6 +9,7 @@ export interface VerifyFlags {
   requireTrusted?: boolean
   c2pa: boolean
   c2paSet: boolean
+  pdfPasswordFile?: string
   config?: string
   concurrency?: number
   json?: boolean
@@ -49,8 +50,10 @@ export async function runVerify(inputs: string[], flags: VerifyFlags, io: Io, si
   const bar = new ProgressBar(io.stderr, err, 'verifying')
   let summary: VerifyFilesSummary
   try {
+    const adapterOptions = await pdfPasswordOptions(flags.pdfPasswordFile, io.cwd)
     summary = await verifyFiles(inputs, {
       cwd: io.cwd,
+      ...(adapterOptions ? { adapterOptions } : {}),
       ...(flags.config ? { config: flags.config } : {}),
       ...(flags.trust?.length ? { trust: flags.trust } : {}),
       ...(flags.exclude?.length ? { exclude: flags.exclude } : {}),
