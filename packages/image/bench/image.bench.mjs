@@ -9,7 +9,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createRequire } from 'node:module'
 import { performance } from 'node:perf_hooks'
-import { row } from '../../../scripts/bench-lib.mjs'
+import { measurePair, row } from '../../../scripts/bench-lib.mjs'
 import { closeImageAdapter, createImageAdapter, imageFormat, layoutNotice, plateSvg } from '../dist/index.js'
 
 const require = createRequire(import.meta.url)
@@ -37,29 +37,6 @@ function photoPixels() {
   return sharp(data, { raw: { width: WIDTH, height: HEIGHT, channels: 3 } })
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
-
-/**
- * Median times of an operation and its baseline, run alternately so that load from other
- * processes on a shared machine weighs on both alike.
- */
-async function paired(op, baseline, { iterations = 7, warmup = 1 } = {}) {
-  for (let i = 0; i < warmup; i++) {
-    await op()
-    await baseline()
-  }
-  const a = []
-  const b = []
-  for (let i = 0; i < iterations; i++) {
-    let t = performance.now()
-    await op()
-    a.push(performance.now() - t)
-    t = performance.now()
-    await baseline()
-    b.push(performance.now() - t)
-  }
-  return [median(a), median(b)]
-}
 
 export default async function run(ctx) {
   const dir = join(ctx.tmp, 'image')
@@ -94,7 +71,7 @@ export default async function run(ctx) {
       .composite([{ input: raster.data, raw: { width: raster.info.width, height: raster.info.height, channels: 4 }, left: plate.x, top: plate.y }])
       .jpeg({ quality: 90, chromaSubsampling: '4:2:0', optimiseCoding: true })
       .toBuffer()
-  const [fullMs, sharpMs] = await paired(full, sharpOnly, { iterations: 7, warmup: 1 })
+  const { ms: fullMs, baselineMs: sharpMs } = await measurePair(full, sharpOnly, { iterations: 7, warmup: 1 })
   rows.push(
     row({
       operation: 'image: full stamp, 12 MP JPEG (warning + XMP)',
@@ -122,7 +99,7 @@ export default async function run(ctx) {
       await et.write(file, {}, { writeArgs: [`-XMP<=${packetFile}`] })
       return readFileSync(file)
     }
-    const [ms, baselineMs] = await paired(stamp, viaExiftool, { iterations: 9, warmup: 2 })
+    const { ms, baselineMs } = await measurePair(stamp, viaExiftool, { iterations: 9, warmup: 2 })
     rows.push(
       row({
         operation: `image: metadata-only stamp, 12 MP ${id.toUpperCase()} (${(input.length / 1e6).toFixed(1)} MB)`,
@@ -143,13 +120,13 @@ export default async function run(ctx) {
     const format = imageFormat(id)
     const without = () => core.stampWith(adapter, input, format, { ...base, c2pa: false, notice: { visible: false } })
     const withC2pa = () => core.stampWith(adapter, input, format, { ...base, c2pa: true, notice: { visible: false } })
-    const [ms, baselineMs] = await paired(withC2pa, without, { iterations: 5, warmup: 1 })
+    const { ms, baselineMs } = await measurePair(withC2pa, without, { iterations: 5, warmup: 1 })
     rows.push(row({ operation: `image: metadata-only stamp + C2PA, 12 MP ${id.toUpperCase()}`, baseline: 'same stamp without C2PA', ms, baselineMs, note: `C2PA adds ${(ms - baselineMs).toFixed(0)} ms per image` }))
   }
   const signed = (await core.stampWith(adapter, inputs.jpeg, imageFormat('jpeg'), { ...base, c2pa: true, notice: { visible: false } })).bytes
   const verifyWith = () => core.verifyWith(adapter, signed, imageFormat('jpeg'), { c2pa: true })
   const verifyWithout = () => core.verifyWith(adapter, signed, imageFormat('jpeg'), { c2pa: false })
-  const [vms, vbase] = await paired(verifyWith, verifyWithout, { iterations: 5, warmup: 1 })
+  const { ms: vms, baselineMs: vbase } = await measurePair(verifyWith, verifyWithout, { iterations: 5, warmup: 1 })
   rows.push(row({ operation: 'image: verify with C2PA, 12 MP JPEG', baseline: 'same verify without C2PA', ms: vms, baselineMs: vbase, note: `C2PA reading adds ${(vms - vbase).toFixed(0)} ms per image` }))
 
   await closeImageAdapter()

@@ -1,6 +1,6 @@
 // HEIF and AVIF (ISO BMFF "meta" items): primary item, item data, XMP item, C2PA box and the essence.
 import type { Hash } from 'node:crypto'
-import { MalformedInputError, readIsoBoxes, TooLargeError, UnsupportedFormatError, utf8, type IsoBox, type Limits } from '@tanba/core'
+import { joinBytes, MalformedInputError, readIsoBoxes, TooLargeError, UnsupportedFormatError, utf8, type IsoBox, type Limits } from '@tanba/core'
 import { hex, latin1, u32be, type ParsedImage, type XmpPacket } from '../container.js'
 import { ftypBrands } from '../formats.js'
 import { readExif } from '../tiff/ifd.js'
@@ -123,10 +123,10 @@ export function parseHeif(bytes: Uint8Array, format: 'avif' | 'heic', limits: Li
     if (item.type === 'mime' && /rdf\+xml/.test(item.contentType ?? '')) {
       if (size > limits.maxMetadataBytes) throw new TooLargeError(`The XMP item exceeds limits.maxMetadataBytes (${limits.maxMetadataBytes})`)
       // Some writers prefix the packet with the JPEG APP1 identifier; the packet starts at the first "<".
-      const text = new TextDecoder().decode(concat(itemData(item))).replace(/\0+$/, '')
+      const text = new TextDecoder().decode(joinBytes(itemData(item))).replace(/\0+$/, '')
       xmp.push({ carrier: 'xmp', text: text.slice(Math.max(0, text.indexOf('<'))) })
     } else if (item.type === 'Exif' && size >= 4 && size <= limits.maxMetadataBytes && !exif) {
-      const data = concat(itemData(item))
+      const data = joinBytes(itemData(item))
       const skip = new DataView(data.buffer, data.byteOffset).getUint32(0)
       if (4 + skip < data.length) exif = readExif(data.subarray(4 + skip), limits)
     }
@@ -162,17 +162,6 @@ export function parseHeif(bytes: Uint8Array, format: 'avif' | 'heic', limits: Li
       }
     },
   }
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!
-  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0))
-  let o = 0
-  for (const p of parts) {
-    out.set(p, o)
-    o += p.length
-  }
-  return out
 }
 
 /**
