@@ -16,11 +16,39 @@ export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   return joinBytes(parts)
 }
 
+type NodeBufferStatics = {
+  allocUnsafeSlow(size: number): Uint8Array
+  prototype: { indexOf(this: Uint8Array, value: number, byteOffset?: number): number }
+}
+// Node's Buffer when it is there (Node, Bun, Deno's Node layer); plain Uint8Array operations elsewhere.
+const NodeBuffer = (globalThis as { Buffer?: NodeBufferStatics }).Buffer
+
+/**
+ * A new byte array of `size` whose contents are unspecified: the caller overwrites every byte. In
+ * Node this skips zero-filling (Buffer.allocUnsafeSlow, never the shared pool); the result is a
+ * plain Uint8Array over its own ArrayBuffer either way.
+ */
+export function allocBytes(size: number, options: { native?: boolean } = {}): Uint8Array {
+  if (NodeBuffer && options.native !== false && size >= 4096) {
+    const buf = NodeBuffer.allocUnsafeSlow(size)
+    return new Uint8Array(buf.buffer, buf.byteOffset, size)
+  }
+  return new Uint8Array(size)
+}
+
+/**
+ * The index of the first `value` byte at or after `from`, or -1. Node's Buffer#indexOf is a
+ * memchr (about 5 times faster than TypedArray#indexOf on long runs); it is used where present.
+ */
+export function indexOfByte(bytes: Uint8Array, value: number, from = 0, options: { native?: boolean } = {}): number {
+  return NodeBuffer && options.native !== false ? NodeBuffer.prototype.indexOf.call(bytes, value, from) : bytes.indexOf(value, from)
+}
+
 /** Copies a list of pieces into one new buffer (no argument-count limit, unlike a spread). */
 export function joinBytes(parts: readonly Uint8Array[]): Uint8Array {
   let length = 0
   for (const part of parts) length += part.length
-  const out = new Uint8Array(length)
+  const out = allocBytes(length)
   let offset = 0
   for (const part of parts) {
     out.set(part, offset)

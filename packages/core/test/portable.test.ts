@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { deflateSync } from 'node:zlib'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { createSha256, inflateZlib } from '../src/index.js'
+import { allocBytes, createSha256, indexOfByte, inflateZlib, joinBytes } from '../src/index.js'
 
 // The incremental SHA-256 and zlib helpers give the same answers with Node's built-ins and with
 // the portable code that browsers and edge runtimes use.
@@ -21,6 +21,54 @@ describe('createSha256', () => {
       }),
       { numRuns: 100 },
     )
+  })
+})
+
+describe('indexOfByte', () => {
+  it('finds the same index as a plain search, native (memchr) and portable, from any start', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 600 }), fc.integer({ min: 0, max: 255 }), fc.integer({ min: -10, max: 700 }), fc.integer({ min: 0, max: 40 }), (data, value, from, offset) => {
+        // A view that does not start at its buffer's first byte, as parsers pass subarrays.
+        const view = new Uint8Array(offset + data.length)
+        view.set(data, offset)
+        const bytes = view.subarray(offset)
+        const start = Math.max(0, from)
+        let expected = -1
+        for (let i = start; i < bytes.length; i++) {
+          if (bytes[i] === value) {
+            expected = i
+            break
+          }
+        }
+        expect(indexOfByte(bytes, value, start)).toBe(expected)
+        expect(indexOfByte(bytes, value, start, { native: false })).toBe(expected)
+      }),
+      { numRuns: 300 },
+    )
+  })
+})
+
+describe('allocBytes and joinBytes', () => {
+  it('return plain Uint8Arrays over their own buffers, of the asked size, in both paths', () => {
+    for (const native of [true, false]) {
+      for (const size of [0, 10, 4096, 1 << 20]) {
+        const bytes = allocBytes(size, { native })
+        expect(Object.getPrototypeOf(bytes)).toBe(Uint8Array.prototype)
+        expect(bytes.length).toBe(size)
+        expect(bytes.byteOffset).toBe(0)
+        expect(bytes.buffer.byteLength).toBe(size)
+      }
+    }
+  })
+
+  it('joinBytes copies every piece in order, large and small', () => {
+    const pieces = [new Uint8Array(5000).fill(1), new Uint8Array(0), Uint8Array.of(2, 3), new Uint8Array(70_000).fill(4)]
+    const joined = joinBytes(pieces)
+    expect(Object.getPrototypeOf(joined)).toBe(Uint8Array.prototype)
+    expect(joined.length).toBe(75_002)
+    expect(joined[4999]).toBe(1)
+    expect([joined[5000], joined[5001]]).toEqual([2, 3])
+    expect(joined.subarray(5002).every((b) => b === 4)).toBe(true)
   })
 })
 

@@ -1,6 +1,6 @@
 // JPEG marker segments: reading, the essence, and rebuilding a file with new metadata or new image data.
 import type { Hash } from 'node:crypto'
-import { concatBytes, MalformedInputError, TooLargeError, type Limits } from '@tanba/core'
+import { concatBytes, indexOfByte, MalformedInputError, TooLargeError, type Limits } from '@tanba/core'
 import { hex, latin1, type ParsedImage, type TextField, type XmpPacket } from '../container.js'
 import { readExif, stripExifThumbnail, type ExifSummary } from '../tiff/ifd.js'
 
@@ -169,7 +169,7 @@ export function parseJpeg(bytes: Uint8Array, limits: Limits): JpegFile {
 function scanEnd(bytes: Uint8Array, from: number): number {
   let i = from
   for (;;) {
-    i = bytes.indexOf(0xff, i)
+    i = indexOfByte(bytes, 0xff, i)
     if (i < 0 || i + 1 >= bytes.length) throw new MalformedInputError('The JPEG image data ends without an end-of-image marker (truncated file?)')
     const next = bytes[i + 1]!
     if (next === 0x00 || (next >= 0xd0 && next <= 0xd7) || next === 0xff) {
