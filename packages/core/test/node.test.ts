@@ -2,7 +2,7 @@ import { mkdtemp, readFile, readdir, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { developmentCredentials, loadPemSigner, loadTrustStore, writeFileAtomic } from '../src/node.js'
+import { developmentCredentials, loadPemSigner, loadTrustStore, writeFileAtomic, writeFileAtomicSync } from '../src/node.js'
 import { signLabel, verifyLabelSignature, InvalidKeyError, InvalidOptionError } from '../src/index.js'
 import { sampleUnsigned } from './helpers.js'
 
@@ -48,6 +48,21 @@ describe('node helpers', () => {
     expect([...(await readFile(path))]).toEqual([1, 2, 3])
     expect(await readdir(dir)).toEqual(['out.bin'])
     await expect(writeFileAtomic(join(dir, 'no-such-dir', 'x'), 'x')).rejects.toThrow()
+    expect(await readdir(dir)).toEqual(['out.bin'])
+  })
+
+  it('writes atomically with synchronous calls too, with the mode asked for, and cleans up on failure', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tanba-atomic-sync-'))
+    const path = join(dir, 'out.bin')
+    await writeFile(path, 'old')
+    const big = new Uint8Array(3 << 20).map((_, i) => i & 255)
+    writeFileAtomicSync(path, big, { mode: 0o640 })
+    expect(new Uint8Array(await readFile(path))).toEqual(big)
+    if (process.platform !== 'win32') expect((await stat(path)).mode & 0o777).toBe(0o640)
+    writeFileAtomicSync(path, 'Жасанды')
+    expect(await readFile(path, 'utf8')).toBe('Жасанды')
+    expect(await readdir(dir)).toEqual(['out.bin'])
+    expect(() => writeFileAtomicSync(join(dir, 'no-such-dir', 'x'), 'x')).toThrow()
     expect(await readdir(dir)).toEqual(['out.bin'])
   })
 })

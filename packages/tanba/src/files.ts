@@ -1,7 +1,9 @@
 // One file at a time: read, detect, stamp or verify, write atomically. Shared by the single-file
 // helpers and the worker threads of the batch helpers.
+import { mkdirSync, readFileSync, statSync, type Stats } from 'node:fs'
 import { mkdir, readFile, stat } from 'node:fs/promises'
 import { dirname } from 'node:path'
+import { isMainThread } from 'node:worker_threads'
 import {
   errorReport,
   InvalidOptionError,
@@ -15,7 +17,7 @@ import {
   type TrustStore,
   type VerificationReport,
 } from '@tanba/core'
-import { writeFileAtomic } from '@tanba/core/node'
+import { writeFileAtomic, writeFileAtomicSync } from '@tanba/core/node'
 import { errorHint } from './hints.js'
 import { inspect, stamp, verify, type InspectReport } from './operations.js'
 import type { StampSettings, VerifySettings } from './settings.js'
@@ -74,15 +76,27 @@ export interface VerifyJob {
 
 export type VerifyFileOutcome = { status: 'verified'; report: VerificationReport; ms: number } | { status: 'skipped'; file: string; reason: string; ms: number }
 
+/**
+ * File calls in a batch worker thread are synchronous. A worker's event loop serves only its own
+ * jobs, and for the small files a batch is mostly made of, each asynchronous call costs more in
+ * its round trip through the thread pool (which every worker shares) than the call itself: reading
+ * a 20 KB file takes about 9 µs synchronously and 38 µs as fs.promises.readFile, and the latter
+ * does not get faster with a second worker. The main thread (the single-file helpers, a server
+ * calling them) keeps asynchronous calls so it never blocks.
+ */
+const SYNC_IO = !isMainThread
+
+const statFile = (path: string): Promise<Stats> => (SYNC_IO ? Promise.resolve().then(() => statSync(path)) : stat(path))
+
 /** Reads a file after checking its size against the limit (a huge file is refused before it is read). */
 export async function readInput(path: string, maxBytes = resolveLimits().maxInputBytes): Promise<Uint8Array> {
-  const info = await stat(path)
+  const info = await statFile(path)
   if (info.isDirectory()) throw Object.assign(new Error(`${path} is a folder, not a file`), { code: 'EISDIR' })
   if (!info.isFile()) throw Object.assign(new Error(`${path} is not a regular file`), { code: 'EINVAL' })
   if (info.size > maxBytes) {
     throw new TooLargeError(`${path} is ${info.size} bytes; the limit is ${maxBytes} bytes`, { details: { size: info.size, limit: maxBytes } })
   }
-  const buffer = await readFile(path)
+  const buffer = SYNC_IO ? readFileSync(path) : await readFile(path)
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength)
 }
 
@@ -114,9 +128,9 @@ function fsMessage(error: unknown): string | undefined {
 export async function runStampJob(job: StampJob, settings: StampSettings, signer: Signer, registry?: AdapterRegistry, signal?: AbortSignal): Promise<StampFileResult> {
   const started = performance.now()
   const base = { file: job.file, input: job.input, messages: [] as ReportMessage[] }
-  const inStat = await stat(job.input)
+  const inStat = await statFile(job.input)
   if (job.skipExisting && !job.inPlace) {
-    const outStat = await stat(job.output).catch(() => undefined)
+    const outStat = await statFile(job.output).catch(() => undefined)
     if (outStat?.isFile() && outStat.mtimeMs >= inStat.mtimeMs) {
       return { ...base, output: job.output, status: 'skipped', reason: 'output exists (from an earlier run)', size: outStat.size, ms: performance.now() - started }
     }
@@ -133,8 +147,13 @@ export async function runStampJob(job: StampJob, settings: StampSettings, signer
   }
   const mode = inStat.mode & 0o777
   if (!(outcome.alreadyLabelled && job.inPlace)) {
-    await mkdir(dirname(job.output), { recursive: true })
-    await writeFileAtomic(job.output, outcome.bytes, { mode })
+    if (SYNC_IO) {
+      mkdirSync(dirname(job.output), { recursive: true })
+      writeFileAtomicSync(job.output, outcome.bytes, { mode })
+    } else {
+      await mkdir(dirname(job.output), { recursive: true })
+      await writeFileAtomic(job.output, outcome.bytes, { mode })
+    }
   }
   return {
     ...base,
