@@ -2,7 +2,7 @@
 // writing the same file unchanged; the audible notice on a 10-minute WAV against a plain copy; and
 // the notice on MP3 against decoding and re-encoding the whole file. Ratios are measured in one run.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { copyFile, readFile, writeFile } from 'node:fs/promises'
+import { copyFile, open, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { stampWith, createPemSigner, generateSigningCredentials } from '@tanba/core'
 import { MPEGDecoder } from 'mpg123-decoder'
@@ -68,6 +68,19 @@ async function files(tmp) {
   return paths
 }
 
+/**
+ * Writes a stamp result as tanba's file writer does: its pieces (new tags and chunks around views
+ * of the untouched audio) in one writev, never joined in memory. The baseline writes one buffer.
+ */
+async function writeResult(path, result) {
+  const handle = await open(path, 'w')
+  try {
+    await handle.writev(result.parts ?? [result.bytes])
+  } finally {
+    await handle.close()
+  }
+}
+
 export default async function run(ctx) {
   const tmp = join(ctx.tmp, 'audio')
   const paths = await files(tmp)
@@ -81,7 +94,7 @@ export default async function run(ctx) {
     const buf = await readFile(path)
     const input = new Uint8Array(buf.buffer, buf.byteOffset, buf.length)
     const result = await stampWith(adapter, input, format, { ...base, notice: notice ? { placement: 'start' } : { visible: false } })
-    await writeFile(out, result.bytes)
+    await writeResult(out, result)
   }
   const rows = []
   for (const [name, path, format] of [['MP3', paths.mp3, MP3_FORMAT], ['FLAC', paths.flac, FLAC_FORMAT], ['WAV', paths.wav, WAV_FORMAT]]) {

@@ -1,6 +1,8 @@
 import {
   InvalidLabelError,
   isAiDigitalSourceType,
+  joinBytes,
+  resultFromParts,
   isTanbaError,
   labelToXmpFields,
   parseLabel,
@@ -109,10 +111,11 @@ async function stamp(input: Uint8Array, ctx: StampContext): Promise<StampResult>
     },
     limits,
   )
-  let out = written.bytes
   const carriers = [...written.carriers]
   if (ctx.c2pa) {
     if ((C2PA_FORMATS as readonly string[]).includes(ctx.format.id)) {
+      // C2PA signs a whole file: only here are the pieces joined in memory.
+      const out = joinBytes(written.parts)
       const signed = await signC2pa(out, input, label, ctx)
       messages.push(...signed.messages)
       if (signed.bytes) {
@@ -121,13 +124,15 @@ async function stamp(input: Uint8Array, ctx: StampContext): Promise<StampResult>
         if (check !== binding.digest) {
           messages.push({ rule: 'c2pa.changed-essence', fatal: false, reason: 'Embedding the C2PA manifest changed the audio data; the file was returned without it' })
         } else {
-          out = signed.bytes
           carriers.push(signed.carrier)
+          return { bytes: signed.bytes, label, carriers, messages }
         }
       }
-    } else messages.push({ rule: 'c2pa.unsupported-format', fatal: false, reason: `C2PA skipped: ${ctx.format.id.toUpperCase()} cannot carry a C2PA manifest (c2pa-node signs MP3, WAV, FLAC and M4A)` })
+      return { bytes: out, label, carriers, messages }
+    }
+    messages.push({ rule: 'c2pa.unsupported-format', fatal: false, reason: `C2PA skipped: ${ctx.format.id.toUpperCase()} cannot carry a C2PA manifest (c2pa-node signs MP3, WAV, FLAC and M4A)` })
   }
-  return { bytes: out, label, carriers, messages }
+  return resultFromParts(written.parts, { label, carriers, messages })
 }
 
 function firstLabel(read: AudioRead, limits: Limits): Label | null {

@@ -31,7 +31,12 @@ export interface CarrierPayload {
 }
 
 export interface WriteResult {
-  bytes: Uint8Array
+  /**
+   * The new file as pieces in order: views into the input (the audio data, untouched) and the new
+   * tags or chunks. The adapter joins them only when it must (C2PA signing); a file writer writes
+   * them as they are, so a 100 MB file is not copied in memory to add a few kilobytes of tags.
+   */
+  parts: Uint8Array[]
   carriers: string[]
 }
 

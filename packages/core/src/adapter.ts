@@ -60,7 +60,14 @@ export interface ResolvedNotice {
 }
 
 export interface StampResult {
+  /** The stamped file. When the adapter built it as `parts`, they are joined on the first read. */
   bytes: Uint8Array
+  /**
+   * The same file as pieces in order, when the adapter built it that way: views into the input
+   * (the untouched audio or image data) and the new pieces (tags, chunks). A file writer writes
+   * them as they are (`writeFileAtomic` does), so a large file is never copied in memory.
+   */
+  parts?: readonly Uint8Array[]
   label: Label
   /** The carriers written, e.g. ["xmp", "c2pa", "tanba:png-itxt"]. */
   carriers: string[]

@@ -2,7 +2,7 @@
 import { mkdir, readFile, rename, rm, chmod, open } from 'node:fs/promises'
 import { join, dirname, basename } from 'node:path'
 import { randomBytes } from 'node:crypto'
-import { chmodSync, closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs'
+import { chmodSync, closeSync, fsyncSync, openSync, renameSync, rmSync, writevSync } from 'node:fs'
 import envPaths from 'env-paths'
 import { generateSigningCredentials } from './crypto/certs.js'
 import { createPemSigner, type Signer } from './crypto/signer.js'
@@ -90,16 +90,33 @@ async function readText(path: string, what: string): Promise<string> {
   }
 }
 
+/** What the atomic writers take: bytes, text (UTF-8), or pieces written in order without joining them. */
+export type FileData = Uint8Array | string | readonly Uint8Array[]
+
+function pieces(data: FileData): Uint8Array[] {
+  if (typeof data === 'string') return [Buffer.from(data, 'utf8')]
+  return (data instanceof Uint8Array ? [data] : [...data]).filter((p) => p.length > 0)
+}
+
+/** The pieces still to write after `written` bytes went out (a write may take less than asked). */
+function remaining(list: Uint8Array[], written: number): Uint8Array[] {
+  let i = 0
+  while (i < list.length && written >= list[i]!.length) written -= list[i++]!.length
+  const rest = list.slice(i)
+  if (rest.length && written > 0) rest[0] = rest[0]!.subarray(written)
+  return rest
+}
+
 /**
  * Writes a file atomically: a temporary file in the same folder, fsync, then rename.
  * A crash leaves the old file (or none), never a partial one.
  */
-export async function writeFileAtomic(path: string, data: Uint8Array | string, options: { mode?: number } = {}): Promise<void> {
+export async function writeFileAtomic(path: string, data: FileData, options: { mode?: number } = {}): Promise<void> {
   const tmp = join(dirname(path), `.${basename(path)}.tanba-tmp-${process.pid}-${randomBytes(4).toString('hex')}`)
   let handle
   try {
     handle = await open(tmp, 'wx', options.mode ?? 0o666)
-    await handle.writeFile(data)
+    for (let rest = pieces(data); rest.length; ) rest = remaining(rest, (await handle.writev(rest)).bytesWritten)
     await handle.sync()
     await handle.close()
     handle = undefined
@@ -116,13 +133,12 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string, o
  * `writeFileAtomic` with synchronous calls: for worker threads, where a file a few kilobytes long
  * costs more in thread-pool round trips (six of them) than in the writing itself.
  */
-export function writeFileAtomicSync(path: string, data: Uint8Array | string, options: { mode?: number } = {}): void {
+export function writeFileAtomicSync(path: string, data: FileData, options: { mode?: number } = {}): void {
   const tmp = join(dirname(path), `.${basename(path)}.tanba-tmp-${process.pid}-${randomBytes(4).toString('hex')}`)
   let fd: number | undefined
   try {
     fd = openSync(tmp, 'wx', options.mode ?? 0o666)
-    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data
-    for (let offset = 0; offset < bytes.length; ) offset += writeSync(fd, bytes, offset, bytes.length - offset)
+    for (let rest = pieces(data); rest.length; ) rest = remaining(rest, writevSync(fd, rest))
     fsyncSync(fd)
     closeSync(fd)
     fd = undefined

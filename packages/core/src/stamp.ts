@@ -6,7 +6,7 @@ import { noticeText } from './notices.js'
 import { PROFILES } from './profiles.js'
 import type { Signer } from './crypto/signer.js'
 import { signLabel } from './crypto/label-signature.js'
-import { randomUuid } from './bytes.js'
+import { joinBytes, randomUuid } from './bytes.js'
 
 export interface NoticeOptions {
   /** Apply the perceivable notice (default true). */
@@ -122,6 +122,32 @@ export function createStampContext(format: FormatInfo, options: StampOptions): S
       return signLabel({ ...draft, ...(notice ? { notice } : {}), binding }, signer)
     },
   }
+}
+
+/**
+ * A stamp result whose file is `parts`: `bytes` joins them on its first read (and keeps the
+ * result), so callers that write the pieces never pay for the copy. Spreading the result, or any
+ * other read of `bytes`, joins them.
+ */
+export function resultFromParts<T extends Omit<StampResult, 'bytes' | 'parts'>>(parts: readonly Uint8Array[], rest: T): T & Pick<StampResult, 'bytes' | 'parts'> {
+  let joined: Uint8Array | undefined
+  const result = { ...rest, parts } as T & Pick<StampResult, 'bytes' | 'parts'>
+  Object.defineProperty(result, 'bytes', {
+    enumerable: true,
+    configurable: true,
+    get: () => (joined ??= parts.length === 1 ? parts[0]! : joinBytes(parts)),
+  })
+  return result
+}
+
+/** Copies a stamp result with more properties, keeping `bytes` unjoined when it still is. */
+export function extendResult<R extends StampResult, E extends object>(result: R, extra: E): R & E {
+  return Object.defineProperties({}, { ...Object.getOwnPropertyDescriptors(result), ...Object.getOwnPropertyDescriptors(extra) }) as R & E
+}
+
+/** The length of a stamp result's file, without joining its parts. */
+export function resultLength(result: Pick<StampResult, 'bytes' | 'parts'>): number {
+  return result.parts ? result.parts.reduce((n, p) => n + p.length, 0) : result.bytes.length
 }
 
 /** Stamps bytes with an already-loaded adapter. The umbrella `tanba` package adds detection and I/O. */

@@ -59,6 +59,13 @@ describe('node helpers', () => {
     writeFileAtomicSync(path, big, { mode: 0o640 })
     expect(new Uint8Array(await readFile(path))).toEqual(big)
     if (process.platform !== 'win32') expect((await stat(path)).mode & 0o777).toBe(0o640)
+    // Pieces are written in order without being joined first, by both writers.
+    const pieces = [Uint8Array.of(1, 2), new Uint8Array(0), big.subarray(10, 70_000), Uint8Array.of(3)]
+    const expected = new Uint8Array([1, 2, ...big.subarray(10, 70_000), 3])
+    writeFileAtomicSync(path, pieces)
+    expect(new Uint8Array(await readFile(path))).toEqual(expected)
+    await writeFileAtomic(path, pieces)
+    expect(new Uint8Array(await readFile(path))).toEqual(expected)
     writeFileAtomicSync(path, 'Жасанды')
     expect(await readFile(path, 'utf8')).toBe('Жасанды')
     expect(await readdir(dir)).toEqual(['out.bin'])

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { concatBytes, stampWith, utf8, verifyWith, TrustStore, tc260Json, toTc260, InvalidOptionError, serializeLabel, type Label } from '../src/index.js'
+import { concatBytes, extendResult, fromUtf8, resultFromParts, resultLength, stampWith, utf8, verifyWith, TrustStore, tc260Json, toTc260, InvalidOptionError, serializeLabel, type Label } from '../src/index.js'
 import { createTestCredentials, describeAdapterConformance } from '../src/testing.js'
 import { createTrailerAdapter, trailerFormat } from './trailer-adapter.js'
 
@@ -103,5 +103,37 @@ describe('verification pipeline', () => {
     expect(report.label).toEqual(result.label)
     expect((report.label as Label).prompt).toEqual({ text: 'a poem' })
     expect(report.label?.origin).toBe('modified')
+  })
+})
+
+describe('stamp results built from parts', () => {
+  const label = { tanba: 1 } as unknown as Label
+
+  it('join the parts on the first read of bytes, once, and report their length without joining', () => {
+    const input = new Uint8Array(10_000).fill(7)
+    const parts = [utf8('head'), input.subarray(100), utf8('tail')]
+    const result = resultFromParts(parts, { label, carriers: ['x'], messages: [] })
+    expect(resultLength(result)).toBe(4 + 9_900 + 4)
+    const bytes = result.bytes
+    expect(bytes).toEqual(concatBytes(...parts))
+    expect(result.bytes).toBe(bytes)
+    // One piece is handed back as it is, not copied.
+    expect(resultFromParts([input], { label, carriers: [], messages: [] }).bytes).toBe(input)
+  })
+
+  it('keep bytes unjoined through extendResult, and join when spread', () => {
+    let joins = 0
+    const parts = [utf8('a'), utf8('b')]
+    const result = resultFromParts(parts, { label, carriers: [], messages: [] })
+    const descriptor = Object.getOwnPropertyDescriptor(result, 'bytes')!
+    Object.defineProperty(result, 'bytes', { ...descriptor, get: () => (joins++, descriptor.get!()) })
+    const extended = extendResult(result, { format: 'test' })
+    expect(joins).toBe(0)
+    expect(extended.parts).toBe(parts)
+    expect(extended.format).toBe('test')
+    expect(fromUtf8(extended.bytes)).toBe('ab')
+    expect(joins).toBe(1)
+    const spread = { ...result }
+    expect(fromUtf8(spread.bytes)).toBe('ab')
   })
 })

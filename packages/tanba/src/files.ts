@@ -9,6 +9,7 @@ import {
   InvalidOptionError,
   isTanbaError,
   resolveLimits,
+  resultLength,
   TooLargeError,
   type AdapterRegistry,
   type Label,
@@ -149,10 +150,10 @@ export async function runStampJob(job: StampJob, settings: StampSettings, signer
   if (!(outcome.alreadyLabelled && job.inPlace)) {
     if (SYNC_IO) {
       mkdirSync(dirname(job.output), { recursive: true })
-      writeFileAtomicSync(job.output, outcome.bytes, { mode })
+      writeFileAtomicSync(job.output, outcome.parts ?? outcome.bytes, { mode })
     } else {
       await mkdir(dirname(job.output), { recursive: true })
-      await writeFileAtomic(job.output, outcome.bytes, { mode })
+      await writeFileAtomic(job.output, outcome.parts ?? outcome.bytes, { mode })
     }
   }
   return {
@@ -168,7 +169,7 @@ export async function runStampJob(job: StampJob, settings: StampSettings, signer
       ? { reason: job.inPlace ? 'already carries a Tanba label; left as it is (use --force to replace it)' : 'already carries a Tanba label; copied unchanged (use --force to replace it)' }
       : {}),
     messages: outcome.messages,
-    size: outcome.bytes.length,
+    size: resultLength(outcome),
     ms: performance.now() - started,
   }
 }

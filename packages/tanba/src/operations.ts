@@ -1,5 +1,6 @@
 import {
   errorReport,
+  extendResult,
   InvalidOptionError,
   isTanbaError,
   resolveLimits,
@@ -40,6 +41,12 @@ export interface SdkStampOptions extends StampOptions, InputHints {
 export interface StampOutcome {
   /** The stamped bytes, or the input itself when it was already labelled. */
   bytes: Uint8Array
+  /**
+   * The same file as pieces, when the adapter built it that way (audio: tags and chunks around
+   * views of the untouched audio). `bytes` joins them on its first read; to write a large file
+   * without that copy, give `parts ?? bytes` to `writeFileAtomic` from `@tanba/core/node`.
+   */
+  parts?: readonly Uint8Array[]
   /** The new label, or the existing one when already labelled (null if that copy could not be decoded). */
   label: Label | null
   /** Carriers written (empty when already labelled). */
@@ -144,7 +151,8 @@ export async function stamp(input: Uint8Array, options: SdkStampOptions): Promis
     }
   }
   const result = await stampWith(adapter, input, format, options)
-  return { ...result, format, detectedBy: detection.by, alreadyLabelled: false, replaced: existing.labels.length > 0 }
+  // extendResult, not a spread: a spread would read `bytes` and join an adapter's parts in memory.
+  return extendResult(result, { format, detectedBy: detection.by, alreadyLabelled: false, replaced: existing.labels.length > 0 })
 }
 
 /**

@@ -199,8 +199,7 @@ function writeFlac(b: Uint8Array, carriers: CarrierPayload, limits: Limits): Wri
     const pad = blocks.findIndex((blk) => blk.type === BLOCK.PADDING)
     blocks.splice(pad >= 0 ? pad : blocks.length, 0, xmpBlock)
   }
-  const out = joinBytes([b.subarray(0, f.start), metadataBytes(blocks), b.subarray(f.framesStart)])
-  return { bytes: out, carriers: ['vorbis:AIGC', 'vorbis:TANBA', 'xmp:flac:APPLICATION'] }
+  return { parts: [b.subarray(0, f.start), metadataBytes(blocks), b.subarray(f.framesStart)], carriers: ['vorbis:AIGC', 'vorbis:TANBA', 'xmp:flac:APPLICATION'] }
 }
 
 // ---------------------------------------------------------------------------

@@ -91,6 +91,17 @@ describe('ID3', () => {
     expect(JSON.parse(tag.txxx.find((t) => t.description === 'AIGC')!.value)).toMatchObject({ Label: '1', ProduceID: twice.label.id })
   })
 
+  it('returns the file as pieces around the untouched audio (no copy of it), which verify once joined', async () => {
+    const input = corpusMp3()
+    const result = await stampWith(adapter, input, MP3_FORMAT, opts({ notice: { visible: false } }))
+    const layout = mp3Layout(input, limits)
+    const audio = result.parts!.find((p) => p.length >= layout.audioEnd - layout.audioStart)!
+    expect(audio.buffer).toBe(input.buffer)
+    expect(result.parts!.reduce((n, p) => n + p.length, 0)).toBe(result.bytes.length)
+    const report = await verifyWith(adapter, result.bytes, MP3_FORMAT, { trust: creds.trust })
+    expect(report.status).toBe('valid')
+  })
+
   it('reads the adversarial underflowing frame without crashing and drops it on rewrite', async () => {
     const bytes = load('../shared/corpus/adversarial/id3v23_compression_underflow.mp3')
     const tag = readId3Tag(bytes, 0, limits)

@@ -88,7 +88,7 @@ function writeMp3(bytes: Uint8Array, payload: CarrierPayload, limits: Limits): W
     carriers.push('xmp:id3:PRIV')
   }
   pieces.push(bytes.subarray(layout.tagsEnd))
-  return { bytes: joinBytes(pieces), carriers }
+  return { parts: pieces, carriers }
 }
 
 // ---------------------------------------------------------------------------

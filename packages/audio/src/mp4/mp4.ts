@@ -261,7 +261,7 @@ function writeMp4(b: Uint8Array, payload: CarrierPayload, limits: Limits): Write
   }
   const out = joinBytes(pieces.map((p) => p.bytes))
   patchChunkOffsets(out, moovAt, moves, limits)
-  return { bytes: out, carriers: ['mp4:ilst:----:AIGC', 'mp4:ilst:----:TANBA', 'xmp:mp4:uuid'] }
+  return { parts: [out], carriers: ['mp4:ilst:----:AIGC', 'mp4:ilst:----:TANBA', 'xmp:mp4:uuid'] }
 }
 
 function hexBytes(hex: string): Uint8Array {

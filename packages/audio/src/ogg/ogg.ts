@@ -227,7 +227,7 @@ function writeOgg(b: Uint8Array, payload: CarrierPayload, limits: Limits): Write
     (entries) => [...entries.filter((e) => !(TANBA_COMMENTS as readonly string[]).includes(commentField(e).name)), commentEntry('AIGC', payload.tc260), commentEntry('TANBA', payload.label)],
     limits,
   )
-  return { bytes, carriers: ['ogg:comment:AIGC', 'ogg:comment:TANBA'] }
+  return { parts: [bytes], carriers: ['ogg:comment:AIGC', 'ogg:comment:TANBA'] }
 }
 
 /**

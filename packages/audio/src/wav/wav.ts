@@ -126,8 +126,12 @@ const scratch = new WeakSet<ArrayBufferLike>()
 /** Room left after a notice output for the carrier chunks (label, TC260, XMP). */
 const CARRIER_ROOM = 256 * 1024
 
-/** Rebuilds the file from its chunks, with replacements; new chunks go at the end of the RIFF form. */
-function assembleWav(bytes: Uint8Array, wav: ParsedWav, replace: Map<RiffChunk, Uint8Array | Uint8Array[] | null>, append: Uint8Array[], room = 0): Uint8Array {
+/**
+ * The WAV file rebuilt from its chunks, with replacements and new chunks at the end of the RIFF
+ * form, as pieces: a new RIFF header, then the kept
+ * chunks as views into `bytes`, the new chunks, and whatever followed the RIFF form.
+ */
+function wavPieces(bytes: Uint8Array, wav: ParsedWav, replace: Map<RiffChunk, Uint8Array | Uint8Array[] | null>, append: Uint8Array[]): Uint8Array[] {
   const pieces: Uint8Array[] = [new Uint8Array(12)]
   for (const chunk of wav.form.chunks) {
     if (replace.has(chunk)) {
@@ -144,21 +148,26 @@ function assembleWav(bytes: Uint8Array, wav: ParsedWav, replace: Map<RiffChunk, 
   let riffLength = 0
   for (const p of pieces) riffLength += p.length
   if (riffLength - 8 > 0xffffffff) throw new TooLargeError('The WAV file would exceed the 4 GiB RIFF size limit (RF64 is not supported)')
+  const header = pieces[0]!
+  header.set([0x52, 0x49, 0x46, 0x46], 0)
+  new DataView(header.buffer, header.byteOffset).setUint32(4, riffLength - 8, true)
+  header.set([0x57, 0x41, 0x56, 0x45], 8)
   // Bytes after the RIFF form (e.g. an appended ID3v1 tag) are kept after it.
   if (8 + wav.form.declaredSize < bytes.length) pieces.push(bytes.subarray(wav.form.end))
-  let out: Uint8Array
-  if (room) {
-    let length = 0
-    for (const p of pieces) length += p.length
-    const buffer = new ArrayBuffer(length + room)
-    out = new Uint8Array(buffer, 0, length)
-    let o = 0
-    for (const p of pieces) (out.set(p, o), (o += p.length))
-    scratch.add(buffer)
-  } else out = joinBytes(pieces)
-  out.set([0x52, 0x49, 0x46, 0x46], 0)
-  new DataView(out.buffer).setUint32(4, riffLength - 8, true)
-  out.set([0x57, 0x41, 0x56, 0x45], 8)
+  return pieces
+}
+
+/** `wavPieces` joined into one buffer, with `room` spare bytes after it for carriers (see `appendInPlace`). */
+function assembleWav(bytes: Uint8Array, wav: ParsedWav, replace: Map<RiffChunk, Uint8Array | Uint8Array[] | null>, append: Uint8Array[], room = 0): Uint8Array {
+  const pieces = wavPieces(bytes, wav, replace, append)
+  if (!room) return joinBytes(pieces)
+  let length = 0
+  for (const p of pieces) length += p.length
+  const buffer = new ArrayBuffer(length + room)
+  const out = new Uint8Array(buffer, 0, length)
+  let o = 0
+  for (const p of pieces) (out.set(p, o), (o += p.length))
+  scratch.add(buffer)
   return out
 }
 
@@ -182,7 +191,8 @@ function writeWav(bytes: Uint8Array, payload: CarrierPayload, limits: Limits): W
   if (!xmpDone) append.push(riffChunk(WAV_CHUNKS.xmp, utf8(payload.xmp(undefined))))
   append.push(riffChunk(WAV_CHUNKS.tanba, utf8(payload.label)))
   const carriers = ['riff:AIGC', 'xmp:riff:_PMX', 'riff:TNBA']
-  return { bytes: appendInPlace(bytes, wav, replace, append) ?? assembleWav(bytes, wav, replace, append), carriers }
+  const inPlace = appendInPlace(bytes, wav, replace, append)
+  return { parts: inPlace ? [inPlace] : wavPieces(bytes, wav, replace, append), carriers }
 }
 
 /**
