@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { WorkerPool } from '../src/pool.js'
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -208,6 +209,28 @@ describe('files', () => {
     const checked = await verifyFiles([join(work, 'batch/out')], { trust: [], config: false, concurrency: 2 })
     expect(checked.counts).toMatchObject({ total: 6, valid: 6 })
     expect(checked.exitCode).toBe(0)
+  })
+
+  it('a batch of one file runs in this thread, without starting a worker, with the same result', async () => {
+    const dir = join(work, 'single')
+    mkdirSync(join(dir, 'in'), { recursive: true })
+    writeFileSync(join(dir, 'in', 'one.txt'), 'Бір ғана файл.\n')
+    const run = vi.spyOn(WorkerPool.prototype, 'run')
+    try {
+      const stamped = await stampFiles([join(dir, 'in')], { outDir: join(dir, 'out'), signer: creds.signer, owner, system, c2pa: false, config: false, concurrency: 2 })
+      expect(stamped.counts).toMatchObject({ total: 1, stamped: 1 })
+      expect(stamped.concurrency).toBe(1)
+      const checked = await verifyFiles([join(dir, 'out', 'one.txt')], { trust: [], config: false })
+      expect(checked.counts).toMatchObject({ total: 1, valid: 1 })
+      expect(run).not.toHaveBeenCalled()
+      // Two files go to the pool as before.
+      writeFileSync(join(dir, 'in', 'two.txt'), 'Екі файл.\n')
+      const both = await stampFiles([join(dir, 'in')], { outDir: join(dir, 'out'), signer: creds.signer, owner, system, c2pa: false, config: false, concurrency: 1, overwrite: true })
+      expect(both.counts).toMatchObject({ total: 2, stamped: 2 })
+      expect(run).toHaveBeenCalledTimes(2)
+    } finally {
+      run.mockRestore()
+    }
   })
 
   it('a batch starts one C2PA helper process and one ExifTool for all its workers', async () => {
