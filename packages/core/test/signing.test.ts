@@ -32,6 +32,21 @@ describe('label signatures', () => {
     expect(await verifyLabelSignature(label)).toMatchObject({ valid: true, trusted: false, trust: 'untrusted' })
   })
 
+  it('makes signatures (in OpenSSL, synchronously, in Node) that Web Crypto verifies, for both algorithms', async () => {
+    const data = new TextEncoder().encode('Жасанды интеллект жасаған')
+    for (const type of ['ec', 'ed25519'] as const) {
+      const { privateKey, publicKey } = type === 'ec' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }) : generateKeyPairSync('ed25519')
+      const signer = await createPemSigner({ privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string })
+      const signature = await signer.sign(data)
+      expect(signature).toHaveLength(64)
+      const params = type === 'ec' ? { name: 'ECDSA', namedCurve: 'P-256' } : { name: 'Ed25519' }
+      const key = await crypto.subtle.importKey('spki', publicKey.export({ type: 'spki', format: 'der' }), params, false, ['verify'])
+      const verifyParams = type === 'ec' ? { name: 'ECDSA', hash: 'SHA-256' } : { name: 'Ed25519' }
+      expect(await crypto.subtle.verify(verifyParams, key, signature, data)).toBe(true)
+      expect(await crypto.subtle.verify(verifyParams, key, signature, data.subarray(1))).toBe(false)
+    }
+  })
+
   it('signs through a KMS-style callback that returns DER signatures', async () => {
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
     const signer = await createCallbackSigner({

@@ -63,14 +63,45 @@ export async function createPemSigner(options: PemSignerOptions): Promise<Signer
   }
   const kid = options.kid ?? (await keyThumbprint(publicKey))
   const signParams = alg === 'Ed25519' ? { name: 'Ed25519' } : { name: 'ECDSA', hash: 'SHA-256' }
+  const nodeKey = nodePrivateKey(der)
   return {
     alg,
     publicKey,
     kid,
     ...(certificates ? { certificates } : {}),
     async sign(data) {
+      if (nodeKey) {
+        const node = nodeCrypto!
+        return new Uint8Array(alg === 'Ed25519' ? node.sign(null, data, nodeKey) : node.sign('sha256', data, { key: nodeKey, dsaEncoding: 'ieee-p1363' }))
+      }
       return new Uint8Array(await crypto.subtle.sign(signParams, privateKey, data as Uint8Array<ArrayBuffer>))
     },
+  }
+}
+
+// node:crypto through process.getBuiltinModule (as in verify.ts), so this module still bundles for
+// browsers. In Node a signature is made synchronously in OpenSSL: Web Crypto's sign is the same
+// OpenSSL call sent to the thread pool and back, and that round trip (measured up to 8 ms while
+// the pool or the cores are busy) cost more than the signature (about 0.05 ms).
+interface NodeSignCrypto {
+  createPrivateKey(key: { key: Uint8Array; format: 'der'; type: 'pkcs8' }): unknown
+  sign(alg: string | null, data: Uint8Array, key: unknown): Uint8Array
+}
+const nodeCrypto: NodeSignCrypto | undefined = (() => {
+  try {
+    const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process
+    return typeof proc?.getBuiltinModule === 'function' ? (proc.getBuiltinModule('node:crypto') as NodeSignCrypto) : undefined
+  } catch {
+    return undefined
+  }
+})()
+
+function nodePrivateKey(pkcs8: Uint8Array): unknown {
+  if (!nodeCrypto) return undefined
+  try {
+    return nodeCrypto.createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' })
+  } catch {
+    return undefined // Web Crypto accepted the key; keep using it
   }
 }
 
