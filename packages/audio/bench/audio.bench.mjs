@@ -1,7 +1,7 @@
 // Audio benchmarks: metadata-only stamps of 10-minute MP3, FLAC and WAV files against reading and
 // writing the same file unchanged; the audible notice on a 10-minute WAV against a plain copy; and
 // the notice on MP3 against decoding and re-encoding the whole file. Ratios are measured in one run.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createHash } from 'node:crypto'
 import { copyFile, open, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -100,9 +100,34 @@ export default async function run(ctx) {
   const rows = []
   for (const [name, path, format] of [['MP3', paths.mp3, MP3_FORMAT], ['FLAC', paths.flac, FLAC_FORMAT], ['WAV', paths.wav, WAV_FORMAT]]) {
     const size = (readFileSync(path).length / 1e6).toFixed(1)
-    // Alternating runs: both write the same amount to the same file, so write-back hits both alike.
+    // Alternating runs: both overwrite the same output file (as a rerun into a folder does), so
+    // write-back and dropping the old pages hit both alike.
     const { ms, baselineMs } = await measurePair(stamp(path, format, false), copy(path), { iterations: name === 'MP3' ? 15 : 9, warmup: 2 })
     rows.push(row({ operation: `audio: metadata-only stamp, 10-min ${name} (${size} MB)`, baseline: 'read + write unchanged', ms, baselineMs, target: { max: 1.5 } }))
+    if (name === 'MP3') {
+      // The floor of any stamp whose label is bound to the audio: read, SHA-256 of every byte, write.
+      const floor = async () => {
+        const buf = await readFile(path)
+        createHash('sha256').update(buf).digest()
+        await writeResult(out, { parts: [buf] })
+      }
+      const f = await measurePair(floor, copy(path), { iterations: 15, warmup: 2 })
+      rows.push(row({ operation: 'audio: the floor for MP3: read + SHA-256 of the file + write', baseline: 'read + write unchanged', ms: f.ms, baselineMs: f.baselineMs, note: 'no stamp at all: what the binding alone costs, against the same baseline' }))
+    }
+  }
+  // The same stamps writing a new file each run (an output folder filled for the first time).
+  for (const [name, path, format] of [['MP3', paths.mp3, MP3_FORMAT], ['FLAC', paths.flac, FLAC_FORMAT], ['WAV', paths.wav, WAV_FORMAT]]) {
+    let n = 0
+    const fresh = () => join(tmp, `fresh-${name}-${n++}.bin`)
+    const freshCopy = async () => writeFile(fresh(), await readFile(path))
+    const freshStamp = async () => {
+      const buf = await readFile(path)
+      const result = await stampWith(adapter, new Uint8Array(buf.buffer, buf.byteOffset, buf.length), format, { ...base, notice: { visible: false } })
+      await writeResult(fresh(), result)
+    }
+    const { ms, baselineMs } = await measurePair(freshStamp, freshCopy, { iterations: name === 'MP3' ? 9 : 5, warmup: 1 })
+    for (let i = 0; i < n; i++) rmSync(join(tmp, `fresh-${name}-${i}.bin`), { force: true })
+    rows.push(row({ operation: `audio: metadata-only stamp, 10-min ${name}, each run writing a new file`, baseline: 'read + write to a new file', ms, baselineMs, note: 'no target of its own: the issue\'s 1.5x holds above only because overwriting costs the copy more' }))
   }
   // Verifying a large labelled file from disk against reading and hashing it: the per-file work
   // (signature, parsing, the notice search) is small next to the binding's SHA-256 of the audio.
