@@ -72,7 +72,10 @@ export interface StampFilesSummary {
   warnings: string[]
   /** True when signing with the zero-configuration development key. */
   developmentKey: boolean
+  /** Files processed at once. */
   concurrency: number
+  /** Worker threads started: 0 when there was nothing to do, or one file, run in the calling thread. */
+  workers: number
   elapsedMs: number
   outDir?: string
 }
@@ -95,7 +98,10 @@ export interface VerifyFilesSummary {
   /** 0 every file valid; 1 some unlabelled and none worse; 2 some invalid; 3 some unreadable. */
   exitCode: 0 | 1 | 2 | 3
   warnings: string[]
+  /** Files processed at once. */
   concurrency: number
+  /** Worker threads started: 0 when there was nothing to do, or one file, run in the calling thread. */
+  workers: number
   elapsedMs: number
 }
 
@@ -345,9 +351,10 @@ export async function stampFiles(inputs: readonly string[], options: StampFilesO
   await sweepTemporaryFiles(outDir ? [outDir] : jobs.map((j) => dirname(j.output)), Boolean(outDir))
   const concurrency = resolveConcurrency(options.concurrency, resolved.concurrency, pending.length)
   options.onStart?.({ total: entries.length, concurrency, warnings: resolved.warnings })
+  const workers = pending.length > 1 ? concurrency : 0
   if (pending.length) {
     const pool: JobRunner =
-      pending.length === 1
+      workers === 0
         ? new InlineRunner((job: StampJob, signal) => runStampJob(job, resolved.settings, resolved.signer.signer, undefined, signal))
         : new WorkerPool({
             size: concurrency,
@@ -379,6 +386,7 @@ export async function stampFiles(inputs: readonly string[], options: StampFilesO
     warnings: resolved.warnings,
     developmentKey: resolved.signer.development,
     concurrency,
+    workers,
     elapsedMs: progress.elapsedMs,
     ...(outDir ? { outDir } : {}),
   }
@@ -430,9 +438,10 @@ export async function verifyFiles(inputs: readonly string[], options: VerifyFile
   }
   const concurrency = resolveConcurrency(options.concurrency, resolved.concurrency, jobs.length)
   options.onStart?.({ total: entries.length, concurrency, warnings: resolved.warnings })
+  const workers = jobs.length > 1 ? concurrency : 0
   if (jobs.length) {
     const pool: JobRunner =
-      jobs.length === 1
+      workers === 0
         ? new InlineRunner((job: VerifyJob, signal) => runVerifyJob(job, resolved.settings, resolved.trust, undefined, signal))
         : new WorkerPool({ size: concurrency, init: { op: 'verify', settings: resolved.settings }, jobsAtOnce: VERIFY_JOBS_PER_WORKER })
     const onAbort = () => pool.abort()
@@ -471,6 +480,7 @@ export async function verifyFiles(inputs: readonly string[], options: VerifyFile
     exitCode: exitCodeFor(results),
     warnings: resolved.warnings,
     concurrency,
+    workers,
     elapsedMs: progress.elapsedMs,
   }
 }

@@ -220,13 +220,16 @@ describe('files', () => {
       const stamped = await stampFiles([join(dir, 'in')], { outDir: join(dir, 'out'), signer: creds.signer, owner, system, c2pa: false, config: false, concurrency: 2 })
       expect(stamped.counts).toMatchObject({ total: 1, stamped: 1 })
       expect(stamped.concurrency).toBe(1)
+      expect(stamped.workers).toBe(0)
       const checked = await verifyFiles([join(dir, 'out', 'one.txt')], { trust: [], config: false })
       expect(checked.counts).toMatchObject({ total: 1, valid: 1 })
+      expect(checked.workers).toBe(0)
       expect(run).not.toHaveBeenCalled()
       // Two files go to the pool as before.
       writeFileSync(join(dir, 'in', 'two.txt'), 'Екі файл.\n')
       const both = await stampFiles([join(dir, 'in')], { outDir: join(dir, 'out'), signer: creds.signer, owner, system, c2pa: false, config: false, concurrency: 1, overwrite: true })
       expect(both.counts).toMatchObject({ total: 2, stamped: 2 })
+      expect(both.workers).toBe(1)
       expect(run).toHaveBeenCalledTimes(2)
     } finally {
       run.mockRestore()

@@ -151,7 +151,7 @@ export async function runStamp(inputs: string[], flags: StampFlags, io: Io, sign
 
   const { counts } = summary
   if (flags.json) {
-    io.stdout.write(JSON.stringify({ results: summary.results.map(forJson), summary: { ...counts, elapsedMs: Math.round(summary.elapsedMs), concurrency: summary.concurrency, developmentKey: summary.developmentKey } }, null, 2) + '\n')
+    io.stdout.write(JSON.stringify({ results: summary.results.map(forJson), summary: { ...counts, elapsedMs: Math.round(summary.elapsedMs), concurrency: summary.concurrency, workers: summary.workers, developmentKey: summary.developmentKey } }, null, 2) + '\n')
   } else {
     const parts = [`stamped ${counts.stamped}`]
     if (counts.alreadyLabelled) parts.push(`kept ${counts.alreadyLabelled} already labelled`)
@@ -159,7 +159,7 @@ export async function runStamp(inputs: string[], flags: StampFlags, io: Io, sign
     if (counts.failed) parts.push(out.red(`failed ${counts.failed}`))
     const rate = summary.elapsedMs > 0 ? (counts.total * 1000) / summary.elapsedMs : 0
     io.stdout.write(
-      `\n${out.bold('Done:')} ${parts.join(', ')} — ${plural(counts.total, 'file')} in ${duration(summary.elapsedMs)} (${rate.toFixed(1)} files/s, ${plural(summary.concurrency, 'worker')}).\n`,
+      `\n${out.bold('Done:')} ${parts.join(', ')} — ${plural(counts.total, 'file')} in ${duration(summary.elapsedMs)} (${rate.toFixed(1)} files/s, ${summary.workers ? plural(summary.workers, 'worker') : 'no worker threads'}).\n`,
     )
     if (summary.outDir) io.stdout.write(`Output: ${shown(summary.outDir, io.cwd)}\n`)
     if (counts.failed) io.stdout.write(out.red(`${plural(counts.failed, 'file')} could not be stamped; see the messages above.\n`))

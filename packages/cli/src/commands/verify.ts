@@ -87,7 +87,7 @@ export async function runVerify(inputs: string[], flags: VerifyFlags, io: Io, si
         {
           results: summary.results,
           skipped: summary.skipped,
-          summary: { ...counts, exitCode: summary.exitCode, elapsedMs: Math.round(summary.elapsedMs), concurrency: summary.concurrency },
+          summary: { ...counts, exitCode: summary.exitCode, elapsedMs: Math.round(summary.elapsedMs), concurrency: summary.concurrency, workers: summary.workers },
         },
         null,
         2,
