@@ -37,7 +37,7 @@ describe('label signatures', () => {
     for (const type of ['ec', 'ed25519'] as const) {
       const { privateKey, publicKey } = type === 'ec' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }) : generateKeyPairSync('ed25519')
       const signer = await createPemSigner({ privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string })
-      const signature = await signer.sign(data)
+      const signature = (await signer.sign(data)) as Uint8Array<ArrayBuffer>
       expect(signature).toHaveLength(64)
       const params = type === 'ec' ? { name: 'ECDSA', namedCurve: 'P-256' } : { name: 'Ed25519' }
       const key = await crypto.subtle.importKey('spki', publicKey.export({ type: 'spki', format: 'der' }), params, false, ['verify'])

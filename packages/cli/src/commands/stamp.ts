@@ -123,6 +123,7 @@ export async function runStamp(inputs: string[], flags: StampFlags, io: Io, sign
         warnings: result.warnings,
         developmentKey: result.developmentKey,
         concurrency: 1,
+        workers: 0, // stampFile runs the one file in this thread
         elapsedMs: performance.now() - started,
       }
       onResult(result)
