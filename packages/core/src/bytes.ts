@@ -1,4 +1,5 @@
 /** Byte helpers that run anywhere (browser, edge, Node): Uint8Array only. */
+import { nodeCrypto } from './runtime.js'
 
 const encoder = new TextEncoder()
 const decoder = new TextDecoder('utf-8', { fatal: false })
@@ -135,22 +136,9 @@ export function fromHex(hex: string): Uint8Array {
  * back, which costs more than hashing a small essence), Web Crypto in browsers and edge runtimes.
  */
 export async function sha256(data: Uint8Array): Promise<Uint8Array> {
-  const createHash = nodeCreateHash()
-  if (createHash) return new Uint8Array(createHash('sha256').update(data).digest())
+  const node = nodeCrypto()
+  if (node) return new Uint8Array(node.createHash('sha256').update(data).digest())
   return new Uint8Array(await crypto.subtle.digest('SHA-256', data as Uint8Array<ArrayBuffer>))
-}
-
-type NodeCreateHash = (alg: string) => { update(data: Uint8Array): { digest(): Uint8Array } }
-let nodeHash: NodeCreateHash | null | undefined
-
-/** node:crypto's createHash through process.getBuiltinModule (Node >= 20.16), so this module imports nothing from Node. */
-function nodeCreateHash(): NodeCreateHash | null {
-  if (nodeHash === undefined) {
-    const getBuiltin = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule
-    const mod = typeof getBuiltin === 'function' ? (getBuiltin('node:crypto') as { createHash?: NodeCreateHash } | undefined) : undefined
-    nodeHash = typeof mod?.createHash === 'function' ? mod.createHash : null
-  }
-  return nodeHash
 }
 
 export async function sha256Base64Url(data: Uint8Array): Promise<string> {

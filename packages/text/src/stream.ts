@@ -1,39 +1,15 @@
 /**
  * Streaming stamper: the visible notice first, every token passed through unchanged and at
  * once, and at the end the invisible signed label, bound to everything that was streamed.
- * The essence is hashed incrementally (SHA-256 from @noble/hashes, since Web Crypto has no
- * incremental digest), in batches cut where NFC normalisation cannot join across the cut.
+ * The essence is hashed incrementally (core's createSha256: Node's native hash, else @noble/hashes,
+ * since Web Crypto has no incremental digest), in batches cut where NFC normalisation cannot join
+ * across the cut.
  */
-import { sha256 } from '@noble/hashes/sha2.js'
-import { AbortedError, InvalidOptionError, TooLargeError, createStampContext, throwIfAborted, toBase64Url, type Label, type StampContext, type StampOptions } from '@tanba/core'
+import { AbortedError, InvalidOptionError, TooLargeError, createSha256, createStampContext, throwIfAborted, type IncrementalSha256, type Label, type StampContext, type StampOptions } from '@tanba/core'
 import { labelWrapper, signText } from './carriers.js'
 import { TEXT_BINDING, removeSelectorRuns } from './essence.js'
 import { plainTextFormat } from './formats.js'
 import { endBlock, noticeLine, noticePlacement, noticeRecord, startBlock } from './notice.js'
-
-interface IncrementalHash {
-  update(bytes: Uint8Array): unknown
-  digest(): Uint8Array
-}
-
-interface NodeCrypto {
-  createHash(alg: 'sha256'): IncrementalHash
-}
-
-/**
- * An incremental SHA-256: Node's native one when the runtime offers it without an import
- * (process.getBuiltinModule, Node >= 20.16), else @noble/hashes (browsers, edge runtimes).
- * Both give the same digest; the native one is several times faster.
- */
-export function createSha256(native = true): IncrementalHash {
-  const getBuiltin = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule
-  const nodeCrypto = native && typeof getBuiltin === 'function' ? (getBuiltin('node:crypto') as NodeCrypto | undefined) : undefined
-  if (nodeCrypto && typeof nodeCrypto.createHash === 'function') {
-    const hash = nodeCrypto.createHash('sha256')
-    return { update: (bytes) => hash.update(bytes), digest: () => new Uint8Array(hash.digest()) }
-  }
-  return sha256.create()
-}
 
 /** Pending text is normalised and hashed once it reaches this many UTF-16 units. */
 const BATCH = 16 * 1024
@@ -69,12 +45,12 @@ export function isSafeStart(text: string, i: number): boolean {
 export class EssenceHasher {
   #pending = ''
   #atStart = true
-  #hash: IncrementalHash
+  #hash: IncrementalSha256
   #threshold = BATCH
 
   /** `native: false` forces the portable SHA-256 (what browsers and edge runtimes use). */
   constructor(options: { native?: boolean } = {}) {
-    this.#hash = createSha256(options.native ?? true)
+    this.#hash = createSha256({ native: options.native ?? true })
   }
 
   update(text: string): void {
@@ -85,7 +61,7 @@ export class EssenceHasher {
   /** Finishes and returns the base64url digest. */
   digest(): string {
     this.#drain(true)
-    return toBase64Url(this.#hash.digest())
+    return this.#hash.digestBase64Url()
   }
 
   #drain(final: boolean): void {

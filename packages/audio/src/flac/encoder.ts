@@ -1,4 +1,4 @@
-import { InvalidOptionError, utf8 } from '@tanba/core'
+import { InvalidOptionError, nodeCrypto, utf8 } from '@tanba/core'
 import { joinBytes } from '../util.js'
 import { buildVorbisComments } from '../vorbis-comment.js'
 import { encodeFrame, type EncodeSpec } from './frame.js'
@@ -65,9 +65,8 @@ export function encodeFlac(channels: readonly (Int32Array | Float64Array)[], opt
 
 /** MD5 of the samples as FLAC defines it: interleaved, little-endian, signed, in whole bytes per sample. */
 function md5OfSamples(channels: readonly (Int32Array | Float64Array)[], bps: number): Uint8Array {
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process
-  const crypto = proc?.getBuiltinModule?.('node:crypto') as { createHash?: (a: string) => { update(b: Uint8Array): void; digest(): Uint8Array } } | undefined
-  if (!crypto?.createHash) return new Uint8Array(16)
+  const crypto = nodeCrypto()
+  if (!crypto) return new Uint8Array(16)
   const bytes = Math.ceil(bps / 8)
   const n = channels[0]!.length
   const h = crypto.createHash('md5')

@@ -4,15 +4,14 @@
 import { Unzlib } from 'fflate'
 import { MalformedInputError, TooLargeError } from '../errors.js'
 import { joinBytes } from '../bytes.js'
+import { nodeBuiltin } from '../runtime.js'
 
 interface NodeZlib {
   inflateSync(data: Uint8Array, options: { maxOutputLength: number }): Uint8Array
 }
 
 function nodeZlib(): NodeZlib | undefined {
-  const getBuiltin = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule
-  if (typeof getBuiltin !== 'function') return undefined
-  const mod = getBuiltin('node:zlib') as Partial<NodeZlib> | undefined
+  const mod = nodeBuiltin<Partial<NodeZlib>>('node:zlib')
   return typeof mod?.inflateSync === 'function' ? (mod as NodeZlib) : undefined
 }
 

@@ -3,6 +3,7 @@
 // @noble/hashes (browsers, edge runtimes). Web Crypto has no incremental digest.
 import { sha256 } from '@noble/hashes/sha2.js'
 import { toBase64Url, utf8 } from '../bytes.js'
+import { nodeCrypto } from '../runtime.js'
 
 export interface IncrementalSha256 {
   /** Feeds bytes, or a string as its UTF-8 bytes. */
@@ -12,23 +13,11 @@ export interface IncrementalSha256 {
   digestBase64Url(): string
 }
 
-interface NodeHash {
-  update(data: Uint8Array | string): unknown
-  digest(): Uint8Array
-}
-
-function nodeCreateHash(): ((alg: string) => NodeHash) | undefined {
-  const getBuiltin = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule
-  if (typeof getBuiltin !== 'function') return undefined
-  const mod = getBuiltin('node:crypto') as { createHash?: (alg: string) => NodeHash } | undefined
-  return typeof mod?.createHash === 'function' ? mod.createHash : undefined
-}
-
 /** A new incremental SHA-256. `native: false` forces the portable implementation (tests compare both). */
 export function createSha256(options: { native?: boolean } = {}): IncrementalSha256 {
-  const create = options.native === false ? undefined : nodeCreateHash()
-  if (create) {
-    const hash = create('sha256')
+  const node = options.native === false ? undefined : nodeCrypto()
+  if (node) {
+    const hash = node.createHash('sha256')
     const self: IncrementalSha256 = {
       update(data) {
         hash.update(data)

@@ -2,6 +2,7 @@ import { InvalidKeyError, InvalidOptionError } from '../errors.js'
 import type { SignatureAlgorithm } from '../label.js'
 import { fromBase64Url, sha256, toBase64Url } from '../bytes.js'
 import { compressP256, derToP1363, parsePemBlocks, pemBody } from './keys.js'
+import { nodeCrypto } from '../runtime.js'
 
 /**
  * Anything that can sign bytes: a local key, a KMS, an HSM.
@@ -71,7 +72,7 @@ export async function createPemSigner(options: PemSignerOptions): Promise<Signer
     ...(certificates ? { certificates } : {}),
     async sign(data) {
       if (nodeKey) {
-        const node = nodeCrypto!
+        const node = nodeCrypto()!
         return new Uint8Array(alg === 'Ed25519' ? node.sign(null, data, nodeKey) : node.sign('sha256', data, { key: nodeKey, dsaEncoding: 'ieee-p1363' }))
       }
       return new Uint8Array(await crypto.subtle.sign(signParams, privateKey, data as Uint8Array<ArrayBuffer>))
@@ -79,27 +80,15 @@ export async function createPemSigner(options: PemSignerOptions): Promise<Signer
   }
 }
 
-// node:crypto through process.getBuiltinModule (as in verify.ts), so this module still bundles for
-// browsers. In Node a signature is made synchronously in OpenSSL: Web Crypto's sign is the same
-// OpenSSL call sent to the thread pool and back, and that round trip (measured up to 8 ms while
-// the pool or the cores are busy) cost more than the signature (about 0.05 ms).
-interface NodeSignCrypto {
-  createPrivateKey(key: { key: Uint8Array; format: 'der'; type: 'pkcs8' }): unknown
-  sign(alg: string | null, data: Uint8Array, key: unknown): Uint8Array
-}
-const nodeCrypto: NodeSignCrypto | undefined = (() => {
-  try {
-    const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process
-    return typeof proc?.getBuiltinModule === 'function' ? (proc.getBuiltinModule('node:crypto') as NodeSignCrypto) : undefined
-  } catch {
-    return undefined
-  }
-})()
-
+// In Node a signature is made synchronously in OpenSSL (node:crypto without an import, see
+// runtime.ts): Web Crypto's sign is the same OpenSSL call sent to the thread pool and back, and
+// that round trip (measured up to 8 ms while the pool or the cores are busy) cost more than the
+// signature (about 0.05 ms).
 function nodePrivateKey(pkcs8: Uint8Array): unknown {
-  if (!nodeCrypto) return undefined
+  const node = nodeCrypto()
+  if (!node) return undefined
   try {
-    return nodeCrypto.createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' })
+    return node.createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' })
   } catch {
     return undefined // Web Crypto accepted the key; keep using it
   }

@@ -1,6 +1,7 @@
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { p256 } from '@noble/curves/nist.js'
 import type { SignatureAlgorithm } from '../label.js'
+import { nodeCrypto } from '../runtime.js'
 
 /**
  * Verifies a raw signature. Pure JavaScript (audited @noble/curves), so it runs the same
@@ -24,20 +25,6 @@ export function verifyRaw(alg: SignatureAlgorithm, publicKey: Uint8Array, data: 
   }
 }
 
-// node:crypto through process.getBuiltinModule (Node >= 20.16), so this module keeps no node:
-// import and still bundles for browsers. Undefined elsewhere: the caller then uses @noble/curves.
-interface NodeCrypto {
-  createPublicKey(key: { key: Uint8Array; format: 'der'; type: 'spki' }): unknown
-  verify(alg: string | null, data: Uint8Array, key: { key: unknown; dsaEncoding?: 'ieee-p1363' }, signature: Uint8Array): boolean
-}
-const nodeCrypto: NodeCrypto | undefined = (() => {
-  try {
-    const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process
-    return typeof proc?.getBuiltinModule === 'function' ? (proc.getBuiltinModule('node:crypto') as NodeCrypto) : undefined
-  } catch {
-    return undefined
-  }
-})()
 
 // SubjectPublicKeyInfo headers for a bare key (OpenSSL accepts compressed P-256 points).
 const SPKI_PREFIX = {
@@ -48,7 +35,9 @@ const keyCache = new Map<string, unknown>()
 
 /** true/false from OpenSSL, or undefined when node:crypto is unavailable or refuses the key. */
 function nodeVerify(alg: SignatureAlgorithm, publicKey: Uint8Array, data: Uint8Array, signature: Uint8Array): boolean | undefined {
-  if (!nodeCrypto) return undefined
+  // node:crypto without an import (see runtime.ts); undefined elsewhere, and the caller uses @noble/curves.
+  const node = nodeCrypto()
+  if (!node) return undefined
   if (alg === 'ES256' && publicKey.length !== 33 && publicKey.length !== 65) return undefined
   const id = `${alg}:${Array.from(publicKey, (b) => b.toString(16).padStart(2, '0')).join('')}`
   let key = keyCache.get(id)
@@ -58,12 +47,12 @@ function nodeVerify(alg: SignatureAlgorithm, publicKey: Uint8Array, data: Uint8A
     spki.set(prefix)
     spki.set(publicKey, prefix.length)
     try {
-      key = nodeCrypto.createPublicKey({ key: spki, format: 'der', type: 'spki' })
+      key = node.createPublicKey({ key: spki, format: 'der', type: 'spki' })
     } catch {
       return undefined
     }
     if (keyCache.size >= 256) keyCache.clear()
     keyCache.set(id, key)
   }
-  return alg === 'Ed25519' ? nodeCrypto.verify(null, data, { key }, signature) : nodeCrypto.verify('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, signature)
+  return alg === 'Ed25519' ? node.verify(null, data, { key }, signature) : node.verify('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, signature)
 }
