@@ -226,7 +226,7 @@ class Progress {
   }
 }
 
-/** What `drain` needs of a runner: the worker pool, or `InlineRunner` for a batch of one file. */
+/** What `runJobs` needs of a runner: the worker pool, or `InlineRunner` for a batch of one file. */
 type JobRunner = Pick<WorkerPool, 'run' | 'capacity' | 'broken' | 'abort' | 'close'>
 
 /**
@@ -252,20 +252,40 @@ class InlineRunner implements JobRunner {
   async close(): Promise<void> {}
 }
 
-/** Runs jobs on the pool with at most `pool.capacity` in flight, so memory stays bounded. */
-async function drain<J>(jobs: readonly J[], pool: JobRunner, signal: AbortSignal | undefined, handle: (job: J, result: unknown, error: unknown) => void): Promise<void> {
+/**
+ * Runs the jobs on a runner (the worker pool, or `InlineRunner` for one file) with at most
+ * `runner.capacity` in flight, so memory stays bounded, then closes it. Aborting `signal` aborts
+ * the running jobs; a job stopped that way is not reported as failed.
+ */
+async function runJobs<J>(
+  jobs: readonly J[],
+  runner: JobRunner,
+  signal: AbortSignal | undefined,
+  done: (job: J, result: unknown) => void,
+  failed: (job: J, error: FileError) => void,
+): Promise<void> {
+  const onAbort = () => runner.abort()
+  signal?.addEventListener('abort', onAbort, { once: true })
   let next = 0
   const lane = async () => {
-    while (next < jobs.length && !signal?.aborted && !pool.broken) {
+    while (next < jobs.length && !signal?.aborted && !runner.broken) {
       const job = jobs[next++]!
       try {
-        handle(job, await pool.run(job), undefined)
+        done(job, await runner.run(job))
       } catch (error) {
-        if (!pool.broken) handle(job, undefined, error)
+        if (runner.broken) continue
+        const fe = failure(error)
+        if (!(fe.code === 'TANBA_ABORTED' && signal?.aborted)) failed(job, fe)
       }
     }
   }
-  await Promise.all(Array.from({ length: pool.capacity }, lane))
+  try {
+    await Promise.all(Array.from({ length: runner.capacity }, lane))
+  } finally {
+    signal?.removeEventListener('abort', onAbort)
+    await runner.close()
+  }
+  if (runner.broken) throw runner.broken
 }
 
 function failure(error: unknown): FileError {
@@ -361,21 +381,13 @@ export async function stampFiles(inputs: readonly string[], options: StampFilesO
             init: { op: 'stamp', settings: resolved.settings },
             signer: resolved.signer.signer,
           })
-    const onAbort = () => pool.abort()
-    options.signal?.addEventListener('abort', onAbort, { once: true })
-    try {
-      await drain(pending, pool, options.signal, (job, result, error) => {
-        if (error) {
-          const fe = failure(error)
-          if (fe.code === 'TANBA_ABORTED' && options.signal?.aborted) return
-          report({ file: job.file, input: job.input, output: job.output, status: 'error', messages: [], error: fe, ms: 0 })
-        } else report(result as StampFileResult)
-      })
-    } finally {
-      options.signal?.removeEventListener('abort', onAbort)
-      await pool.close()
-    }
-    if (pool.broken) throw pool.broken
+    await runJobs(
+      pending,
+      pool,
+      options.signal,
+      (_, result) => report(result as StampFileResult),
+      (job, error) => report({ file: job.file, input: job.input, output: job.output, status: 'error', messages: [], error, ms: 0 }),
+    )
   }
   if (options.signal?.aborted) throw new AbortedError(`Stamping was aborted after ${progress.done} of ${entries.length} files; run it again to finish the rest`, { cause: options.signal.reason })
   results.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0))
@@ -444,18 +456,11 @@ export async function verifyFiles(inputs: readonly string[], options: VerifyFile
       workers === 0
         ? new InlineRunner((job: VerifyJob, signal) => runVerifyJob(job, resolved.settings, resolved.trust, undefined, signal))
         : new WorkerPool({ size: concurrency, init: { op: 'verify', settings: resolved.settings }, jobsAtOnce: VERIFY_JOBS_PER_WORKER })
-    const onAbort = () => pool.abort()
-    options.signal?.addEventListener('abort', onAbort, { once: true })
-    try {
-      await drain(jobs, pool, options.signal, (job, result, error) => {
-        if (error) {
-          const fe = failure(error)
-          if (fe.code === 'TANBA_ABORTED' && options.signal?.aborted) return
-          const r = errorReport(new Error(fe.message), {}, job.file)
-          r.error = { code: fe.code, message: fe.message }
-          addReport(r)
-          return
-        }
+    await runJobs(
+      jobs,
+      pool,
+      options.signal,
+      (_, result) => {
         const outcome = result as VerifyFileOutcome
         if (outcome.status === 'skipped') {
           skipped.push({ file: outcome.file, reason: outcome.reason })
@@ -463,12 +468,13 @@ export async function verifyFiles(inputs: readonly string[], options: VerifyFile
           options.onSkip?.({ file: outcome.file, reason: outcome.reason }, p)
           options.onProgress?.(p)
         } else addReport(outcome.report)
-      })
-    } finally {
-      options.signal?.removeEventListener('abort', onAbort)
-      await pool.close()
-    }
-    if (pool.broken) throw pool.broken
+      },
+      (job, error) => {
+        const r = errorReport(new Error(error.message), {}, job.file)
+        r.error = { code: error.code, message: error.message }
+        addReport(r)
+      },
+    )
   }
   if (options.signal?.aborted) throw new AbortedError(`Verification was aborted after ${progress.done} of ${entries.length} files`, { cause: options.signal.reason })
   results.sort((a, b) => ((a.file ?? '') < (b.file ?? '') ? -1 : (a.file ?? '') > (b.file ?? '') ? 1 : 0))

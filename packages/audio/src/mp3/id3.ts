@@ -277,15 +277,9 @@ export function buildTag(version: number, frames: readonly Uint8Array[], padding
   let size = padding
   for (const f of frames) size += f.length
   if (size > 0x0fffffff) throw new UnsupportedFormatError(`An ID3v2 tag can hold at most 256 MiB; this one would need ${size} bytes`)
-  const out = new Uint8Array(10 + size)
-  out.set([0x49, 0x44, 0x33, version, 0, 0])
-  writeSyncsafe(out, 6, size)
-  let o = 10
-  for (const f of frames) {
-    out.set(f, o)
-    o += f.length
-  }
-  return out
+  const header = Uint8Array.of(0x49, 0x44, 0x33, version, 0, 0, 0, 0, 0, 0)
+  writeSyncsafe(header, 6, size)
+  return joinBytes([header, ...frames, new Uint8Array(padding)])
 }
 
 /** True for frames Tanba owns (replaced on every stamp). */
