@@ -1,19 +1,11 @@
 // C2PA manifests through @tanba/c2pa: signed for every format, with the digital source type and the Tanba label.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { stampWith, verifyWith, type Origin } from '@tanba/core'
-import { createTestCredentials, type TestCredentials } from '@tanba/core/testing'
-import { closeImageAdapter, createImageAdapter, sniffImageFormat } from '../src/index.js'
-import { corpus, exiftoolEdit, endExiftool, fixture, limits } from './helpers.js'
+import { createTestCredentials } from '@tanba/core/testing'
+import { sniffImageFormat } from '../src/index.js'
+import { corpus, exiftoolEdit, fixture, limits, imageTestKit } from './helpers.js'
 
-const adapter = createImageAdapter()
-let creds: TestCredentials
-beforeAll(async () => {
-  creds = await createTestCredentials()
-})
-afterAll(async () => {
-  await closeImageAdapter()
-  await endExiftool()
-})
+const { adapter, creds } = await imageTestKit()
 
 async function stampC2pa(bytes: Uint8Array, origin: Origin = 'generated', visible = true) {
   const format = sniffImageFormat(bytes)!

@@ -1,20 +1,10 @@
 // Every image in the shared corpus, and the third-party-labelled JPEGs, stamped and verified.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { stampWith, verifyWith } from '@tanba/core'
-import { createTestCredentials, type TestCredentials } from '@tanba/core/testing'
-import { closeImageAdapter, createImageAdapter, sniffImageFormat } from '../src/index.js'
-import { corpus, endExiftool, exiftoolTags, render } from './helpers.js'
+import { sniffImageFormat } from '../src/index.js'
+import { corpus, exiftoolTags, render, imageTestKit } from './helpers.js'
 
-const adapter = createImageAdapter()
-let creds: TestCredentials
-
-beforeAll(async () => {
-  creds = await createTestCredentials()
-})
-afterAll(async () => {
-  await closeImageAdapter()
-  await endExiftool()
-})
+const { adapter, creds } = await imageTestKit()
 
 const MEDIA = ['earth_apollo17.jpg', 'no_manifest.jpg', 'sample1.png', 'sample1.webp', 'sample1.gif', 'sample1.avif', 'sample1.heic', 'MultiPage.tif', 'TUSCANY.TIF', 'sample1.svg']
 

@@ -3,7 +3,10 @@ import { mkdirSync, readFileSync, writeFileSync, mkdtempSync, rmSync } from 'nod
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { resolveLimits, type FormatInfo } from '@tanba/core'
+import { resolveLimits, type Adapter, type FormatInfo } from '@tanba/core'
+import { createTestCredentials, type TestCredentials } from '@tanba/core/testing'
+import { afterAll } from 'vitest'
+import { closeImageAdapter, createImageAdapter } from '../src/index.js'
 import sharp from 'sharp'
 import { exiftool } from 'exiftool-vendored'
 import { parseImage } from '../src/parse.js'
@@ -129,4 +132,17 @@ export async function exiftoolTags(bytes: Uint8Array, extension: string): Promis
 
 export async function endExiftool(): Promise<void> {
   await exiftool.end()
+}
+
+/**
+ * What an image test file needs: the adapter and signing credentials, and, after the file's
+ * tests, the adapter's helper processes (C2PA, ExifTool) and the helpers' ExifTool ended.
+ * Call it at the top level of the file: `const { adapter, creds } = await imageTestKit()`.
+ */
+export async function imageTestKit(): Promise<{ adapter: Adapter; creds: TestCredentials }> {
+  afterAll(async () => {
+    await closeImageAdapter()
+    await endExiftool()
+  })
+  return { adapter: createImageAdapter(), creds: await createTestCredentials() }
 }

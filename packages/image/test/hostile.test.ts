@@ -1,20 +1,14 @@
 // Hostile input: truncation, wrong magic, decompression bombs, deep nesting, loops, broken C2PA.
 // Every case must end quickly with a typed error or a clean report, never a crash or a hang.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { readdirSync } from 'node:fs'
 import { concatBytes, crc32, isTanbaError, stampWith, utf8, verifyWith, type FormatInfo, type StampOptions } from '@tanba/core'
-import { createTestCredentials, type TestCredentials } from '@tanba/core/testing'
-import { closeImageAdapter, createImageAdapter, imageFormat, sniffImageFormat } from '../src/index.js'
+import { imageFormat, sniffImageFormat } from '../src/index.js'
 import { parseJpeg } from '../src/jpeg/jpeg.js'
 import { parseHeif } from '../src/heif/heif.js'
-import { FIXTURES, fixture, limits } from './helpers.js'
+import { FIXTURES, fixture, limits, imageTestKit } from './helpers.js'
 
-const adapter = createImageAdapter()
-let creds: TestCredentials
-beforeAll(async () => {
-  creds = await createTestCredentials()
-})
-afterAll(() => closeImageAdapter())
+const { adapter, creds } = await imageTestKit()
 
 const f = (id: string) => imageFormat(id)!
 const options = (extra: Partial<StampOptions> = {}): StampOptions => ({ signer: creds.signer, system: { name: 'Hostile' }, owner: { name: 'Tests' }, c2pa: false, ...extra })

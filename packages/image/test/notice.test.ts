@@ -1,22 +1,16 @@
 // The visible warning: glyphs, fitting, orientation, frames, colour, alpha, format and size; renders to look at.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import sharp from 'sharp'
 import { NOTICE_TEXTS, SHORT_NOTICE_TEXTS, stampWith, verifyWith, type StampOptions } from '@tanba/core'
-import { createTestCredentials, type TestCredentials } from '@tanba/core/testing'
-import { closeImageAdapter, createImageAdapter, imageFormat, sniffImageFormat } from '../src/index.js'
+import { imageFormat, sniffImageFormat } from '../src/index.js'
 import { missingCharacters, shapeText } from '../src/notice/fonts.js'
 import { layoutNotice, type LayoutInput } from '../src/notice/layout.js'
 import { storedRect } from '../src/notice/draw.js'
 import { parseJpeg } from '../src/jpeg/jpeg.js'
 import { parsePng } from '../src/png/png.js'
-import { fixture, limits, meanLuma, render } from './helpers.js'
+import { fixture, limits, meanLuma, render, imageTestKit } from './helpers.js'
 
-const adapter = createImageAdapter()
-let creds: TestCredentials
-beforeAll(async () => {
-  creds = await createTestCredentials()
-})
-afterAll(() => closeImageAdapter())
+const { adapter, creds } = await imageTestKit()
 
 const options = (extra: Partial<StampOptions> = {}): StampOptions => ({
   signer: creds.signer,

@@ -1,25 +1,16 @@
 // XMP carriers: byte-level fast paths (no re-encoding, no process), merging, extended XMP, and what ExifTool sees.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import sharp from 'sharp'
 import { labelToXmpFields, stampWith, utf8, verifyWith, type StampOptions } from '@tanba/core'
-import { createTestCredentials, type TestCredentials } from '@tanba/core/testing'
-import { closeImageAdapter, createImageAdapter, imageFormat, sniffImageFormat } from '../src/index.js'
+import { imageFormat, sniffImageFormat } from '../src/index.js'
 import { writeImageXmp } from '../src/carriers.js'
 import { parseImage, essenceDigest } from '../src/parse.js'
 import { parseJpeg, startsWithAscii, XMP_EXT_ID, XMP_ID } from '../src/jpeg/jpeg.js'
 import { MAX_STANDARD_XMP } from '../src/jpeg/xmp.js'
 import { parseWebp } from '../src/webp/webp.js'
-import { endExiftool, exiftoolTags, fixture, limits } from './helpers.js'
+import { exiftoolTags, fixture, limits, imageTestKit } from './helpers.js'
 
-const adapter = createImageAdapter()
-let creds: TestCredentials
-beforeAll(async () => {
-  creds = await createTestCredentials()
-})
-afterAll(async () => {
-  await closeImageAdapter()
-  await endExiftool()
-})
+const { adapter, creds } = await imageTestKit()
 
 const metadataOnly = (extra: Partial<StampOptions> = {}): StampOptions => ({
   signer: creds.signer,
