@@ -28,7 +28,7 @@ import { drawNotice } from './notice/draw.js'
 import { GlyphDefs } from './notice/fonts.js'
 import { layoutNotice, type NoticeLayout, type NoticeLine } from './notice/layout.js'
 import { resolveImageOptions } from './options.js'
-import { assertBindingMethod, bindingFor, essenceDigest, parseImage } from './parse.js'
+import { bindingFor, essenceDigest, imageDigest, parseImage } from './parse.js'
 import { insertIntoSvg, type SvgFile } from './svg/svg.js'
 
 export const IMAGE_ADAPTER_NAME = 'image'
@@ -101,9 +101,7 @@ export function createImageAdapter(options: ImageAdapterOptions = {}): Adapter {
     },
 
     async digest(input: Uint8Array, format: FormatInfo, binding: LabelBinding, opts: ExtractOptions): Promise<string> {
-      assertBindingMethod(binding)
-      throwIfAborted(opts.signal)
-      return essenceDigest(parseImage(input, format.id, opts.limits))
+      return imageDigest(input, format, binding, opts)
     },
   }
 }

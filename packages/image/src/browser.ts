@@ -6,7 +6,7 @@
 import { throwIfAborted, UnsupportedFormatError, type Adapter, type AdapterEntry, type ExtractOptions, type Extraction, type FormatInfo, type LabelBinding } from '@tanba/core'
 import { IMAGE_FORMATS } from './formats.js'
 import { findMarkers } from './markers.js'
-import { assertBindingMethod, essenceDigest, parseImage } from './parse.js'
+import { imageDigest, parseImage } from './parse.js'
 
 export const IMAGE_BROWSER_ADAPTER_NAME = 'image'
 
@@ -32,9 +32,7 @@ export function createImageBrowserAdapter(): Adapter {
     },
 
     async digest(input: Uint8Array, format: FormatInfo, binding: LabelBinding, opts: ExtractOptions): Promise<string> {
-      assertBindingMethod(binding)
-      throwIfAborted(opts.signal)
-      return essenceDigest(parseImage(input, format.id, opts.limits))
+      return imageDigest(input, format, binding, opts)
     },
   }
 }

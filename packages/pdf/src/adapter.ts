@@ -109,6 +109,26 @@ async function stampPdf(input: Uint8Array, ctx: StampContext, opts: PdfAdapterOp
   let size = file.size
   let notice: LabelNotice | undefined
   let existing = file.repaired ? file.xref : undefined
+  /** Appends a revision with `objects` to the input; the label will bind the bytes up to its end. */
+  const appendRevision = (objects: Parameters<typeof writeIncrementalUpdate>[0], newSize: number) => {
+    const update = writeIncrementalUpdate(objects, {
+      baseLength: input.length,
+      baseEndsWithEol: endsWithEol(input),
+      prev: prevXref,
+      format,
+      root: file.rootRef,
+      info: infoRef(file),
+      id: id && [id[0], id[1]],
+      encrypt,
+      size: newSize,
+      security: file.security,
+      existing,
+    })
+    prefix = concatBytes(input, update.bytes)
+    prevXref = update.xrefOffset
+    size = update.size
+    existing = undefined
+  }
   if (ctx.notice) {
     const pages = guard(() => listPages(file))
     const targets = opts.pages === 'first' ? pages.slice(0, 1) : pages
@@ -122,23 +142,7 @@ async function stampPdf(input: Uint8Array, ctx: StampContext, opts: PdfAdapterOp
       textHeight,
       ...(opts.fonts ? { fonts: opts.fonts } : {}),
     })
-    const update = writeIncrementalUpdate(built.objects, {
-      baseLength: input.length,
-      baseEndsWithEol: endsWithEol(input),
-      prev: prevXref,
-      format,
-      root: file.rootRef,
-      info: infoRef(file),
-      id: id && [id[0], id[1]],
-      encrypt,
-      size: built.size,
-      security: file.security,
-      existing,
-    })
-    prefix = concatBytes(input, update.bytes)
-    prevXref = update.xrefOffset
-    size = update.size
-    existing = undefined
+    appendRevision(built.objects, built.size)
     const custom = ctx.notice.lines.some((l) => noticeText(l.lang, ctx.origin) !== l.text)
     notice = {
       method: 'page-text',
@@ -151,23 +155,8 @@ async function stampPdf(input: Uint8Array, ctx: StampContext, opts: PdfAdapterOp
   } else if (file.repaired) {
     // Without a notice revision, the rebuilt cross-reference section gets a revision of its own, so the
     // bound bytes end with a readable section: a verifier opens the document as it was at the extent.
-    const update = writeIncrementalUpdate([], {
-      baseLength: input.length,
-      baseEndsWithEol: endsWithEol(input),
-      prev: undefined,
-      format,
-      root: file.rootRef,
-      info: infoRef(file),
-      id: id && [id[0], id[1]],
-      encrypt,
-      size,
-      security: file.security,
-      existing,
-    })
-    prefix = concatBytes(input, update.bytes)
-    prevXref = update.xrefOffset
-    size = update.size
-    existing = undefined
+    // (prevXref is undefined here: a repaired file has no usable previous section.)
+    appendRevision([], size)
   }
   throwIfAborted(ctx.signal)
   const binding: LabelBinding = { method: BINDING_METHOD, alg: 'sha-256', digest: await sha256Base64Url(prefix), extent: prefix.length }
