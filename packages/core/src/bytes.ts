@@ -45,6 +45,32 @@ export function indexOfByte(bytes: Uint8Array, value: number, from = 0, options:
   return NodeBuffer && options.native !== false ? NodeBuffer.prototype.indexOf.call(bytes, value, from) : bytes.indexOf(value, from)
 }
 
+/** The index of the first `needle` in `haystack` at or after `from`, or -1 (also for an empty needle). */
+export function indexOfBytes(haystack: Uint8Array, needle: Uint8Array, from = 0): number {
+  const first = needle[0]
+  if (first === undefined) return -1
+  const last = haystack.length - needle.length
+  for (let i = indexOfByte(haystack, first, from); i !== -1 && i <= last; i = indexOfByte(haystack, first, i + 1)) {
+    if (bytesAt(haystack, i, needle)) return i
+  }
+  return -1
+}
+
+/** The index of the last `needle` in `haystack` that ends at or before `before`, or -1. */
+export function lastIndexOfBytes(haystack: Uint8Array, needle: Uint8Array, before = haystack.length): number {
+  const first = needle[0]
+  if (first === undefined || before - needle.length < 0) return -1
+  for (let i = haystack.lastIndexOf(first, before - needle.length); i >= 0; i = i === 0 ? -1 : haystack.lastIndexOf(first, i - 1)) {
+    if (bytesAt(haystack, i, needle)) return i
+  }
+  return -1
+}
+
+function bytesAt(haystack: Uint8Array, offset: number, needle: Uint8Array): boolean {
+  for (let j = 1; j < needle.length; j++) if (haystack[offset + j] !== needle[j]) return false
+  return true
+}
+
 /** Copies a list of pieces into one new buffer (no argument-count limit, unlike a spread). */
 export function joinBytes(parts: readonly Uint8Array[]): Uint8Array {
   let length = 0

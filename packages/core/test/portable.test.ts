@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { deflateSync } from 'node:zlib'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { allocBytes, createSha256, indexOfByte, inflateZlib, joinBytes } from '../src/index.js'
+import { allocBytes, createSha256, indexOfByte, indexOfBytes, inflateZlib, joinBytes, lastIndexOfBytes } from '../src/index.js'
 
 // The incremental SHA-256 and zlib helpers give the same answers with Node's built-ins and with
 // the portable code that browsers and edge runtimes use.
@@ -45,6 +45,26 @@ describe('indexOfByte', () => {
       }),
       { numRuns: 300 },
     )
+  })
+})
+
+describe('indexOfBytes and lastIndexOfBytes', () => {
+  it('find the same matches as a plain search over every start, forwards and backwards', () => {
+    const bytes = fc.uint8Array({ maxLength: 200 }).map((a) => a.map((b) => b % 4)) // few values: many near-matches
+    fc.assert(
+      fc.property(bytes, fc.uint8Array({ minLength: 1, maxLength: 5 }).map((a) => a.map((b) => b % 4)), fc.integer({ min: 0, max: 220 }), (hay, needle, at) => {
+        const matchAt = (i: number) => i >= 0 && i + needle.length <= hay.length && needle.every((b, j) => hay[i + j] === b)
+        let first = -1
+        for (let i = at; i <= hay.length; i++) if (matchAt(i)) ((first = i), (i = hay.length + 1))
+        let last = -1
+        for (let i = Math.min(at, hay.length) - needle.length; i >= 0; i--) if (matchAt(i)) ((last = i), (i = -1))
+        expect(indexOfBytes(hay, needle, at)).toBe(first)
+        expect(lastIndexOfBytes(hay, needle, Math.min(at, hay.length))).toBe(last)
+      }),
+      { numRuns: 500 },
+    )
+    expect(indexOfBytes(Uint8Array.of(1, 2), new Uint8Array(0))).toBe(-1)
+    expect(lastIndexOfBytes(Uint8Array.of(1, 2), Uint8Array.of(1, 2, 3))).toBe(-1)
   })
 })
 

@@ -6,6 +6,7 @@ import {
   canonicalJson,
   decodeCompactLabel,
   encodeCompactLabel,
+  indexOfBytes,
   isTanbaError,
   type FoundLabel,
   type Label,
@@ -160,14 +161,4 @@ export function shareCertificates(labels: FoundLabel[]): void {
       found.label = { ...found.label, sig: { ...found.label.sig, x5c: withChain.sig.x5c! } }
     }
   }
-}
-
-function indexOfBytes(hay: Uint8Array, needle: Uint8Array): number {
-  const first = needle[0]!
-  for (let i = hay.indexOf(first); i >= 0 && i + needle.length <= hay.length; i = hay.indexOf(first, i + 1)) {
-    let k = 1
-    while (k < needle.length && hay[i + k] === needle[k]) k++
-    if (k === needle.length) return i
-  }
-  return -1
 }

@@ -1,4 +1,4 @@
-import type { FormatInfo } from '@tanba/core'
+import { indexOfBytes, utf8, type FormatInfo } from '@tanba/core'
 import { validUtf8Prefix } from './utf8.js'
 
 /**
@@ -44,6 +44,7 @@ export function looksLikeUtf8Text(head: Uint8Array): boolean {
 
 const DOCTYPE = '<!doctype html'
 const HTML_TAG = '<html'
+const COMMENT_END = utf8('-->')
 
 /** `<!DOCTYPE html` or `<html` first (after a BOM, white space and comments), in valid UTF-8 text. */
 export function sniffHtml(head: Uint8Array): boolean {
@@ -51,7 +52,7 @@ export function sniffHtml(head: Uint8Array): boolean {
   for (;;) {
     while (i < head.length && (head[i] === 0x20 || head[i] === 0x09 || head[i] === 0x0a || head[i] === 0x0d || head[i] === 0x0c)) i++
     if (!startsWithAscii(head, i, '<!--')) break
-    const end = indexOfAscii(head, '-->', i + 4)
+    const end = indexOfBytes(head, COMMENT_END, i + 4)
     if (end < 0) return false
     i = end + 3
   }
@@ -70,11 +71,4 @@ function startsWithAscii(bytes: Uint8Array, at: number, text: string): boolean {
     if (b !== text.charCodeAt(k)) return false
   }
   return true
-}
-
-function indexOfAscii(bytes: Uint8Array, text: string, from: number): number {
-  for (let i = bytes.indexOf(text.charCodeAt(0), from); i >= 0; i = bytes.indexOf(text.charCodeAt(0), i + 1)) {
-    if (startsWithAscii(bytes, i, text)) return i
-  }
-  return -1
 }

@@ -1,7 +1,7 @@
-import { MalformedInputError, TanbaError, TooLargeError, type Limits } from '@tanba/core'
+import { indexOfBytes, lastIndexOfBytes, MalformedInputError, TanbaError, TooLargeError, type Limits } from '@tanba/core'
 import { PDFArray, PDFContext, PDFDict, PDFHexString, PDFName, PDFNull, PDFNumber, PDFRawStream, PDFRef, PDFString, type PDFObject } from 'pdf-lib'
 import { decodeStreamData } from './filters.js'
-import { fromLatin1, indexOf, isRegular, isWhite, latin1, lastIndexOf, Lexer } from './lexer.js'
+import { fromLatin1, isRegular, isWhite, latin1, Lexer } from './lexer.js'
 import { openSecurityHandler, type SecurityHandler, type StreamKind } from './security.js'
 
 export type XrefEntry = { type: 0 } | { type: 1; offset: number; gen: number } | { type: 2; stream: number; index: number }
@@ -84,7 +84,7 @@ export class PdfFile {
   }
 
   private static fromXref(bytes: Uint8Array, limits: Limits, context: PDFContext, version: string): PdfFile {
-    const sx = lastIndexOf(bytes, STARTXREF)
+    const sx = lastIndexOfBytes(bytes, STARTXREF)
     if (sx < 0) throw new MalformedInputError('The PDF has no "startxref"')
     const lex = new Lexer(bytes, sx + STARTXREF.length, { context, maxDepth: limits.maxDepth })
     const startxref = lex.readNumber()
@@ -377,7 +377,7 @@ export class PdfFile {
   /** The byte offsets just after each "%%EOF" marker: the ends of the file's revisions. */
   revisionEnds(): number[] {
     const ends: number[] = []
-    for (let i = indexOf(this.bytes, EOF_MARK); i >= 0; i = indexOf(this.bytes, EOF_MARK, i + 5)) {
+    for (let i = indexOfBytes(this.bytes, EOF_MARK); i >= 0; i = indexOfBytes(this.bytes, EOF_MARK, i + 5)) {
       let end = i + 5
       if (this.bytes[end] === 0x0d) end++
       if (this.bytes[end] === 0x0a) end++

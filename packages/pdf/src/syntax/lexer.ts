@@ -1,5 +1,5 @@
 import { Buffer } from 'node:buffer'
-import { MalformedInputError, TooLargeError } from '@tanba/core'
+import { indexOfBytes, MalformedInputError, TooLargeError } from '@tanba/core'
 import { PDFArray, PDFBool, PDFDict, PDFHexString, PDFName, PDFNull, PDFNumber, PDFRawStream, PDFRef, type PDFContext, type PDFObject } from 'pdf-lib'
 
 // A small PDF object lexer that produces pdf-lib objects, so the rest of the package can
@@ -280,7 +280,7 @@ export class Lexer {
     }
     if (end < 0) {
       // Wrong or missing /Length: find "endstream" and trim the end-of-line before it.
-      const found = indexOf(b, ENDSTREAM, start)
+      const found = indexOfBytes(b, ENDSTREAM, start)
       if (found < 0) this.fail('"endstream" after stream data')
       end = found
       if (b[end - 1] === 0x0a) end--
@@ -328,36 +328,3 @@ export function hexOf(bytes: ArrayLike<number>): PDFHexString {
   return PDFHexString.of(hex)
 }
 
-/** Finds `needle` in `haystack` from `from`; -1 when absent. */
-export function indexOf(haystack: Uint8Array, needle: Uint8Array, from = 0): number {
-  const first = needle[0]!
-  const last = haystack.length - needle.length
-  for (let i = haystack.indexOf(first, from); i !== -1 && i <= last; i = haystack.indexOf(first, i + 1)) {
-    let ok = true
-    for (let j = 1; j < needle.length; j++) {
-      if (haystack[i + j] !== needle[j]) {
-        ok = false
-        break
-      }
-    }
-    if (ok) return i
-  }
-  return -1
-}
-
-/** Finds the last `needle` in `haystack` starting before `before`. */
-export function lastIndexOf(haystack: Uint8Array, needle: Uint8Array, before = haystack.length): number {
-  const first = needle[0]!
-  for (let i = haystack.lastIndexOf(first, before - needle.length); i >= 0; i = haystack.lastIndexOf(first, i - 1)) {
-    let ok = true
-    for (let j = 1; j < needle.length; j++) {
-      if (haystack[i + j] !== needle[j]) {
-        ok = false
-        break
-      }
-    }
-    if (ok) return i
-    if (i === 0) break
-  }
-  return -1
-}
