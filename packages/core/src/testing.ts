@@ -7,6 +7,7 @@ import { generateSigningCredentials } from './crypto/certs.js'
 import { createPemSigner, type Signer } from './crypto/signer.js'
 import { TrustStore } from './crypto/trust.js'
 import { isTanbaError } from './errors.js'
+import { nodeBuiltin } from './runtime.js'
 import { stampWith, type StampOptions } from './stamp.js'
 import { verifyWith } from './verify.js'
 
@@ -138,4 +139,38 @@ export function describeAdapterConformance(name: string, options: ConformanceOpt
       })
     }
   })
+}
+
+interface ProcessEntry {
+  pid: number
+  ppid: number
+  cmdline: string
+}
+
+/** Live processes from /proc (Linux); empty where there is no /proc. */
+function processTable(): ProcessEntry[] {
+  const fs = nodeBuiltin<typeof import('node:fs')>('node:fs')
+  if (!fs?.existsSync('/proc/self/stat')) return []
+  const out: ProcessEntry[] = []
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8')
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+      out.push({ pid: Number(entry), ppid, cmdline: fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8') })
+    } catch {
+      // it ended while we looked
+    }
+  }
+  return out
+}
+
+/**
+ * Process ids of the children of `parent` (default: this process) whose command line matches,
+ * from /proc (Linux; empty elsewhere). Tests use it to see helper processes start and end.
+ */
+export function childProcesses(match: (cmdline: string) => boolean, parent = process.pid): number[] {
+  return processTable()
+    .filter((p) => p.ppid === parent && match(p.cmdline))
+    .map((p) => p.pid)
 }

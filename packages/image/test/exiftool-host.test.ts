@@ -1,27 +1,11 @@
 // One ExifTool for a pool of threads: a thread connected to a host sends its XMP writes there instead
 // of starting its own Perl process. (This file connects its own module to a host, so it runs alone.)
 import { afterAll, describe, expect, it } from 'vitest'
-import { readdirSync, readFileSync } from 'node:fs'
 import { DependencyError } from '@tanba/core'
+import { childProcesses } from '@tanba/core/testing'
 import { createExiftoolHost, useExiftoolHost } from '../src/index.js'
 import { exiftoolWriteXmp } from '../src/exiftool.js'
 import { fixture } from './helpers.js'
-
-/** This process's children running ExifTool (Linux /proc). */
-function exiftools(): number[] {
-  const out: number[] = []
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== process.pid) continue
-      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('exiftool')) out.push(Number(entry))
-    } catch {
-      // it ended while we looked
-    }
-  }
-  return out
-}
 
 const host = createExiftoolHost()
 afterAll(() => host.close())
@@ -31,6 +15,7 @@ const packet = (marker: string) =>
 
 describe.skipIf(process.platform !== 'linux')('writing XMP through an ExifTool host', () => {
   it('writes with the host’s one ExifTool process, started on the first write and ended with the host', async () => {
+    const exiftools = () => childProcesses((cmdline) => cmdline.includes('exiftool'))
     const before = new Set(exiftools())
     const ours = () => exiftools().filter((pid) => !before.has(pid))
     useExiftoolHost(host.connect())

@@ -3,7 +3,7 @@ import { WorkerPool } from '../src/pool.js'
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createTestCredentials, type TestCredentials } from '@tanba/core/testing'
+import { childProcesses, createTestCredentials, type TestCredentials } from '@tanba/core/testing'
 import {
   ADAPTERS,
   close,
@@ -44,23 +44,6 @@ function samples(): Array<{ name: string; path: string }> {
   return out
 }
 
-/** This process's children running the C2PA worker script or ExifTool (Linux /proc; empty elsewhere). */
-function helpers(kind: 'c2pa' | 'exiftool'): number[] {
-  if (process.platform !== 'linux') return []
-  const out: number[] = []
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== process.pid) continue
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8')
-      if (kind === 'c2pa' ? /c2pa[/\\].*worker\.mjs/.test(cmdline) : cmdline.includes('exiftool')) out.push(Number(entry))
-    } catch {
-      // it ended while we looked
-    }
-  }
-  return out
-}
 
 let creds: TestCredentials
 beforeAll(async () => {
@@ -247,6 +230,7 @@ describe('files', () => {
     mkdirSync(src, { recursive: true })
     const files = Math.max(8, list.length * 2)
     for (let i = 0; i < files; i++) copyFileSync(list[i % list.length]!.path, join(src, `${i}-${list[i % list.length]!.name}`))
+    const helpers = (kind: 'c2pa' | 'exiftool') => childProcesses((cmdline) => (kind === 'c2pa' ? /c2pa[/\\].*worker\.mjs/.test(cmdline) : cmdline.includes('exiftool')))
     const before = new Set([...helpers('c2pa'), ...helpers('exiftool')])
     const ours = (kind: 'c2pa' | 'exiftool') => helpers(kind).filter((pid) => !before.has(pid))
     const most = { c2pa: 0, exiftool: 0 }

@@ -7,10 +7,10 @@
 //   limits.maxInputBytes before anything decodes (sharp also gets limitInputPixels and failOn).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { spawnSync } from 'node:child_process'
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { createTestCredentials, type TestCredentials } from '@tanba/core/testing'
+import { childProcesses, createTestCredentials, type TestCredentials } from '@tanba/core/testing'
 import { close, inspect, stamp, verify, type VerificationReport } from 'tanba/node'
 import { CORPUS, hardeningRegistry, inputFiles, OUT, readBytes, ROOT, TEST_TIMEOUT } from './helpers.js'
 import { applyMutation, flipSets, hugeSvg, readUint, sizeFields, writeUint } from './mutate.js'
@@ -27,22 +27,8 @@ beforeAll(async () => {
 })
 afterAll(() => close())
 
-/** Process ids of this process's children running the C2PA worker (from /proc, Linux). */
-function c2paWorkers(): number[] {
-  const out: number[] = []
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
-      if (ppid !== process.pid) continue
-      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('c2pa')) out.push(Number(entry))
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return out
-}
+const c2paWorkers = () => childProcesses((cmdline) => cmdline.includes('c2pa'))
+
 
 /**
  * The adversarial MP3's underflowing ID3 frame, followed by a GEOB frame that declares a C2PA manifest
