@@ -1,18 +1,18 @@
 import { errorHint, isTanbaError, toFileError } from 'tanba/node'
 import { InvalidOptionError } from 'tanba'
-import { colorsFor, type Io } from './output.js'
+import { colorsFor, safe, type Io } from './output.js'
 
 /** One clear message for an error that stopped the command; never a stack for expected errors. */
 export function formatFatal(error: unknown, io: Io): string {
   const c = colorsFor(io.stderr, io.env)
   if (isTanbaError(error)) {
-    const hint = errorHint(error.code)
-    return `${c.red('error:')} ${error.message}${hint ? `\n${c.dim(hint)}` : ''}`
+    const hint = errorHint(error.code, error.details)
+    return `${c.red('error:')} ${safe(error.message)}${hint ? `\n${c.dim(hint)}` : ''}`
   }
   const e = error as NodeJS.ErrnoException
-  if (e?.code && e.syscall) {
+  if (typeof e?.code === 'string' && (e.syscall || /^E[A-Z]+$/.test(e.code))) {
     const fe = toFileError(e)
-    return `${c.red('error:')} ${fe.message}${fe.hint ? `\n${c.dim(fe.hint)}` : ''}`
+    return `${c.red('error:')} ${safe(fe.message)}${fe.hint ? `\n${c.dim(fe.hint)}` : ''}`
   }
   return `${c.red('internal error:')} ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n${c.dim('This is a bug in Tanba; please report it with the command you ran.')}`
 }

@@ -7,6 +7,7 @@ import { runStamp } from './commands/stamp.js'
 import { runVerify } from './commands/verify.js'
 import { runInspect } from './commands/inspect.js'
 import { runKeygen } from './commands/keygen.js'
+import { runFormats } from './commands/formats.js'
 
 export const VERSION = '0.1.0'
 
@@ -74,6 +75,7 @@ Examples:
   $ tanba verify labelled/ --json
   $ tanba inspect picture.png
   $ tanba keygen --out keys/
+  $ tanba formats
 
 Run "tanba <command> --help" for the options of each command. Documentation: docs/cli.md.`
 
@@ -125,6 +127,7 @@ export async function main(argv: string[], io: Io, signal?: AbortSignal): Promis
     .option('--force', 'replace an existing Tanba label instead of copying the file unchanged')
     .option('--overwrite', 'stamp again files whose output exists from an earlier run')
     .option('--json', 'print one JSON document on stdout (progress goes to stderr)')
+    .option('-q, --quiet', 'no progress, notes or warnings on stderr (errors still)')
     .addHelpText('after', STAMP_HELP)
     .action(async (inputs: string[], opts, cmd: Command) => {
       status = await runStamp(inputs, { ...opts, visibleSet: cmd.getOptionValueSource('visible') === 'cli', c2paSet: cmd.getOptionValueSource('c2pa') === 'cli' }, io, signal)
@@ -144,6 +147,7 @@ export async function main(argv: string[], io: Io, signal?: AbortSignal): Promis
     .option('--config <file>', 'tanba.config.json (its trust list and defaults are used)')
     .option('--concurrency <n>', 'worker threads (default: number of cores)', positiveInt)
     .option('--json', 'print {"results": [report, ...]} on stdout (progress goes to stderr)')
+    .option('-q, --quiet', 'no progress, notes or warnings on stderr (errors still)')
     .addHelpText('after', VERIFY_HELP)
     .action(async (inputs: string[], opts, cmd: Command) => {
       status = await runVerify(inputs, { ...opts, c2paSet: cmd.getOptionValueSource('c2pa') === 'cli' }, io, signal)
@@ -176,10 +180,20 @@ export async function main(argv: string[], io: Io, signal?: AbortSignal): Promis
       status = await runKeygen(opts, io)
     })
 
+  program
+    .command('formats')
+    .summary('list every format Tanba knows and what it can do with each')
+    .description('List every format Tanba recognises: whether it stamps and verifies it, which notice it can put in, C2PA support, and why anything is refused.')
+    .option('--json', 'print {"formats": [...]} instead of a table')
+    .action((opts) => {
+      status = runFormats(opts, io)
+    })
+
   try {
     if (argv.length === 0) {
-      program.outputHelp({ error: true })
-      return EXIT.usage
+      // Bare "tanba" asks what the command does: help on stdout, success (as git and c2patool do).
+      program.outputHelp()
+      return EXIT.ok
     }
     await program.parseAsync(argv, { from: 'user' })
     return status

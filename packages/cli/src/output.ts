@@ -1,6 +1,8 @@
 // Terminal output: colours only on a terminal (never with NO_COLOR), a progress bar on stderr.
+import { existsSync } from 'node:fs'
+import { join, relative, resolve } from 'node:path'
 import { createColors } from 'picocolors'
-import type { BatchProgress } from 'tanba/node'
+import { CONFIG_FILE, type BatchProgress } from 'tanba/node'
 
 export interface Stream {
   write(chunk: string): boolean
@@ -99,13 +101,42 @@ export class ProgressBar {
   }
 }
 
+// C0 and C1 controls (newlines, ESC), and the bidirectional overrides and isolates that reorder
+// what a terminal shows: none of them may reach the terminal from a file name or a label.
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g
+const ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' }
+
+/**
+ * Makes text from outside (file names, label fields, messages quoting them) safe to print as part
+ * of one line: controls and direction marks become visible escapes, so a file named
+ * "a\nvalid     b.png  trusted" cannot print a fake verdict line.
+ */
+export function safe(text: string | undefined | null): string {
+  if (!text) return ''
+  return text.replace(UNPRINTABLE, (ch) => ESCAPES[ch] ?? `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`)
+}
+
 /** Rewrites SDK option names in library messages into the flags a command-line user types. */
 export function forCli(message: string): string {
   return message
     .replace(/Stamp with notice: \{ visible: false \}/g, 'Stamp it with --no-visible')
     .replace(/notice: \{ visible: false \}/g, '--no-visible')
+    .replace(/\bnotice\.visible = false\b/g, '--no-visible')
     .replace(/\bc2pa: false\b/g, '--no-c2pa')
     .replace(/\bforce: true\b/g, '--force')
     .replace(/\bUse force to\b/g, 'Use --force to')
     .replace(/pass it as adapterOptions\.pdf\.password/g, 'pass a file holding it with --pdf-password-file')
+}
+
+/**
+ * Says on stderr which config file the command will use, so a tanba.config.json left in the
+ * working folder is never picked up silently. Nothing with --quiet.
+ */
+export function announceConfig(explicit: string | undefined, io: Io, quiet: boolean | undefined): void {
+  if (quiet) return
+  const path = explicit ? resolve(io.cwd, explicit) : join(io.cwd, CONFIG_FILE)
+  if (!existsSync(path)) return
+  const c = colorsFor(io.stderr, io.env)
+  const shown = relative(io.cwd, path) || path
+  io.stderr.write(`${c.dim('config:')} using ${safe(shown)}${explicit ? '' : ` (found in the working folder; --config <file> names another)`}\n`)
 }

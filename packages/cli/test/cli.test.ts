@@ -76,7 +76,6 @@ describe('tanba --help and usage errors', () => {
   it('exits 3 on usage errors and says what to do, touching nothing', async () => {
     const src = write(join(work, 'usage/a.txt'), KK_RU)
     const cases: Array<[string[], RegExp]> = [
-      [[], /Usage: tanba/],
       [['frobnicate'], /unknown command/],
       [['stamp', src], /Say where to write/],
       [['stamp', src, src, '-o', 'x.txt'], /exactly one input/],

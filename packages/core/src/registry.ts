@@ -1,5 +1,5 @@
 import type { Adapter, AdapterEntry, FormatInfo } from './adapter.js'
-import { UnrecognisedFormatError, UnsupportedFormatError } from './errors.js'
+import { MalformedInputError, UnrecognisedFormatError, UnsupportedFormatError } from './errors.js'
 
 export interface DetectHints {
   /** Explicit media type, e.g. from a Content-Type header. Checked first. */
@@ -103,7 +103,41 @@ export class AdapterRegistry {
     if (byMagic && byMagic.format.id !== hit.format.id && byMagic.format.kind !== 'text' && !safeSniff(hit.format, head)) {
       return { ...byMagic, by: 'magic' }
     }
+    // A binary format by name whose bytes are recognisably text: say so, rather than let the
+    // binary reader call the file damaged.
+    if (byMagic && byMagic.format.kind === 'text' && hit.format.kind !== 'text' && !hit.format.mediaTypes.some((t) => t.includes('xml')) && hit.format.sniff && !safeSniff(hit.format, head)) {
+      const named = by === 'extension' ? 'named' : 'labelled with a media type'
+      throw new MalformedInputError(
+        `The file is ${named} as ${hit.format.id.toUpperCase()} but its content is not ${hit.format.id.toUpperCase()}: it looks like ${byMagic.format.id === 'text' ? 'plain text' : byMagic.format.id.toUpperCase()}. Rename it to match its content (e.g. .${byMagic.format.extensions[0] ?? 'txt'}) or give the right media type`,
+        { details: { expected: hit.format.id, found: byMagic.format.id } },
+      )
+    }
+    if (!byMagic && hit.format.kind !== 'text' && !hit.format.mediaTypes.some((t) => t.includes('xml')) && hit.format.sniff && !safeSniff(hit.format, head) && looksLikeText(head)) {
+      throw new MalformedInputError(
+        `The file is ${by === 'extension' ? 'named' : 'labelled with a media type'} as ${hit.format.id.toUpperCase()} but its content is not ${hit.format.id.toUpperCase()}: it looks like plain text. Rename it to match its content (e.g. .txt) or give the right media type`,
+        { details: { expected: hit.format.id, found: 'text' } },
+      )
+    }
     return { ...hit, by }
+  }
+}
+
+/** UTF-8 without NUL or other C0 controls than tab, newline and carriage return: text, not a damaged binary file. */
+function looksLikeText(head: Uint8Array): boolean {
+  if (head.length === 0) return false
+  // A multi-byte character may be cut at the end of the window.
+  let end = head.length
+  for (let back = 0; back < 3 && end > 0 && (head[end - 1]! & 0xc0) === 0x80; back++) end--
+  if (end > 0 && head[end - 1]! >= 0xc0) end--
+  for (let i = 0; i < end; i++) {
+    const b = head[i]!
+    if (b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d) return false
+  }
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(head.subarray(0, end))
+    return true
+  } catch {
+    return false
   }
 }
 

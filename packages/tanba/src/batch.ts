@@ -54,6 +54,8 @@ export interface BatchStart {
   concurrency: number
   /** Things the user should know now (development key, missing owner identity, no trust anchors). */
   warnings: string[]
+  /** The config file that was loaded (tanba.config.json found in the working folder, or the one named). */
+  configPath?: string
 }
 
 export interface StampFilesOptions extends StampSettingsInput, BatchOptions {
@@ -197,7 +199,7 @@ export async function sweepTemporaryFiles(dirs: Iterable<string>, recursive: boo
   for (const dir of new Set(dirs)) {
     let names: string[]
     try {
-      names = recursive ? await glob('**/.*.tanba-tmp-*', { cwd: dir, dot: true, onlyFiles: true }) : (await readdir(dir)).filter((n) => n.includes('.tanba-tmp-'))
+      names = recursive ? await glob('**/.*.tanba-tmp-*', { cwd: dir, dot: true, onlyFiles: true, followSymbolicLinks: false }) : (await readdir(dir)).filter((n) => n.includes('.tanba-tmp-'))
     } catch {
       continue
     }
@@ -358,7 +360,7 @@ export async function stampFiles(inputs: readonly string[], options: StampFilesO
       continue
     }
     outputs.set(output, entry.input)
-    jobs.push({ input: entry.input, output, file: entry.file, skipExisting: !options.overwrite, fromWalk: entry.fromWalk, inPlace: Boolean(options.inPlace) })
+    jobs.push({ input: entry.input, output, file: entry.file, skipExisting: !options.overwrite, fromWalk: entry.fromWalk, inPlace: Boolean(options.inPlace), ...(outDir ? { root: outDir } : {}) })
   }
   // Resuming: outputs finished by an earlier run are skipped here, so a rerun starts no worker for them.
   const pending: StampJob[] = []
@@ -370,7 +372,7 @@ export async function stampFiles(inputs: readonly string[], options: StampFilesO
 
   await sweepTemporaryFiles(outDir ? [outDir] : jobs.map((j) => dirname(j.output)), Boolean(outDir))
   const concurrency = resolveConcurrency(options.concurrency, resolved.concurrency, pending.length)
-  options.onStart?.({ total: entries.length, concurrency, warnings: resolved.warnings })
+  options.onStart?.({ total: entries.length, concurrency, warnings: resolved.warnings, ...(resolved.configPath ? { configPath: resolved.configPath } : {}) })
   const workers = pending.length > 1 ? concurrency : 0
   if (pending.length) {
     const pool: JobRunner =
@@ -449,7 +451,7 @@ export async function verifyFiles(inputs: readonly string[], options: VerifyFile
     } else jobs.push({ input: entry.input, file: entry.file, fromWalk: entry.fromWalk })
   }
   const concurrency = resolveConcurrency(options.concurrency, resolved.concurrency, jobs.length)
-  options.onStart?.({ total: entries.length, concurrency, warnings: resolved.warnings })
+  options.onStart?.({ total: entries.length, concurrency, warnings: resolved.warnings, ...(resolved.configPath ? { configPath: resolved.configPath } : {}) })
   const workers = jobs.length > 1 ? concurrency : 0
   if (jobs.length) {
     const pool: JobRunner =

@@ -1,8 +1,8 @@
 // One file at a time: read, detect, stamp or verify, write atomically. Shared by the single-file
 // helpers and the worker threads of the batch helpers.
-import { mkdirSync, readFileSync, statSync, type Stats } from 'node:fs'
-import { mkdir, readFile, stat } from 'node:fs/promises'
-import { dirname } from 'node:path'
+import { lstatSync, mkdirSync, readFileSync, statSync, type Stats } from 'node:fs'
+import { lstat, mkdir, readFile, stat } from 'node:fs/promises'
+import { dirname, isAbsolute, relative, sep } from 'node:path'
 import { isMainThread } from 'node:worker_threads'
 import {
   errorReport,
@@ -67,6 +67,11 @@ export interface StampJob {
   /** Files found by walking a folder or a glob: an unknown format is skipped, not an error. */
   fromWalk: boolean
   inPlace: boolean
+  /**
+   * The output folder the caller chose (--out-dir). No folder between it and the output file may
+   * be a symbolic link: a link planted inside the output folder would send the write elsewhere.
+   */
+  root?: string
 }
 
 export interface VerifyJob {
@@ -104,7 +109,7 @@ export async function readInput(path: string, maxBytes = resolveLimits().maxInpu
 export function toFileError(error: unknown): FileError {
   const code = isTanbaError(error) ? error.code : ((error as NodeJS.ErrnoException | undefined)?.code ?? 'TANBA_INTERNAL')
   const message = fsMessage(error) ?? (error instanceof Error ? error.message : String(error))
-  const hint = errorHint(code)
+  const hint = errorHint(code, isTanbaError(error) ? error.details : undefined)
   return { code, message, ...(hint ? { hint } : {}) }
 }
 
@@ -149,10 +154,10 @@ export async function runStampJob(job: StampJob, settings: StampSettings, signer
   const mode = inStat.mode & 0o777
   if (!(outcome.alreadyLabelled && job.inPlace)) {
     if (SYNC_IO) {
-      mkdirSync(dirname(job.output), { recursive: true })
+      makeOutputDirSync(job.root, dirname(job.output))
       writeFileAtomicSync(job.output, outcome.parts ?? outcome.bytes, { mode })
     } else {
-      await mkdir(dirname(job.output), { recursive: true })
+      await makeOutputDir(job.root, dirname(job.output))
       await writeFileAtomic(job.output, outcome.parts ?? outcome.bytes, { mode })
     }
   }
@@ -213,4 +218,65 @@ export async function runInspectJob(path: string, file: string, options: { c2pa?
 export function assertOutputChoice(output: string | undefined, inPlace: boolean | undefined, input: string): void {
   if (!output && !inPlace) throw new InvalidOptionError(`Say where to write the stamped copy of ${input}: give an output path, or inPlace: true to overwrite the input`)
   if (output && inPlace) throw new InvalidOptionError('Give either an output path or inPlace: true, not both')
+}
+
+/** The folders from `root` (exclusive) down to `dir` (inclusive), outermost first; [] when `dir` is not inside `root`. */
+function foldersBelow(root: string, dir: string): string[] {
+  const rel = relative(root, dir)
+  if (!rel || rel.startsWith('..') || isAbsolute(rel)) return []
+  const out: string[] = []
+  let path = root
+  for (const part of rel.split(sep)) out.push((path = path + sep + part))
+  return out
+}
+
+function symlinkedFolder(dir: string, root: string): InvalidOptionError {
+  return new InvalidOptionError(`${dir} inside the output folder ${root} is a symbolic link; Tanba does not write through links inside the output folder. Remove the link, or choose another output folder`, {
+    details: { option: 'outDir', path: dir },
+  })
+}
+
+/**
+ * Creates the output folder one level at a time, refusing any existing level that is a symbolic
+ * link (lstat, not stat: the link itself is what matters). Without a root (one output the caller
+ * named), the folder is created as it is.
+ */
+export async function makeOutputDir(root: string | undefined, dir: string): Promise<void> {
+  if (!root) {
+    await mkdir(dir, { recursive: true })
+    return
+  }
+  await mkdir(root, { recursive: true })
+  for (const level of foldersBelow(root, dir)) {
+    const info = await lstat(level).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? undefined : Promise.reject(error)))
+    if (info?.isSymbolicLink()) throw symlinkedFolder(level, root)
+    if (!info) await mkdir(level).catch((error: NodeJS.ErrnoException) => (error.code === 'EEXIST' ? undefined : Promise.reject(error)))
+  }
+  // A level made by someone else between the check and mkdir: look once more.
+  for (const level of foldersBelow(root, dir)) if ((await lstat(level)).isSymbolicLink()) throw symlinkedFolder(level, root)
+}
+
+export function makeOutputDirSync(root: string | undefined, dir: string): void {
+  if (!root) {
+    mkdirSync(dir, { recursive: true })
+    return
+  }
+  mkdirSync(root, { recursive: true })
+  for (const level of foldersBelow(root, dir)) {
+    let info: Stats | undefined
+    try {
+      info = lstatSync(level)
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+    }
+    if (info?.isSymbolicLink()) throw symlinkedFolder(level, root)
+    if (!info) {
+      try {
+        mkdirSync(level)
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+      }
+    }
+  }
+  for (const level of foldersBelow(root, dir)) if (lstatSync(level).isSymbolicLink()) throw symlinkedFolder(level, root)
 }

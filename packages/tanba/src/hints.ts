@@ -1,5 +1,7 @@
 /** What to do about an error, by code: one sentence a person can act on. */
-export function errorHint(code: string | undefined): string | undefined {
+export function errorHint(code: string | undefined, details?: Record<string, unknown>): string | undefined {
+  // A file whose content is another format than its name says is misnamed, not damaged.
+  if (code === 'TANBA_MALFORMED_INPUT' && typeof details?.found === 'string') return 'Rename the file to match its content, or give its media type.'
   switch (code) {
     case 'TANBA_UNRECOGNISED_FORMAT':
       return 'Check that the file is an image, PDF, audio or text file of a supported format, or give its media type.'

@@ -47,6 +47,7 @@ export {
 } from './batch.js'
 export { readInput, toFileError, type StampFileResult, type StampFileStatus, type FileError } from './files.js'
 export { close } from './shutdown.js'
+export { listFormats, type FormatSupport, type NoticeSupport } from './formats.js'
 export { developmentCredentials, configDir, loadPemSigner, loadTrustStore, writeFileAtomic, type DevelopmentCredentials } from '@tanba/core/node'
 
 export interface StampFileOptions extends StampSettingsInput {
@@ -62,6 +63,8 @@ export interface StampFileOutcome extends StampFileResult {
   warnings: string[]
   /** Signed with the zero-configuration development key (labels verify as untrusted). */
   developmentKey: boolean
+  /** The config file that was loaded, if any. */
+  configPath?: string
 }
 
 function shown(abs: string, cwd: string): string {
@@ -89,7 +92,7 @@ export async function stampFile(input: string, options: StampFileOptions): Promi
     defaultRegistry(),
     options.signal,
   )
-  return { ...result, warnings: resolved.warnings, developmentKey: resolved.signer.development }
+  return { ...result, warnings: resolved.warnings, developmentKey: resolved.signer.development, ...(resolved.configPath ? { configPath: resolved.configPath } : {}) }
 }
 
 export interface VerifyFileOptions extends Omit<VerifySettingsInput, 'trust'> {

@@ -1,6 +1,7 @@
-import { relative, isAbsolute } from 'node:path'
+import { stat } from 'node:fs/promises'
+import { relative, isAbsolute, resolve } from 'node:path'
 import { stampFile, stampFiles, isTanbaError, toFileError, type StampFileResult, type StampFilesSummary, type StampSettingsInput, type NoticeOptions, type ProfileId, type Origin, type NoticePlacement } from 'tanba/node'
-import { colorsFor, duration, forCli, plural, ProgressBar, type Io } from '../output.js'
+import { announceConfig, colorsFor, duration, forCli, plural, ProgressBar, safe, type Io } from '../output.js'
 import { batchFailure, pdfPasswordOptions } from '../fatal.js'
 
 export interface StampFlags {
@@ -32,6 +33,7 @@ export interface StampFlags {
   force?: boolean
   overwrite?: boolean
   json?: boolean
+  quiet?: boolean
 }
 
 /** Maps the flags to SDK settings; anything not given falls back to the config file, then the defaults. */
@@ -78,19 +80,26 @@ export async function runStamp(inputs: string[], flags: StampFlags, io: Io, sign
   if (!flags.output && !flags.outDir && !flags.inPlace) return usage('Say where to write the stamped files: -o <file> for one file, --out-dir <dir> for several, or --in-place to overwrite the inputs.')
   if (flags.output && inputs.length !== 1) return usage(`-o/--output takes exactly one input file but ${inputs.length} were given; use --out-dir for several.`)
   if (flags.placement && !placements.includes(flags.placement)) return usage(`--placement must be one of ${placements.join(', ')} (got "${flags.placement}").`)
+  if (flags.output) {
+    // Checked before any work: these would otherwise fail only after the stamp, or in SDK terms.
+    const target = resolve(io.cwd, flags.output)
+    if ((await stat(target).catch(() => undefined))?.isDirectory()) return usage(`-o ${safe(flags.output)} names a folder; -o takes a file name. Use --out-dir ${safe(flags.output)} to write into the folder.`)
+    if (target === resolve(io.cwd, inputs[0]!)) return usage(`-o names the input itself (${safe(inputs[0])}); use --in-place to overwrite the input on purpose, or another -o file.`)
+  }
+  announceConfig(flags.config, io, flags.quiet)
 
   const human = !flags.json
-  const bar = new ProgressBar(io.stderr, err, 'stamping')
+  const bar = new ProgressBar(flags.quiet ? { write: () => true } : io.stderr, err, 'stamping')
   const lineFor = (r: StampFileResult): string => {
     switch (r.status) {
       case 'stamped':
-        return `${out.green('stamped')}  ${r.file} ${out.dim('→')} ${shown(r.output, io.cwd)}${r.replaced ? out.yellow(' (label replaced)') : ''}`
+        return `${out.green('stamped')}  ${safe(r.file)} ${out.dim('→')} ${safe(shown(r.output, io.cwd))}${r.replaced ? out.yellow(' (label replaced)') : ''}`
       case 'already-labelled':
-        return `${out.yellow('kept')}     ${r.file}: ${r.reason}`
+        return `${out.yellow('kept')}     ${safe(r.file)}: ${safe(r.reason)}`
       case 'skipped':
-        return `${out.dim('skipped')}  ${r.file}: ${r.reason}${r.reason?.startsWith('output exists') ? ' (use --overwrite to redo)' : ''}`
+        return `${out.dim('skipped')}  ${safe(r.file)}: ${safe(r.reason)}${r.reason?.startsWith('output exists') ? ' (use --overwrite to redo)' : ''}`
       case 'error':
-        return `${out.red('failed')}   ${r.file}: ${forCli(r.error?.message ?? '')}${r.error?.hint ? `\n         ${out.dim(r.error.hint)}` : ''}`
+        return `${out.red('failed')}   ${safe(r.file)}: ${safe(forCli(r.error?.message ?? ''))}${r.error?.hint ? `\n         ${out.dim(r.error.hint)}` : ''}`
     }
   }
   const onResult = (r: StampFileResult) => {
@@ -113,10 +122,15 @@ export async function runStamp(inputs: string[], flags: StampFlags, io: Io, sign
         // Bad options and keys are usage errors (below); anything else is about this file.
         if (isTanbaError(error) && (error.code === 'TANBA_INVALID_OPTION' || error.code === 'TANBA_INVALID_KEY' || error.code === 'TANBA_ABORTED')) throw error
         const e = toFileError(error)
-        io.stderr.write(`${err.red('failed')} ${inputs[0]}: ${forCli(e.message)}${e.hint ? `\n${err.dim(e.hint)}` : ''}\n`)
+        if (flags.json) {
+          const failed = { file: inputs[0]!, output: flags.output, status: 'error', messages: [], error: { ...e, message: forCli(e.message) } }
+          const counts = { total: 1, stamped: 0, alreadyLabelled: 0, skipped: 0, failed: 1 }
+          io.stdout.write(JSON.stringify({ results: [failed], summary: { ...counts, elapsedMs: Math.round(performance.now() - started), concurrency: 1, workers: 0 } }, null, 2) + '\n')
+        }
+        io.stderr.write(`${err.red('failed')} ${safe(inputs[0])}: ${safe(forCli(e.message))}${e.hint ? `\n${err.dim(e.hint)}` : ''}\n`)
         return 3
       }
-      warn(result.warnings, io)
+      if (!flags.quiet) warn(result.warnings, io)
       summary = {
         results: [result],
         counts: { total: 1, stamped: Number(result.status === 'stamped'), alreadyLabelled: Number(result.status === 'already-labelled'), skipped: 0, failed: 0 },
@@ -137,7 +151,7 @@ export async function runStamp(inputs: string[], flags: StampFlags, io: Io, sign
         ...(flags.concurrency ? { concurrency: flags.concurrency } : {}),
         ...(signal ? { signal } : {}),
         onStart: (info) => {
-          warn(info.warnings, io)
+          if (!flags.quiet) warn(info.warnings, io)
           bar.update({ done: 0, total: info.total, file: '', elapsedMs: 0, rate: 0, etaMs: null })
         },
         onProgress: (p) => bar.update(p),
@@ -162,7 +176,13 @@ export async function runStamp(inputs: string[], flags: StampFlags, io: Io, sign
     io.stdout.write(
       `\n${out.bold('Done:')} ${parts.join(', ')} — ${plural(counts.total, 'file')} in ${duration(summary.elapsedMs)} (${rate.toFixed(1)} files/s, ${summary.workers ? plural(summary.workers, 'worker') : 'no worker threads'}).\n`,
     )
-    if (summary.outDir) io.stdout.write(`Output: ${shown(summary.outDir, io.cwd)}\n`)
+    if (summary.outDir) io.stdout.write(`Output: ${safe(shown(summary.outDir, io.cwd))}\n`)
+    // On a terminal the bar counted skipped files without naming them: name them now.
+    const skipped = bar.active ? summary.results.filter((r) => r.status === 'skipped') : []
+    if (skipped.length) {
+      io.stdout.write(`${out.dim(`Skipped ${plural(skipped.length, 'file')}:`)}\n`)
+      for (const r of skipped) io.stdout.write(`  ${safe(r.file)}: ${safe(r.reason)}${r.reason?.startsWith('output exists') ? ' (use --overwrite to redo)' : ''}\n`)
+    }
     if (counts.failed) io.stdout.write(out.red(`${plural(counts.failed, 'file')} could not be stamped; see the messages above.\n`))
     if (summary.developmentKey) io.stdout.write(out.yellow('Signed with the development key: labels verify as "untrusted". Run "tanba keygen" for your own key.\n'))
   }

@@ -1,5 +1,5 @@
 import { verifyFiles, isTanbaError, type ProfileId, type VerificationReport, type VerifyFilesSummary } from 'tanba/node'
-import { colorsFor, duration, forCli, plural, ProgressBar, type Colors, type Io } from '../output.js'
+import { announceConfig, colorsFor, duration, forCli, plural, ProgressBar, safe, type Colors, type Io } from '../output.js'
 import { batchFailure, pdfPasswordOptions } from '../fatal.js'
 
 export interface VerifyFlags {
@@ -13,6 +13,7 @@ export interface VerifyFlags {
   config?: string
   concurrency?: number
   json?: boolean
+  quiet?: boolean
 }
 
 const STATUS_COLOR = { valid: 'green', invalid: 'red', unlabelled: 'yellow', error: 'red' } as const
@@ -20,7 +21,7 @@ const STATUS_COLOR = { valid: 'green', invalid: 'red', unlabelled: 'yellow', err
 /** One line per file, then the reasons that matter for it. */
 export function describeReport(r: VerificationReport, c: Colors): string {
   const status = c[STATUS_COLOR[r.status]](r.status.padEnd(10))
-  const head = `${status}  ${r.file ?? ''}  ${c.dim(r.format === 'unknown' ? '' : r.mediaType)}`
+  const head = `${status}  ${safe(r.file)}  ${c.dim(r.format === 'unknown' ? '' : r.mediaType)}`
   const lines = [head]
   const profiles = Object.entries(r.profiles)
     .map(([id, p]) => `${id} ${p?.pass ? c.green('pass') : c.red('fail')}`)
@@ -28,18 +29,18 @@ export function describeReport(r: VerificationReport, c: Colors): string {
   if (r.status === 'valid') {
     const s = r.signature
     const who = s?.signer?.subject ?? (s?.signer?.kid ? `key ${s.signer.kid}` : 'unknown signer')
-    lines.push(`            signer ${who} · ${s?.trusted ? c.green('trusted') : c.yellow('untrusted')}${profiles ? ` · profiles: ${profiles}` : ''}`)
+    lines.push(`            signer ${safe(who)} · ${s?.trusted ? c.green('trusted') : c.yellow('untrusted')}${profiles ? ` · profiles: ${profiles}` : ''}`)
   } else if (r.status === 'invalid') {
-    for (const m of r.messages.filter((m) => m.fatal)) lines.push(`            ${c.red(m.rule)}: ${forCli(m.reason)}`)
+    for (const m of r.messages.filter((m) => m.fatal)) lines.push(`            ${c.red(safe(m.rule))}: ${safe(forCli(m.reason))}`)
     if (profiles) lines.push(`            profiles: ${profiles}`)
   } else if (r.status === 'unlabelled') {
     const others = [...new Set(r.markers.filter((m) => m.aiMarked).map((m) => m.standard))]
-    lines.push(`            no Tanba label${others.length ? `; AI-marked by ${others.join(', ')}` : '; no AI marker found'}. Stamp it with "tanba stamp" if it is AI-generated.`)
+    lines.push(`            no Tanba label${others.length ? `; AI-marked by ${safe(others.join(', '))}` : '; no AI marker found'}. Stamp it with "tanba stamp" if it is AI-generated.`)
   } else {
-    lines.push(`            ${r.error?.message ?? r.messages[0]?.reason ?? 'could not be read'}`)
+    lines.push(`            ${safe(forCli(r.error?.message ?? r.messages[0]?.reason ?? 'could not be read'))}`)
   }
   for (const p of Object.entries(r.profiles)) {
-    if (r.status === 'valid' && p[1] && !p[1].pass) for (const f of p[1].failures) lines.push(`            ${c.yellow(`${p[0]}:`)} ${f}`)
+    if (r.status === 'valid' && p[1] && !p[1].pass) for (const f of p[1].failures) lines.push(`            ${c.yellow(`${p[0]}:`)} ${safe(f)}`)
   }
   return lines.join('\n')
 }
@@ -47,7 +48,8 @@ export function describeReport(r: VerificationReport, c: Colors): string {
 export async function runVerify(inputs: string[], flags: VerifyFlags, io: Io, signal?: AbortSignal): Promise<number> {
   const out = colorsFor(io.stdout, io.env)
   const err = colorsFor(io.stderr, io.env)
-  const bar = new ProgressBar(io.stderr, err, 'verifying')
+  const bar = new ProgressBar(flags.quiet ? { write: () => true } : io.stderr, err, 'verifying')
+  announceConfig(flags.config, io, flags.quiet)
   let summary: VerifyFilesSummary
   try {
     const adapterOptions = await pdfPasswordOptions(flags.pdfPasswordFile, io.cwd)
@@ -64,7 +66,7 @@ export async function runVerify(inputs: string[], flags: VerifyFlags, io: Io, si
       ...(signal ? { signal } : {}),
       onStart: (info) => {
         // The missing-trust note matters to people, not to scripts reading --json.
-        if (!flags.json) for (const w of info.warnings) io.stderr.write(`${err.yellow('note:')} ${w}\n`)
+        if (!flags.json && !flags.quiet) for (const w of info.warnings) io.stderr.write(`${err.yellow('note:')} ${w}\n`)
         bar.update({ done: 0, total: info.total, file: '', elapsedMs: 0, rate: 0, etaMs: null })
       },
       onProgress: (p) => bar.update(p),
@@ -72,7 +74,7 @@ export async function runVerify(inputs: string[], flags: VerifyFlags, io: Io, si
         if (!flags.json) bar.log(describeReport(report, out), io.stdout)
       },
       onSkip: (s) => {
-        if (!flags.json) bar.log(`${out.dim('skipped'.padEnd(10))}  ${s.file}: ${s.reason}`, io.stdout)
+        if (!flags.json) bar.log(`${out.dim('skipped'.padEnd(10))}  ${safe(s.file)}: ${safe(s.reason)}`, io.stdout)
       },
     })
     bar.clear()
