@@ -12,11 +12,16 @@
 // each other's files.
 //   ```sh                    not executed, but every `tanba <command> --option` in it must be a
 //                            command and options that the real CLI's --help lists
+//   ```sh guide / ```ts guide FILE
+//                            docs/getting-started.md: run in order, as written, from a stand-in
+//                            for the repository root that holds nothing the guide does not make
+//                            itself (the clone's own files only); a `ts guide FILE` block is
+//                            saved as FILE, as the reader is told to, and type-checked too
 //
 // Files: README.md, docs/**/*.md, packages/*/README.md, examples/*/README.md.
 import { execFile, spawnSync } from 'node:child_process'
 import { existsSync, readdirSync } from 'node:fs'
-import { copyFile, cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { copyFile, cp, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -133,6 +138,62 @@ beforeAll(async () => {
   )
 }, 300_000)
 
+/**
+ * A stand-in for the repository root: a link to every entry of the clone (packages, fixtures,
+ * node_modules, package.json…) and nothing else, so the guide's own folder starts empty and the
+ * reader's clone is never touched.
+ */
+async function guideRoot(): Promise<string> {
+  const dir = join(OUT, 'guide-root')
+  await rm(dir, { recursive: true, force: true })
+  await mkdir(dir, { recursive: true })
+  for (const name of readdirSync(ROOT)) if (name !== 'tanba-try' && name !== 'out' && name !== '.git') await symlink(join(ROOT, name), join(dir, name))
+  return dir
+}
+
+/** `pnpm` as the reader has it: the global one, or npx pnpm@10 when none is installed. */
+function pnpmOnPath(): string {
+  if (spawnSync('pnpm', ['--version'], { encoding: 'utf8' }).status === 0) return ''
+  return `pnpm() { npx --yes pnpm@10 "$@"; }\n`
+}
+
+describe('docs/getting-started.md, as written', () => {
+  const guide = blocks.filter((b) => b.file === join('docs', 'getting-started.md') && b.flags[0] === 'guide')
+  it('runs every step in order from the repository root, making every file it uses', async () => {
+    expect(guide.filter((b) => SH.has(b.lang)).length).toBeGreaterThanOrEqual(5)
+    expect(guide.filter((b) => TS.has(b.lang)).length).toBe(1)
+    const root = await guideRoot()
+    const log: string[] = []
+    for (const b of guide) {
+      if (TS.has(b.lang)) {
+        // The reader saves the sample under the name the guide gives.
+        const target = join(root, b.flags[1]!)
+        await mkdir(join(target, '..'), { recursive: true })
+        await writeFile(target, b.code + '\n')
+        continue
+      }
+      try {
+        // The real `pnpm tanba` (the root package.json script), not a stand-in for it.
+        const r = await run('bash', ['-c', `set -euo pipefail\n${pnpmOnPath()}${b.code}`], { cwd: root, env: env(), timeout: 300_000 })
+        log.push(r.stdout, r.stderr)
+      } catch (error) {
+        const e = error as { stdout?: string; stderr?: string; message: string }
+        throw new Error(`${b.file}:${b.line} failed: ${e.stderr || e.message}\n${e.stdout ?? ''}`)
+      }
+    }
+    const all = log.join('\n')
+    expect(all).toMatch(/valid\s+tanba-try\/picture\.labelled\.png/)
+    expect(all).toMatch(/valid true/)
+    const report = JSON.parse(await readFile(join(root, 'tanba-try/report.json'), 'utf8')) as { results: Array<{ status: string; signature: { trusted: boolean } }> }
+    expect(report.results.map((r) => [r.status, r.signature.trusted])).toEqual([
+      ['valid', true],
+      ['valid', true],
+      ['valid', true],
+    ])
+    expect(all).toMatch(/Stable Diffusion|parameters/i)
+  }, 600_000)
+})
+
 describe('documentation samples', () => {
   it('finds the samples, and every skipped one says why', () => {
     expect(tsBlocks.length).toBeGreaterThan(15)
@@ -194,7 +255,7 @@ describe('documentation samples', () => {
       const lines = b.code.replace(/\\\n\s*/g, ' ').split('\n')
       for (const [i, raw] of lines.entries()) {
         const line = raw.replace(/^\$\s+/, '').replace(/\s+#.*$/, '')
-        const m = line.match(/^(?:npx\s+(?:--yes\s+)?pnpm@\d+\s+|pnpm\s+)?tanba\s+([a-z]+)\b(.*)$/)
+        const m = line.match(/^(?:npx\s+(?:--yes\s+)?pnpm@\d+\s+|pnpm\s+(?:-s\s+)?)?tanba\s+([a-z]+)\b(.*)$/)
         if (!m) continue
         checked++
         const [, cmd, rest] = m

@@ -402,6 +402,15 @@ describe('output rules', () => {
   })
 })
 
+/** Waits until `done()` holds, polling; a hang guard (not a time budget) stops it after two minutes. */
+async function until(done: () => boolean, guardMs = 120_000): Promise<void> {
+  const guard = performance.now() + guardMs
+  while (!done()) {
+    if (performance.now() > guard) throw new Error(`gave up waiting after ${guardMs} ms (a hang)`)
+    await new Promise((r) => setTimeout(r, 5))
+  }
+}
+
 describe('crash safety', () => {
   it('Ctrl-C (SIGINT) finishes the files in progress, says how far it got, exits 130; a rerun finishes', async () => {
     const dir = join(work, 'sigint')
@@ -412,8 +421,8 @@ describe('crash safety', () => {
     let stderr = ''
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
     const closed = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)))
-    // Interrupt once the first outputs exist.
-    for (let i = 0; i < 200 && listFiles(join(dir, 'out')).length < 20; i++) await new Promise((r) => setTimeout(r, 10))
+    // Interrupt once the first outputs exist (however long start-up takes on a busy machine).
+    await until(() => listFiles(join(dir, 'out')).length >= 20 || child.exitCode !== null)
     child.kill('SIGINT')
     const code = await closed
     outputs.push(stderr)
@@ -439,10 +448,12 @@ describe('crash safety', () => {
     const inputs = hashTree(join(dir, 'in'))
     const runOpts = { cwd: dir, configDir }
     let killedMidway = 0
-    // Kill at several moments: during start-up, early, and well into the batch.
-    for (const delay of [150, 400, 650, 900, 1200]) {
+    // Kill at several moments: during start-up, and once this run has written 1, 40, 150 and 300
+    // files (counted, not timed, so the kills land mid-batch on a busy machine too).
+    for (const after of [0, 1, 40, 150, 300]) {
+      const before = listFiles(join(dir, 'out')).length
       const { child, closed } = start(['stamp', 'in', '--out-dir', 'out', '--concurrency', '2'], runOpts)
-      await new Promise((r) => setTimeout(r, delay))
+      if (after) await until(() => listFiles(join(dir, 'out')).length - before >= after || child.exitCode !== null)
       const exited = child.exitCode !== null
       child.kill('SIGKILL')
       await closed
@@ -480,11 +491,7 @@ describe('crash safety', () => {
     const original = hashTree(join(dir, 'files'))
     const runOpts = { cwd: dir, configDir }
     const { child, closed } = start(['stamp', 'files', '--in-place', '--concurrency', '2'], runOpts)
-    for (let i = 0; i < 300; i++) {
-      const changed = Object.entries(hashTree(join(dir, 'files'))).filter(([f, h]) => original[f] !== h).length
-      if (changed >= 10) break
-      await new Promise((r) => setTimeout(r, 10))
-    }
+    await until(() => child.exitCode !== null || Object.entries(hashTree(join(dir, 'files'))).filter(([f, h]) => original[f] !== h).length >= 10)
     child.kill('SIGKILL')
     await closed
     const now = hashTree(join(dir, 'files'))

@@ -63,6 +63,27 @@ export class AdapterRegistry {
     )
   }
 
+  /**
+   * The error to give when a detection by name (extension or media type) names a binary format
+   * whose sniffer rejects the bytes and the bytes are recognisably text: the file is misnamed,
+   * not damaged. Undefined when that is not the case (let the adapter judge the file).
+   */
+  contentMismatch(bytes: Uint8Array, detection: Detection): MalformedInputError | undefined {
+    const format = detection.format
+    if (detection.by === 'magic' || format.kind === 'text' || !format.sniff || format.mediaTypes.some((t) => t.includes('xml'))) return undefined
+    const head = sniffWindow(bytes)
+    if (safeSniff(format, head)) return undefined
+    const other = this.#sniff(head)
+    const looks = other && other.format.kind === 'text' ? other.format : looksLikeText(head) ? undefined : null
+    if (looks === null) return undefined
+    const name = format.id.toUpperCase()
+    const what = !looks || looks.id === 'text' ? 'plain text' : looks.id.toUpperCase()
+    return new MalformedInputError(
+      `The file is ${detection.by === 'extension' ? 'named' : 'labelled with a media type'} as ${name} but its content is not ${name}: it looks like ${what}. Rename it to match its content (e.g. .${looks?.extensions[0] ?? 'txt'}) or give the right media type`,
+      { details: { expected: format.id, found: looks?.id ?? 'text' } },
+    )
+  }
+
   /** Loads (once) the adapter for a detection and checks that the format is supported. */
   async load(detection: Detection): Promise<Adapter> {
     if (!detection.format.supported) {
@@ -102,21 +123,6 @@ export class AdapterRegistry {
     // sniff (e.g. "looks like HTML") never overrides an explicit name or media type.
     if (byMagic && byMagic.format.id !== hit.format.id && byMagic.format.kind !== 'text' && !safeSniff(hit.format, head)) {
       return { ...byMagic, by: 'magic' }
-    }
-    // A binary format by name whose bytes are recognisably text: say so, rather than let the
-    // binary reader call the file damaged.
-    if (byMagic && byMagic.format.kind === 'text' && hit.format.kind !== 'text' && !hit.format.mediaTypes.some((t) => t.includes('xml')) && hit.format.sniff && !safeSniff(hit.format, head)) {
-      const named = by === 'extension' ? 'named' : 'labelled with a media type'
-      throw new MalformedInputError(
-        `The file is ${named} as ${hit.format.id.toUpperCase()} but its content is not ${hit.format.id.toUpperCase()}: it looks like ${byMagic.format.id === 'text' ? 'plain text' : byMagic.format.id.toUpperCase()}. Rename it to match its content (e.g. .${byMagic.format.extensions[0] ?? 'txt'}) or give the right media type`,
-        { details: { expected: hit.format.id, found: byMagic.format.id } },
-      )
-    }
-    if (!byMagic && hit.format.kind !== 'text' && !hit.format.mediaTypes.some((t) => t.includes('xml')) && hit.format.sniff && !safeSniff(hit.format, head) && looksLikeText(head)) {
-      throw new MalformedInputError(
-        `The file is ${by === 'extension' ? 'named' : 'labelled with a media type'} as ${hit.format.id.toUpperCase()} but its content is not ${hit.format.id.toUpperCase()}: it looks like plain text. Rename it to match its content (e.g. .txt) or give the right media type`,
-        { details: { expected: hit.format.id, found: 'text' } },
-      )
     }
     return { ...hit, by }
   }

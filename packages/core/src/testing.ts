@@ -174,3 +174,15 @@ export function childProcesses(match: (cmdline: string) => boolean, parent = pro
     .filter((p) => p.ppid === parent && match(p.cmdline))
     .map((p) => p.pid)
 }
+
+/**
+ * Runs `fn` and measures the CPU time this process spent meanwhile (user + system, ms). Tests bound
+ * hostile input by CPU time rather than wall time: other work on the machine stretches the
+ * latter, not the former. (Threads of this process count too: the libuv pool, GC helpers.)
+ */
+export async function cpuTime<T>(fn: () => Promise<T> | T): Promise<{ value: T; cpuMs: number }> {
+  const start = process.cpuUsage()
+  const value = await fn()
+  const used = process.cpuUsage(start)
+  return { value, cpuMs: (used.user + used.system) / 1000 }
+}

@@ -5,6 +5,7 @@ import { basename, join } from 'node:path'
 import { equalBytes, isTanbaError, noticeText, verifyWith, type StampResult, type VerificationReport } from '@tanba/core'
 import { PDFDocument, PDFName, PDFArray, PDFRawStream, PDFDict, PDFString } from 'pdf-lib'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { cpuTime } from '@tanba/core/testing'
 import { analyseUpdates, BINDING_METHOD, LABEL_FILE_NAME, listPages, PdfFile } from '../src/adapter.js'
 import { embeddedFiles } from '../src/carriers.js'
 import { PDF_FORMAT } from '../src/formats.js'
@@ -561,14 +562,15 @@ describe('hostile input', () => {
     ['huge length', new TextEncoder().encode('%PDF-1.7\n1 0 obj\n<< /Length 99999999999 >>\nstream\nabc\nendstream\nendobj\ntrailer\n<< /Root 1 0 R >>\nstartxref\n0\n%%EOF\n')],
   ]
   it.each(cases)('%s: a typed error or a clean report, quickly', async (_name, bytes) => {
-    const t0 = performance.now()
-    const report = await verify(bytes)
-    expect(['error', 'unlabelled']).toContain(report.status)
-    const outcome = await stamp(bytes).then(
-      () => 'ok',
-      (e: unknown) => (isTanbaError(e) ? e.code : e),
-    )
-    expect(outcome).toMatch(/^TANBA_/)
-    expect(performance.now() - t0).toBeLessThan(5000)
+    const { cpuMs } = await cpuTime(async () => {
+      const report = await verify(bytes)
+      expect(['error', 'unlabelled']).toContain(report.status)
+      const outcome = await stamp(bytes).then(
+        () => 'ok',
+        (e: unknown) => (isTanbaError(e) ? e.code : e),
+      )
+      expect(outcome).toMatch(/^TANBA_/)
+    })
+    expect(cpuMs).toBeLessThan(5000)
   })
 })

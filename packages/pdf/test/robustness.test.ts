@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import { isTanbaError, verifyWith } from '@tanba/core'
 import { describe, expect, it } from 'vitest'
+import { cpuTime } from '@tanba/core/testing'
 import { PDF_FORMAT } from '../src/formats.js'
 import { PdfFile } from '../src/adapter.js'
 import { adapter, CORPUS, credentials, limits, load, qpdfCheck, stamp } from './helpers.js'
@@ -32,9 +33,8 @@ describe('damaged copies of a stamped PDF', () => {
       variants.push({ name: `flip@${at}`, bytes: copy, boundBroken: at < extent })
     }
     for (const v of variants) {
-      const t0 = performance.now()
-      const report = await verifyWith(adapter, v.bytes, PDF_FORMAT, { trust, c2pa: false })
-      expect(performance.now() - t0, v.name).toBeLessThan(2000)
+      const { value: report, cpuMs } = await cpuTime(() => verifyWith(adapter, v.bytes, PDF_FORMAT, { trust, c2pa: false }))
+      expect(cpuMs, v.name).toBeLessThan(4000)
       if (v.boundBroken) expect(report.status, v.name).not.toBe('valid')
       expect(['valid', 'invalid', 'unlabelled', 'error'], v.name).toContain(report.status)
       if (report.status === 'error') expect(report.error?.code, v.name).toMatch(/^TANBA_/)

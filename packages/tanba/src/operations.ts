@@ -107,6 +107,8 @@ function hintsOf(options: InputHints): { mediaType?: string; filename?: string }
 async function detectAndLoad(input: Uint8Array, options: InputHints): Promise<{ detection: Detection; adapter: Adapter }> {
   const registry = options.registry ?? defaultRegistry()
   const detection = registry.detect(input, hintsOf(options))
+  const mismatch = registry.contentMismatch(input, detection)
+  if (mismatch) throw mismatch
   const adapter = await registry.load(detection)
   return { detection, adapter }
 }

@@ -25,10 +25,15 @@ export const runs = (short: number): number => (LONG ? FUZZ_RUNS : short)
 /** Per-test timeout: generous in long mode, where one property may run for minutes. */
 export const TEST_TIMEOUT = LONG ? 6 * 60 * 60_000 : 120_000
 
-/** The time a hostile case may take (the bound on hostile input, not a speed target). */
-export const CASE_BUDGET_MS = 1000
-/** A case that has not answered after this long is a hang: its process is killed. */
-export const HANG_MS = 20_000
+/**
+ * The CPU time a hostile case may use in its runner process (the bound on hostile input, not a
+ * speed target). CPU time, unlike wall time, does not grow when other work shares the cores, so
+ * the bound holds on a busy machine; native helpers (C2PA, ExifTool) run in other processes and
+ * are bounded by the hang guard below instead.
+ */
+export const CASE_CPU_BUDGET_MS = 2000
+/** A case that has not answered after this long is a hang: its process is killed (a guard, not a speed bound). */
+export const HANG_MS = 60_000
 /** Resident memory a case may leave the runner process at (MB), and its V8 heap cap. */
 export const RSS_LIMIT_MB = 1536
 export const HEAP_LIMIT_MB = 768
@@ -130,9 +135,9 @@ export interface CaseSpec {
 export interface CaseResult {
   /** "report:<status>[:<error code>]", "stamped", "already-labelled", "error:<code>", or "untyped:<name>: <message>". */
   outcome: string
-  /** Wall time of the case, and of the second measurement when the first exceeded the budget. */
+  /** Wall time of the case (reported, never judged) and the CPU time the runner process used for it. */
   ms: number
-  retryMs?: number
+  cpuMs: number
   rssMb: number
   /** The runner process died (native crash, out of memory) or was killed as hung. */
   crashed?: string
@@ -174,7 +179,7 @@ class Runner {
       if (!p) return
       clearTimeout(p.timer)
       this.#pending = undefined
-      p.resolve({ outcome: 'crashed', ms: Number.NaN, rssMb: Number.NaN, crashed: `runner exited (code ${code}, signal ${signal}): ${stderr.trim().split('\n').slice(-3).join(' | ')}` })
+      p.resolve({ outcome: 'crashed', ms: Number.NaN, cpuMs: Number.NaN, rssMb: Number.NaN, crashed: `runner exited (code ${code}, signal ${signal}): ${stderr.trim().split('\n').slice(-3).join(' | ')}` })
     })
     return child
   }
@@ -187,7 +192,7 @@ class Runner {
       const timer = setTimeout(() => {
         this.#pending = undefined
         child.kill('SIGKILL')
-        resolve({ outcome: 'hung', ms: HANG_MS, rssMb: Number.NaN, crashed: `no answer after ${HANG_MS} ms: killed` })
+        resolve({ outcome: 'hung', ms: HANG_MS, cpuMs: Number.NaN, rssMb: Number.NaN, crashed: `no answer after ${HANG_MS} ms: killed` })
       }, HANG_MS)
       this.#pending = { spec, resolve, timer }
       child.send({ seq, spec })
@@ -239,8 +244,7 @@ export function problemOf(result: CaseResult): string | null {
   if (result.crashed) return result.crashed
   if (result.outcome.startsWith('untyped:')) return `untyped failure: ${result.outcome.slice(8)}`
   if (result.outcome.includes('TANBA_INTERNAL')) return `an untyped error surfaced in the report (${result.outcome})`
-  const ms = Math.min(result.ms, result.retryMs ?? Infinity)
-  if (ms > CASE_BUDGET_MS) return `took ${result.ms.toFixed(0)} ms, then ${result.retryMs?.toFixed(0)} ms (budget ${CASE_BUDGET_MS} ms)`
+  if (result.cpuMs > CASE_CPU_BUDGET_MS) return `used ${result.cpuMs.toFixed(0)} ms of CPU (budget ${CASE_CPU_BUDGET_MS} ms; wall ${result.ms.toFixed(0)} ms)`
   if (result.rssMb > RSS_LIMIT_MB) return `left the process at ${result.rssMb.toFixed(0)} MB resident (limit ${RSS_LIMIT_MB} MB)`
   return null
 }

@@ -12,10 +12,11 @@ interface Job {
 const job = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as Job
 const c = await generateSigningCredentials({ commonName: 'Tanba native probe' })
 const signer = await createPemSigner({ privateKey: c.privateKeyPem, certificateChain: c.chainPem })
-const results: Array<{ name: string; outcome: string; ms: number }> = []
+const results: Array<{ name: string; outcome: string; ms: number; cpuMs: number }> = []
 for (const f of job.files) {
   const input = f.path ? new Uint8Array(readFileSync(f.path)) : Uint8Array.from(f.bytes!)
   const t0 = performance.now()
+  const cpu0 = process.cpuUsage()
   let outcome: string
   try {
     if (job.op === 'verify') {
@@ -28,7 +29,8 @@ for (const f of job.files) {
   } catch (error) {
     outcome = isTanbaError(error) ? `error:${error.code}` : `untyped:${String(error)}`
   }
-  results.push({ name: f.name, outcome, ms: performance.now() - t0 })
+  const cpu = process.cpuUsage(cpu0)
+  results.push({ name: f.name, outcome, ms: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000 })
 }
 const shared = (process.report.getReport() as unknown as { sharedObjects: string[] }).sharedObjects
 process.stdout.write(JSON.stringify({ results, libvips: shared.some((s) => /libvips|sharp-.*\.node/.test(s)), c2paAddon: shared.some((s) => /c2pa/i.test(s)) }))

@@ -132,7 +132,7 @@ describe('the C2PA addon cannot take the process down', () => {
 
 // --- sharp / libvips -----------------------------------------------------------------------------
 
-function probe(job: { op: 'verify' | 'stamp-visible'; files: Array<{ name: string; path?: string; bytes?: number[] }> }): { results: Array<{ name: string; outcome: string; ms: number }>; libvips: boolean; c2paAddon: boolean } {
+function probe(job: { op: 'verify' | 'stamp-visible'; files: Array<{ name: string; path?: string; bytes?: number[] }> }): { results: Array<{ name: string; outcome: string; ms: number; cpuMs: number }>; libvips: boolean; c2paAddon: boolean } {
   const script = fileURLToPath(new URL('./native-probe.ts', import.meta.url))
   mkdirSync(OUT, { recursive: true })
   const jobFile = join(OUT, `native-job-${process.pid}.json`)
@@ -141,7 +141,7 @@ function probe(job: { op: 'verify' | 'stamp-visible'; files: Array<{ name: strin
     cwd: join(ROOT, 'packages/tanba'),
     encoding: 'utf8',
     maxBuffer: 64 * 1024 ** 2,
-    timeout: 120_000,
+    timeout: 600_000, // a hang guard
     env: { ...process.env, TANBA_CONFIG_DIR: join(ROOT, 'out/hardening/config') },
   })
   if (r.status !== 0) throw new Error(`probe failed (${r.status} ${r.signal}): ${r.stderr}`)
@@ -196,7 +196,7 @@ describe('sharp (libvips) is kept away from hostile input', () => {
     const r = probe({ op: 'stamp-visible', files: bombs() })
     for (const x of r.results) {
       expect(x.outcome, x.name).toBe('error:TANBA_TOO_LARGE')
-      expect(x.ms, x.name).toBeLessThan(1000)
+      expect(x.cpuMs, x.name).toBeLessThan(1000)
     }
     expect(r.libvips).toBe(false)
   }, TEST_TIMEOUT)
