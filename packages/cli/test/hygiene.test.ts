@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { spawnSync } from 'node:child_process'
 import { ensureBuilt, ROOT, sha256File, tanba, tempDir, type RunResult } from './helpers.js'
 
 const work = tempDir('tanba-cli-hygiene-')
@@ -150,6 +151,12 @@ describe('what a newcomer meets', () => {
     expect(byId.get('mp3')).toMatchObject({ supported: true, notice: 'audible' })
     expect(byId.get('aiff')).toMatchObject({ supported: false, notice: 'none' })
     expect(byId.get('heic')?.noticeNote).toMatch(/--no-visible/)
+  })
+
+  it('the format table of docs/cli.md is the one scripts/gen-formats-doc.mjs makes from the registry', () => {
+    const r = spawnSync(process.execPath, [join(ROOT, 'scripts/gen-formats-doc.mjs'), '--check'], { cwd: ROOT, encoding: 'utf8' })
+    expect(r.stderr).toBe('')
+    expect(r.status).toBe(0)
   })
 
   it('the formats table agrees with what stamping does: "no notice" formats refuse the notice, naming --no-visible, and stamp without it', async () => {
