@@ -8,7 +8,7 @@ export const LABEL_VERSION = 1 as const
 export type Origin = 'generated' | 'modified'
 export type SignatureAlgorithm = 'Ed25519' | 'ES256'
 export type NoticeMethod = 'text' | 'overlay' | 'page-text' | 'audio-rhythm' | 'audio-speech' | 'none'
-export type ProfileId = 'kz' | 'uz' | 'cn' | 'eu'
+export type ProfileId = 'kz' | 'uz' | 'cn' | 'eu' | 'in' | 'us-ca'
 
 export interface AiSystem {
   /** Product or system name, e.g. "Acme Image Studio". */
@@ -95,7 +95,7 @@ export interface Label extends UnsignedLabel {
   sig: LabelSignature
 }
 
-export const PROFILE_IDS: readonly ProfileId[] = ['kz', 'uz', 'cn', 'eu']
+export const PROFILE_IDS: readonly ProfileId[] = ['kz', 'uz', 'cn', 'eu', 'in', 'us-ca']
 
 // IPTC digital source type vocabulary (http://cv.iptc.org/newscodes/digitalsourcetype/)
 export const IPTC_DST_BASE = 'http://cv.iptc.org/newscodes/digitalsourcetype/'

@@ -10,6 +10,7 @@ export type MarkerStandard =
   | 'tc260' // the TC260 / GB 45438 implicit label (AIGC)
   | 'ai-disclosure' // HTML meta ai-disclosure / AI-Disclosure header value
   | 'sd-parameters' // Stable Diffusion web UI PNG text chunk
+  | 'watermark' // an imperceptible watermark in the content itself
   | 'comfyui' // ComfyUI prompt/workflow PNG text chunks
   | 'notice' // the perceivable notice (text, page text, pixels, audio)
   | 'other'
@@ -68,7 +69,12 @@ export interface BindingResult {
 
 export interface ProfileResult {
   pass: boolean
+  /** What is missing, each with the provision it comes from in parentheses. */
   failures: string[]
+  /** The profile sets no rules for this medium (e.g. `in` and `us-ca` for text): it passes trivially. */
+  notApplicable?: true
+  /** Each failure again, saying what is missing and the provision it comes from. */
+  details?: Array<{ message: string; citation: string; basis: 'law' | 'standard' | 'guideline' | 'secondary' }>
 }
 
 export interface VerificationReport {

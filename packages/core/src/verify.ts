@@ -122,7 +122,7 @@ export async function verifyWith(adapter: Adapter, input: Uint8Array, format: Fo
   for (const id of profileIds) {
     const profile = PROFILES[id]
     if (!profile) continue
-    profiles[id] = evaluateProfile(profile, { kind: format.kind, markers, label: labelOk ? label : null, ...(noticeTextOf(markers) ? { noticeText: noticeTextOf(markers)! } : {}) })
+    profiles[id] = evaluateProfile(profile, { kind: format.kind, markers, label: labelOk ? label : null, size: input.length, ...(noticeTextOf(markers) ? { noticeText: noticeTextOf(markers)! } : {}) })
   }
   return {
     ...(options.file ? { file: options.file } : {}),

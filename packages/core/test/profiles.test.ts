@@ -50,10 +50,52 @@ describe('profile evaluation', () => {
     expect(small.failures).toEqual(['notice: expected text height at least 5% of the shortest side, found 3.0%'])
   })
 
-  it('eu needs two machine-readable layers, one of them signed', () => {
+  it('eu needs signed metadata, and a watermark for images and for text above 200 tokens', () => {
     const iptc: Marker = { standard: 'iptc', carrier: 'xmp', aiMarked: true, valid: null }
-    expect(evaluateProfile(PROFILES.eu, { kind: 'image', markers: [iptc, notice(['en'])], label: null }).failures).toEqual(['machine-readable: expected a valid tanba or c2pa marker'])
-    expect(evaluateProfile(PROFILES.eu, { kind: 'image', markers: [tanba, notice(['en'])], label: null }).failures).toEqual(['machine-readable: expected a valid iptc or tc260 or c2pa or tanba marker'])
-    expect(evaluateProfile(PROFILES.eu, { kind: 'image', markers: [tanba, iptc, notice(['en'])], label: null }).pass).toBe(true)
+    const watermark: Marker = { standard: 'watermark', carrier: 'pixels', aiMarked: true, valid: true }
+    const image = (markers: Marker[]) => evaluateProfile(PROFILES.eu, { kind: 'image', markers, label: null })
+    expect(image([iptc, watermark, notice(['en'])]).failures).toEqual(['machine-readable: expected a valid tanba or c2pa marker'])
+    const noMark = image([tanba, iptc, notice(['en'])])
+    expect(noMark.failures).toEqual(['machine-readable: expected a valid watermark marker'])
+    expect(noMark.details?.[0]).toMatchObject({ message: expect.stringContaining('missing an imperceptible watermark'), citation: expect.stringContaining('Measure 1.1.2'), basis: 'guideline' })
+    expect(image([tanba, watermark, notice(['en'])]).pass).toBe(true)
+    // Text: metadata alone up to 200 tokens (about 800 bytes); above, the watermark layer Tanba does not write.
+    expect(evaluateProfile(PROFILES.eu, { kind: 'text', markers: [tanba, notice(['en'])], label: null, size: 400 }).pass).toBe(true)
+    const long = evaluateProfile(PROFILES.eu, { kind: 'text', markers: [tanba, notice(['en'])], label: null, size: 4000 })
+    expect(long.failures).toEqual(['machine-readable: expected a valid watermark marker'])
+    expect(long.details?.[0]?.message).toMatch(/Tanba writes none for text/)
+    // Audio and PDF: two layers, one signed.
+    expect(evaluateProfile(PROFILES.eu, { kind: 'audio', markers: [tanba, notice(['en'])], label: null }).failures).toEqual(['machine-readable: expected a valid iptc or tc260 or c2pa or tanba marker'])
+  })
+
+  it('in: metadata and a notice for audio and visual content, the audio notice at the start; no text rules', () => {
+    const startLabel = { notice: { method: 'audio-rhythm', langs: ['en'], placement: 'start' } } as never
+    const endLabel = { notice: { method: 'audio-rhythm', langs: ['en'], placement: 'end' } } as never
+    expect(evaluateProfile(PROFILES.in, { kind: 'audio', markers: [tanba], label: startLabel }).pass).toBe(true)
+    expect(evaluateProfile(PROFILES.in, { kind: 'audio', markers: [tanba], label: endLabel }).failures).toEqual(['notice: expected the notice at the start, found it at "end"'])
+    expect(evaluateProfile(PROFILES.in, { kind: 'image', markers: [], label: null }).failures).toEqual(['machine-readable: expected a valid tanba or c2pa or iptc or tc260 marker', 'notice: expected a perceivable notice'])
+    expect(evaluateProfile(PROFILES.in, { kind: 'text', markers: [], label: null })).toEqual({ pass: true, failures: [], notApplicable: true })
+  })
+
+  it('us-ca: a latent disclosure with provider, system name and version, time and identifier; no notice required', () => {
+    const full = { id: 'lbl-1', created: '2026-12-02T00:00:00Z', owner: { name: 'Acme LLP' }, system: { name: 'Acme Studio', version: '3.1' } } as never
+    const noVersion = { id: 'lbl-1', created: '2026-12-02T00:00:00Z', owner: { name: 'Acme LLP' }, system: { name: 'Acme Studio' } } as never
+    expect(evaluateProfile(PROFILES['us-ca'], { kind: 'image', markers: [tanba], label: full }).pass).toBe(true)
+    expect(evaluateProfile(PROFILES['us-ca'], { kind: 'image', markers: [tanba], label: noVersion }).failures).toEqual(['label: missing system.version (give --model (or system.version))'])
+    // Stripped of its metadata: no latent disclosure at all.
+    const stripped = evaluateProfile(PROFILES['us-ca'], { kind: 'image', markers: [], label: null })
+    expect(stripped.pass).toBe(false)
+    expect(stripped.failures[0]).toBe('machine-readable: expected a valid tanba or c2pa marker')
+    expect(stripped.details?.[0]?.citation).toMatch(/22757\.3\(b\)/)
+  })
+
+  it('cn: a third party\'s TC260 label that breaks the value rules is reported', () => {
+    const bad: Marker = { ...tc260, aiMarked: false, value: { Label: '4', ContentProducer: 'Acme "AI" Co', ProduceID: 'x y', ReservedCode1: '', ContentPropagator: '', PropagateID: '', ReservedCode2: '' } }
+    const r = evaluateProfile(PROFILES.cn, { kind: 'text', markers: [bad, notice(['zh'], '本内容由人工智能生成')], label: null })
+    expect(r.failures).toHaveLength(2)
+    expect(r.failures[0]).toBe('machine-readable: expected a valid tc260 marker')
+    expect(r.failures[1]).toMatch(/Label is "4".*ContentProducer holds characters outside printable ASCII.*ProduceID holds/)
+    const good: Marker = { ...tc260, value: { Label: '1', ContentProducer: '001191110102MAD55U9H0F10002', ProduceID: 'abc-123', ReservedCode1: '', ContentPropagator: '001191110102MAD55U9H0F10002', PropagateID: 'abc-123', ReservedCode2: '' } }
+    expect(evaluateProfile(PROFILES.cn, { kind: 'text', markers: [good, notice(['zh'], '本内容由人工智能生成')], label: null }).pass).toBe(true)
   })
 })

@@ -52,7 +52,10 @@ describe('HTML documents', () => {
       ['tc260', 'html:meta:AIGC', null],
       ['notice', 'html:notice:start', null],
     ])
-    expect(report.profiles).toEqual({ kz: { pass: true, failures: [] }, cn: { pass: true, failures: [] }, eu: { pass: true, failures: [] } })
+    expect(report.profiles.kz).toEqual({ pass: true, failures: [] })
+    expect(report.profiles.cn).toEqual({ pass: true, failures: [] })
+    // Above 200 tokens the EU Code asks text for a watermark, which Tanba does not write: the rule fails, honestly.
+    expect(report.profiles.eu?.failures).toEqual(['machine-readable: expected a valid watermark marker'])
     expect(report.messages).toEqual([])
   })
 

@@ -34,13 +34,17 @@ export function describeReport(r: VerificationReport, c: Colors): string {
     for (const m of r.messages.filter((m) => m.fatal)) lines.push(`            ${c.red(safe(m.rule))}: ${safe(forCli(m.reason))}`)
     if (profiles) lines.push(`            profiles: ${profiles}`)
   } else if (r.status === 'unlabelled') {
+    if (profiles) lines.push(`            profiles: ${profiles}`)
     const others = [...new Set(r.markers.filter((m) => m.aiMarked).map((m) => m.standard))]
     lines.push(`            no Tanba label${others.length ? `; AI-marked by ${safe(others.join(', '))}` : '; no AI marker found'}. Stamp it with "tanba stamp" if it is AI-generated.`)
   } else {
     lines.push(`            ${safe(forCli(r.error?.message ?? r.messages[0]?.reason ?? 'could not be read'))}`)
   }
-  for (const p of Object.entries(r.profiles)) {
-    if (r.status === 'valid' && p[1] && !p[1].pass) for (const f of p[1].failures) lines.push(`            ${c.yellow(`${p[0]}:`)} ${safe(f)}`)
+  for (const [id, result] of Object.entries(r.profiles)) {
+    if (r.status === 'invalid' || !result || result.pass) continue
+    // What is missing and the provision it comes from, when the profile says (details), else the failure.
+    const shown = result.details?.map((d) => `${d.message} (${d.citation})`) ?? result.failures
+    for (const f of shown) lines.push(`            ${c.yellow(`${id}:`)} ${safe(f)}`)
   }
   return lines.join('\n')
 }
