@@ -1,15 +1,22 @@
 import { equalBytes, fromBase64Url, toBase64, toBase64Url } from '../bytes.js'
 import { assertLabel, signingInput } from '../codec.js'
 import type { Label, LabelSignature, UnsignedLabel } from '../label.js'
-import type { SignatureResult } from '../report.js'
+import type { SignatureResult, TimestampInfo } from '../report.js'
 import { compressP256 } from './keys.js'
 import { keyThumbprint, type Signer } from './signer.js'
+import type { TimestampClient } from './timestamp.js'
 import { TrustStore } from './trust.js'
 import { verifyRaw } from './verify.js'
 
 export interface SignLabelOptions {
   /** Put the X.509 chain in `sig.x5c` (default: when the signer has one). Compact carriers turn it off. */
   includeCertificates?: boolean
+  /**
+   * Get an RFC 3161 time-stamp over the signature and carry it in `sig.tst`, so the certificate
+   * is checked at the TSA's time instead of at verification time (an expiring certificate then
+   * keeps its labels trusted). Only with the certificate chain: without x5c there are no dates to fix.
+   */
+  timestamp?: TimestampClient
 }
 
 /** Signs an unsigned label; the result is schema-checked. */
@@ -19,12 +26,15 @@ export async function signLabel(unsigned: UnsignedLabel, signer: Signer, options
   const defaultKid = await keyThumbprint(signer.publicKey)
   const sig: Partial<LabelSignature> = { alg: signer.alg, ...(signer.kid !== defaultKid ? { kid: signer.kid } : {}), pub }
   const value = await signer.sign(signingInput({ ...unsigned, sig }))
-  const includeCerts = options.includeCertificates ?? true
+  const includeCerts = Boolean((options.includeCertificates ?? true) && signer.certificates?.length)
+  // The token's message imprint is SHA-256 over the raw signature bytes (as C2PA's sigTst covers its signature).
+  const tst = includeCerts && options.timestamp ? await options.timestamp.timestamp(value) : undefined
   const label: Label = {
     ...unsigned,
     sig: {
       ...(sig as LabelSignature),
-      ...(includeCerts && signer.certificates?.length ? { x5c: signer.certificates.map((c) => toBase64(c)) } : {}),
+      ...(includeCerts ? { x5c: signer.certificates!.map((c) => toBase64(c)) } : {}),
+      ...(tst ? { tst: toBase64(tst) } : {}),
       value: toBase64Url(value),
     },
   }
@@ -34,7 +44,10 @@ export async function signLabel(unsigned: UnsignedLabel, signer: Signer, options
 
 export interface VerifySignatureOptions {
   trust?: TrustStore
-  /** The time to check certificate validity at (default: the label's creation time). */
+  /**
+   * The time to check certificate validity at. Default: the time of a trusted RFC 3161
+   * time-stamp in `sig.tst`, else now. Never the label's own `created`, which is the signer's claim.
+   */
   date?: Date
 }
 
@@ -58,8 +71,24 @@ export async function verifyLabelSignature(label: Label, options: VerifySignatur
   let key: Uint8Array | undefined
   let chain: Awaited<ReturnType<TrustStore['checkChain']>> | undefined
   const trust = options.trust
+  const store = trust ?? new TrustStore()
+  // The signing time: a trusted time-stamp's, else now. A time-stamp that is there but fails makes
+  // the label untrusted: it was meant to be believed and is not.
+  let timestamp: (TimestampInfo & { rule?: string }) | undefined
+  if (sig.tst !== undefined) {
+    const token = base64OrNull(sig.tst)
+    const value = base64OrNull(sig.value)
+    const check = token && value ? await store.checkTimestamp(token, value) : { ok: false, rule: 'timestamp.invalid', problem: 'sig.tst is not base64' }
+    timestamp = {
+      trusted: check.ok,
+      ...('time' in check && check.time ? { time: check.time.toISOString() } : {}),
+      ...('tsa' in check && check.tsa ? { tsa: check.tsa } : {}),
+      ...(check.ok ? {} : { problem: check.problem ?? 'the time-stamp is not valid', rule: check.rule ?? 'timestamp.invalid' }),
+    }
+  }
+  const date = options.date ?? (timestamp?.trusted && timestamp.time ? new Date(timestamp.time) : new Date())
   if (sig.x5c?.length) {
-    chain = await (trust ?? new TrustStore()).checkChain(sig.x5c, options.date ?? new Date(label.created))
+    chain = await store.checkChain(sig.x5c, date)
     key = chain.leafKey
     if (!key) return invalid('the leaf certificate holds no usable public key')
     if (sig.pub) {
@@ -85,14 +114,28 @@ export async function verifyLabelSignature(label: Label, options: VerifySignatur
     ...(chain?.notAfter ? { notAfter: chain.notAfter } : {}),
     ...(chain?.anchor ? { anchor: chain.anchor } : {}),
   }
-  const keyTrusted = trust?.findKey(key)
-  const trusted = Boolean(chain?.trusted || keyTrusted)
+  // A key pinned in the store counts only while the certificate it came from (if any) holds at `date`.
+  const pinnedKey = trust?.findKey(key)
+  const pinned = pinnedKey ? await trust!.checkPinnedKey(pinnedKey, date) : undefined
+  const tsFailed = timestamp && !timestamp.trusted
+  const trusted = !tsFailed && Boolean(chain?.trusted || pinned?.trusted)
+  // Why not: the failed time-stamp first, then the chain's rule, then the pinned certificate's.
+  const why = tsFailed
+    ? { rule: timestamp!.rule!, problem: `the time-stamp (sig.tst) is not accepted: ${timestamp!.problem}` }
+    : chain && !chain.trusted && (chain.rule !== 'certificate.no-anchor' || !pinned)
+      ? { rule: chain.rule ?? 'certificate.no-anchor', problem: chain.problem ?? 'the certificate chain is not trusted' }
+      : pinned && !pinned.trusted
+        ? { rule: pinned.rule ?? 'certificate.validity', problem: pinned.problem ?? 'the pinned certificate is not valid' }
+        : { rule: 'key.unknown', problem: 'the signing key is not in the trust store' }
+  const { rule: _rule, ...timestampInfo } = timestamp ?? { rule: undefined }
   return {
     valid: true,
     trusted,
     trust: trusted ? 'trusted' : 'untrusted',
     signer,
-    ...(trusted ? {} : { problem: chain?.problem ?? 'the signing key is not in the trust store' }),
+    ...(timestamp ? { timestamp: timestampInfo as TimestampInfo } : {}),
+    ...(chain || pinnedKey?.certificate ? { checkedAt: date.toISOString() } : {}),
+    ...(trusted ? {} : { problem: `${why.problem} [${why.rule}]`, trustRule: why.rule }),
   }
 }
 
