@@ -60,7 +60,7 @@ describe('trust store', () => {
     for (let round = 0; round < 2; round++) {
       expect(await other.trust.checkChain(swapped, new Date())).toMatchObject({ trusted: false, problem: 'certificate 0 is not signed by certificate 1 of the chain' })
     }
-    expect(await creds.trust.checkChain(['AAAA'])).toEqual({ trusted: false, problem: 'the certificate chain cannot be parsed' })
+    expect(await creds.trust.checkChain(['AAAA'])).toEqual({ trusted: false, rule: 'certificate.unparseable', problem: 'the certificate chain cannot be parsed' })
   })
 
   it('refuses private keys and junk in the trust store with a clear error', async () => {

@@ -53,6 +53,22 @@ export const SIGNING_EKUS: readonly string[] = [EKU.emailProtection, EKU.documen
 const KU_DIGITAL_SIGNATURE = 0x80
 const KU_NON_REPUDIATION = 0x40
 const KU_KEY_CERT_SIGN = 0x04
+/** Extensions the engine or the profile checks act on (or that are safe to be critical: key ids, CRL/OCSP pointers). */
+const PROCESSED_EXTENSIONS = new Set([
+  '2.5.29.14', // subjectKeyIdentifier
+  '2.5.29.15', // keyUsage
+  '2.5.29.17', // subjectAltName (name constraints)
+  '2.5.29.19', // basicConstraints
+  '2.5.29.30', // nameConstraints
+  '2.5.29.31', // cRLDistributionPoints
+  '2.5.29.32', // certificatePolicies
+  '2.5.29.33', // policyMappings
+  '2.5.29.35', // authorityKeyIdentifier
+  '2.5.29.36', // policyConstraints
+  '2.5.29.37', // extKeyUsage
+  '2.5.29.54', // inhibitAnyPolicy
+  '1.3.6.1.5.5.7.1.1', // authorityInfoAccess
+])
 const OID = { keyUsage: '2.5.29.15', basicConstraints: '2.5.29.19', extKeyUsage: '2.5.29.37' }
 
 /**
@@ -122,9 +138,10 @@ export async function validateCertificatePath(
       return fail('certificate.path-length', `certificate ${describe(path[k]!)} allows ${limit} intermediate CA certificate(s) below it (pathLenConstraint) but the path has ${below}`)
     }
   }
-  // The engine checks critical extensions of issuers only; the leaf's count as much (RFC 5280 6.1.3 and 4.2).
+  // A critical extension this validation does not process makes the path invalid (RFC 5280 4.2);
+  // the engine only refuses those it cannot parse, and only on issuers.
   for (const cert of path) {
-    const unknown = cert.extensions?.find((e) => e.critical && e.parsedValue === undefined)
+    const unknown = cert.extensions?.find((e) => e.critical && (!PROCESSED_EXTENSIONS.has(e.extnID) || e.parsedValue === undefined))
     if (unknown) return fail('certificate.critical-extension', `certificate ${describe(cert)} has a critical extension ${unknown.extnID} that is not understood`)
   }
   const profile = checkLeafProfile(leaf, options.purpose)
