@@ -154,7 +154,7 @@ describe('trusting the signer certificate itself (--trust signer.pem)', () => {
     for (const [options, rule] of [
       [{ cn: 'Pinned KU', ku: KU.keyAgreement }, 'certificate.leaf-key-usage'],
       [{ cn: 'Pinned TLS', eku: [OID.serverAuth] }, 'certificate.leaf-eku'],
-    ] as const) {
+    ] as Array<[Parameters<typeof issue>[0], string]>) {
       const leaf = await issue({ ...options, issuer: inter })
       const trust = await TrustStore.from({ pem: leaf.pem })
       await expectRule(leaf, [leaf, inter], rule, trust)
