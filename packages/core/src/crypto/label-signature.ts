@@ -49,6 +49,8 @@ export interface VerifySignatureOptions {
    * time-stamp in `sig.tst`, else now. Never the label's own `created`, which is the signer's claim.
    */
   date?: Date
+  /** The current time (default: the clock); what "now" means above. */
+  now?: Date
 }
 
 /**
@@ -72,21 +74,10 @@ export async function verifyLabelSignature(label: Label, options: VerifySignatur
   let chain: Awaited<ReturnType<TrustStore['checkChain']>> | undefined
   const trust = options.trust
   const store = trust ?? new TrustStore()
-  // The signing time: a trusted time-stamp's, else now. A time-stamp that is there but fails makes
-  // the label untrusted: it was meant to be believed and is not.
-  let timestamp: (TimestampInfo & { rule?: string }) | undefined
-  if (sig.tst !== undefined) {
-    const token = base64OrNull(sig.tst)
-    const value = base64OrNull(sig.value)
-    const check = token && value ? await store.checkTimestamp(token, value) : { ok: false, rule: 'timestamp.invalid', problem: 'sig.tst is not base64' }
-    timestamp = {
-      trusted: check.ok,
-      ...('time' in check && check.time ? { time: check.time.toISOString() } : {}),
-      ...('tsa' in check && check.tsa ? { tsa: check.tsa } : {}),
-      ...(check.ok ? {} : { problem: check.problem ?? 'the time-stamp is not valid', rule: check.rule ?? 'timestamp.invalid' }),
-    }
-  }
-  const date = options.date ?? (timestamp?.trusted && timestamp.time ? new Date(timestamp.time) : new Date())
+  const token = sig.tst === undefined ? undefined : base64OrNull(sig.tst)
+  const sigBytes = base64OrNull(sig.value)
+  const time = await signingTime(store, sig.tst === undefined ? undefined : { token, data: sigBytes }, options)
+  const { date, timestamp } = time
   if (sig.x5c?.length) {
     chain = await store.checkChain(sig.x5c, date)
     key = chain.leafKey
@@ -117,13 +108,13 @@ export async function verifyLabelSignature(label: Label, options: VerifySignatur
   // A key pinned in the store counts only while the certificate it came from (if any) holds at `date`.
   const pinnedKey = trust?.findKey(key)
   const pinned = pinnedKey ? await trust!.checkPinnedKey(pinnedKey, date) : undefined
-  const tsFailed = timestamp && !timestamp.trusted
+  const { tsFailed, tsUnused } = time
   const trusted = !tsFailed && Boolean(chain?.trusted || pinned?.trusted)
   // Why not: the failed time-stamp first, then the chain's rule, then the pinned certificate's.
   const why = tsFailed
     ? { rule: timestamp!.rule!, problem: `the time-stamp (sig.tst) is not accepted: ${timestamp!.problem}` }
     : chain && !chain.trusted && (chain.rule !== 'certificate.no-anchor' || !pinned)
-      ? { rule: chain.rule ?? 'certificate.no-anchor', problem: chain.problem ?? 'the certificate chain is not trusted' }
+      ? { rule: chain.rule ?? 'certificate.no-anchor', problem: (chain.problem ?? 'the certificate chain is not trusted') + tsUnused }
       : pinned && !pinned.trusted
         ? { rule: pinned.rule ?? 'certificate.validity', problem: pinned.problem ?? 'the pinned certificate is not valid' }
         : { rule: 'key.unknown', problem: 'the signing key is not in the trust store' }
@@ -137,6 +128,45 @@ export async function verifyLabelSignature(label: Label, options: VerifySignatur
     ...(chain || pinnedKey?.certificate ? { checkedAt: date.toISOString() } : {}),
     ...(trusted ? {} : { problem: `${why.problem} [${why.rule}]`, trustRule: why.rule }),
   }
+}
+
+export interface SigningTime {
+  /** The time certificates are checked at. */
+  date: Date
+  timestamp?: TimestampInfo & { rule?: string }
+  /** The token is there but broken or covers other data: the signature is not to be trusted. */
+  tsFailed: boolean
+  /** Why a sound token went unused (its TSA is not trusted), as a suffix for messages; else ''. */
+  tsUnused: string
+}
+
+/**
+ * The signing-time rule shared by Tanba labels and C2PA manifests: the time of an RFC 3161 token
+ * over the signature whose TSA chains to a trusted time-stamping root, else now (`options.now`).
+ * `options.date` overrides both. Never the signer's own claim of when it signed.
+ */
+export async function signingTime(
+  store: TrustStore,
+  tst: { token: Uint8Array | null | undefined; data: Uint8Array | null | undefined } | undefined,
+  options: { date?: Date; now?: Date } = {},
+): Promise<SigningTime> {
+  let timestamp: SigningTime['timestamp']
+  if (tst) {
+    const check =
+      tst.token && tst.data ? await store.checkTimestamp(tst.token, tst.data) : { ok: false, rule: 'timestamp.invalid' as const, problem: 'the time-stamp token is not base64' }
+    timestamp = {
+      trusted: check.ok,
+      ...('time' in check && check.time ? { time: check.time.toISOString() } : {}),
+      ...('tsa' in check && check.tsa ? { tsa: check.tsa } : {}),
+      ...(check.ok ? {} : { problem: check.problem ?? 'the time-stamp is not valid', rule: check.rule ?? 'timestamp.invalid' }),
+    }
+  }
+  const date = options.date ?? (timestamp?.trusted && timestamp.time ? new Date(timestamp.time) : (options.now ?? new Date()))
+  // A token that is broken or covers another signature is tampering: untrusted. A sound token from a
+  // TSA this verifier does not trust only goes unused (the certificate is then checked at now).
+  const tsFailed = Boolean(timestamp && !timestamp.trusted && timestamp.rule === 'timestamp.invalid')
+  const tsUnused = timestamp && !timestamp.trusted && !tsFailed ? ` (the time-stamp was not used: ${timestamp.problem})` : ''
+  return { date, ...(timestamp ? { timestamp } : {}), tsFailed, tsUnused }
 }
 
 /** base64url (or base64) decoded, or null when the text is not that. */
