@@ -132,7 +132,7 @@ describe.skipIf(!openssl)('RFC 3161 time-stamps (a local TSA: openssl ts on 127.
     // A reply for other data (a replayed token) is refused too.
     const replay = createTsaClient({
       url: tsa.url,
-      fetch: async (input, init) => fetch(input, { ...init, body: await replayQuery(init!.body as Uint8Array) }),
+      fetch: async (input, init) => fetch(input, { ...init, body: (await replayQuery(init!.body as Uint8Array)) as Uint8Array<ArrayBuffer> }),
     })
     await expect(replay.timestamp(utf8('x'))).rejects.toThrow(/stamped other data|another nonce/)
     expect(() => createTsaClient({ url: 'ftp://example.org' })).toThrow(InvalidOptionError)
