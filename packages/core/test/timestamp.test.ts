@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   createTsaClient,
+  decodeCompactLabel,
   DependencyError,
+  encodeCompactLabel,
   fromBase64Url,
   InvalidOptionError,
   signerTrustRules,
@@ -45,6 +47,19 @@ describe.skipIf(!openssl)('RFC 3161 time-stamps (a local TSA: openssl ts on 127.
     expect(tsa.requests()).toBeGreaterThanOrEqual(1)
     // Valid today, with or without the token.
     expect(await verifyLabelSignature(label, { trust: withTsa })).toMatchObject({ valid: true, trusted: true, timestamp: { trusted: true, tsa: expect.stringContaining('CN=Test TSA') } })
+  })
+
+  it('survives the compact (CBOR) form, with and without x5c', async () => {
+    const { x5c: _x5c, ...sig } = label.sig
+    for (const copy of [label, { ...label, sig }]) {
+      const back = decodeCompactLabel(encodeCompactLabel(copy))
+      expect(back.sig.tst).toBe(copy.sig.tst)
+    }
+    // Compact, without the chain, with the signer certificate pinned: the time-stamp still dates it.
+    const pinned = await TrustStore.from({ pem: leaf.pem, tsa: tsa.root.pem })
+    const compact = decodeCompactLabel(encodeCompactLabel({ ...label, sig }))
+    expect(await verifyLabelSignature(compact, { trust: pinned, now: later })).toMatchObject({ trusted: true, timestamp: { trusted: true } })
+    expect(await verifyLabelSignature(compact, { trust: await TrustStore.from({ pem: leaf.pem }), now: later })).toMatchObject({ trusted: false, trustRule: 'certificate.validity' })
   })
 
   it('expired leaf without a time-stamp: untrusted, rule certificate.validity', async () => {
