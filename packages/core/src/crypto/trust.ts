@@ -185,6 +185,7 @@ export class TrustStore {
       notAfter: leaf.notAfter.toISOString(),
       leafKey,
     }
+    if (!this.#anchors.length) return { ...info, rule: 'certificate.no-anchor', problem: 'the chain reaches no certificate in the trust store (the trust store holds no certificates)' }
     // A batch meets the same chain in every file: a path validated once holds while the date is inside it.
     const id = `${purpose}:${x5c.join('.')}`
     const known = this.#paths.get(id)
