@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { signLabel, TrustStore, verifyLabelSignature, type Label } from '../src/index.js'
-import { days, issue, KU, OID, signerFor, x5c, type Issued } from './pki-kit.js'
+import { days, issue, KU, OID, permittedOrganisation, signerFor, x5c, type Issued } from './pki-kit.js'
 import { sampleUnsigned } from './helpers.js'
 
 // Every RFC 5280 / C2PA-profile rule on its own: a chain with exactly one defect must verify as
@@ -128,6 +128,14 @@ describe('certificate path validation: each rule on its own', () => {
     // AKI points at the intermediate's key and the intermediate signed it, but the issuer DN is another name.
     const leaf = await issue({ cn: 'Misnamed leaf', issuer: inter, issuerName: 'Somebody Else CA' })
     await expectRule(leaf, [leaf, inter], 'certificate.name-chaining')
+  })
+
+  it('name constraints of an issuer (RFC 5280 4.2.1.10) → certificate.name-constraints', async () => {
+    const constrained = await issue({ cn: 'Constrained CA', issuer: root, ca: true, extraExtensions: [await permittedOrganisation('Allowed Org')] })
+    const inside = await issue({ cn: 'Inside', subject: 'O=Allowed Org, CN=Inside', issuer: constrained })
+    const outside = await issue({ cn: 'Outside', subject: 'O=Other Org, CN=Outside', issuer: constrained })
+    expect((await verifyLabelSignature(await labelFor(inside, [inside, constrained]), { trust: store })).trusted).toBe(true)
+    await expectRule(outside, [outside, constrained], 'certificate.name-constraints', store, /name constraints/)
   })
 
   it('a chain that reaches no anchor → certificate.no-anchor', async () => {

@@ -45,6 +45,10 @@ export interface IssueOptions {
   notAfter?: Date
   /** An extra critical extension nobody understands. */
   unknownCritical?: boolean
+  /** Further extensions, as they are. */
+  extraExtensions?: x509.Extension[]
+  /** Subject to use instead of CN=<cn>. */
+  subject?: string
 }
 
 export const KU = x509.KeyUsageFlags
@@ -63,9 +67,10 @@ export async function issue(o: IssueOptions): Promise<Issued> {
   const signer = o.signWith ?? o.issuer?.keys ?? keys
   extensions.push(await x509.AuthorityKeyIdentifierExtension.create(o.signWith ? o.signWith.publicKey : (o.issuer?.keys ?? keys).publicKey))
   if (o.unknownCritical) extensions.push(new x509.Extension('1.3.6.1.4.1.55555.1.1', true, new Uint8Array([0x05, 0x00])))
+  extensions.push(...(o.extraExtensions ?? []))
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: Math.floor(Math.random() * 1e9).toString(16).padStart(8, '1'),
-    subject: `CN=${o.cn}`,
+    subject: o.subject ?? `CN=${o.cn}`,
     issuer: o.issuerName ? `CN=${o.issuerName}` : o.issuer ? o.issuer.cert.subject : `CN=${o.cn}`,
     notBefore: o.notBefore ?? new Date(now - DAY),
     notAfter: o.notAfter ?? new Date(now + 365 * DAY),
@@ -93,3 +98,14 @@ export function x5c(chain: Issued[]): string[] {
 }
 
 export const days = (n: number) => new Date(Date.now() + n * DAY)
+
+/** A critical nameConstraints extension permitting only subjects under O=<org> (built with PKI.js). */
+export async function permittedOrganisation(org: string): Promise<x509.Extension> {
+  const pkijs = await import('pkijs')
+  const asn1js = await import('asn1js')
+  const name = new pkijs.RelativeDistinguishedNames({
+    typesAndValues: [new pkijs.AttributeTypeAndValue({ type: '2.5.4.10', value: new asn1js.Utf8String({ value: org }) })],
+  })
+  const constraints = new pkijs.NameConstraints({ permittedSubtrees: [new pkijs.GeneralSubtree({ base: new pkijs.GeneralName({ type: 4, value: name }) })] })
+  return new x509.Extension('2.5.29.30', true, new Uint8Array(constraints.toSchema().toBER(false)))
+}

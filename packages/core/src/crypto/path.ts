@@ -16,6 +16,7 @@ export type CertificateRule =
   | 'certificate.path-length'
   | 'certificate.critical-extension'
   | 'certificate.policy'
+  | 'certificate.name-constraints'
   | 'certificate.path-invalid'
   | 'certificate.leaf-is-ca'
   | 'certificate.leaf-key-usage'
@@ -210,7 +211,7 @@ async function explainFailure(certs: Pkijs.Certificate[], anchors: Pkijs.Certifi
       return fail('certificate.path-invalid', message)
     case 41:
     case 42:
-      return fail('certificate.policy', `name constraints: ${message}`)
+      return fail('certificate.name-constraints', `a subject is outside an issuer's name constraints: ${message}`)
     default:
       if (code >= 15 && code <= 99 && code !== 60 && code !== 97) return fail('certificate.policy', `certificate policies: ${message}`)
   }
