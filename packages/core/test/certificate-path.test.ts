@@ -202,3 +202,18 @@ describe('the check date', () => {
     expect(await store.checkChain(chain, new Date())).toMatchObject({ trusted: true })
   })
 })
+
+describe('in the verification report', () => {
+  it('names the rule, and --require-trusted (requireTrusted) makes it fatal', async () => {
+    const { stampWith, verifyWith, utf8 } = await import('../src/index.js')
+    const { createTrailerAdapter, trailerFormat } = await import('./trailer-adapter.js')
+    const adapter = createTrailerAdapter()
+    const leaf = await issue({ cn: 'TLS-only signer', issuer: inter, eku: [OID.serverAuth] })
+    const { bytes } = await stampWith(adapter, utf8('TRL1 content'), trailerFormat, { system: { name: 'Demo' }, owner: { name: 'Acme' }, signer: await signerFor(leaf, [leaf, inter]) })
+    const lax = await verifyWith(adapter, bytes, trailerFormat, { trust: store })
+    expect(lax).toMatchObject({ status: 'valid', signature: { valid: true, trusted: false, trust: 'untrusted', trustRule: 'certificate.leaf-eku' } })
+    const strict = await verifyWith(adapter, bytes, trailerFormat, { trust: store, requireTrusted: true })
+    expect(strict.status).toBe('invalid')
+    expect(strict.messages).toContainEqual(expect.objectContaining({ rule: 'signature.untrusted', fatal: true, reason: expect.stringContaining('[certificate.leaf-eku]') }))
+  })
+})
