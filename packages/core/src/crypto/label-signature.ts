@@ -116,7 +116,7 @@ export async function verifyLabelSignature(label: Label, options: VerifySignatur
     : chain && !chain.trusted && (chain.rule !== 'certificate.no-anchor' || !pinned)
       ? { rule: chain.rule ?? 'certificate.no-anchor', problem: (chain.problem ?? 'the certificate chain is not trusted') + tsUnused }
       : pinned && !pinned.trusted
-        ? { rule: pinned.rule ?? 'certificate.validity', problem: pinned.problem ?? 'the pinned certificate is not valid' }
+        ? { rule: pinned.rule ?? 'certificate.validity', problem: (pinned.problem ?? 'the pinned certificate is not valid') + tsUnused }
         : { rule: 'key.unknown', problem: 'the signing key is not in the trust store' }
   const { rule: _rule, ...timestampInfo } = timestamp ?? { rule: undefined }
   return {
