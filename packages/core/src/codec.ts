@@ -99,7 +99,7 @@ const DISTRIBUTOR = { name: 1, id: 2 } as const
 const PROMPT = { text: 1, writer: 2 } as const
 const NOTICE = { method: 1, langs: 2, placement: 3, text: 4, height: 5 } as const
 const BINDING = { method: 1, alg: 2, digest: 3, extent: 4 } as const
-const SIG = { alg: 1, kid: 2, pub: 3, x5c: 4, value: 5 } as const
+const SIG = { alg: 1, kid: 2, pub: 3, x5c: 4, value: 5, tst: 6 } as const
 const ORIGINS = ['generated', 'modified'] as const
 const SIG_ALGS = ['Ed25519', 'ES256'] as const
 const NOTICE_METHODS = ['text', 'overlay', 'page-text', 'audio-rhythm', 'audio-speech', 'none'] as const
@@ -193,6 +193,7 @@ export function encodeCompactLabel(label: Label): Uint8Array {
       if (k === 'alg') return indexOf(SIG_ALGS, v, 'signature algorithm')
       if (k === 'pub' || k === 'value') return fromBase64Url(v as string)
       if (k === 'x5c') return (v as string[]).map((c) => fromBase64Url(c))
+      if (k === 'tst') return fromBase64Url(v as string)
       return v
     }),
   )
@@ -227,6 +228,7 @@ export function decodeCompactLabel(bytes: Uint8Array): Label {
       if (k === 'alg') return fromIndex(SIG_ALGS, v, 'signature algorithm')
       if (k === 'pub' || k === 'value') return toBase64Url(asBytes(v, `sig.${k}`))
       if (k === 'x5c') return (Array.isArray(v) ? v : []).map((c) => toBase64(asBytes(c, 'sig.x5c')))
+      if (k === 'tst') return toBase64(asBytes(v, 'sig.tst'))
       return v
     }),
   }

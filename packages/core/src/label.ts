@@ -71,6 +71,11 @@ export interface LabelSignature {
   pub?: string
   /** X.509 chain, leaf first, base64 DER (as in JWS x5c). */
   x5c?: string[]
+  /**
+   * RFC 3161 TimeStampToken (CMS ContentInfo), base64 DER, whose message imprint is the SHA-256 of
+   * the raw signature bytes (the decoded `value`). Outside the signing input, like x5c.
+   */
+  tst?: string
   /** The signature, base64url (Ed25519: 64 bytes; ES256: r||s, 64 bytes). */
   value: string
 }

@@ -58,6 +58,22 @@ export interface SignatureResult {
   /** "trusted" | "untrusted" | "invalid" in one word. */
   trust: 'trusted' | 'untrusted' | 'invalid'
   signer?: SignerInfo
+  /** The rule that made a valid signature untrusted, e.g. "certificate.leaf-eku", "certificate.validity". */
+  trustRule?: string
+  /** The RFC 3161 time-stamp the label carries (sig.tst), when it has one. */
+  timestamp?: TimestampInfo
+  /** The time the certificates were checked at: the trusted time-stamp's, else the time of verification. */
+  checkedAt?: string
+}
+
+export interface TimestampInfo {
+  /** The TSA's time (TSTInfo genTime), RFC 3339. */
+  time?: string
+  /** Subject of the TSA certificate. */
+  tsa?: string
+  /** The token covers this signature and its TSA chains to a trusted time-stamping root. */
+  trusted: boolean
+  problem?: string
 }
 
 export interface BindingResult {

@@ -6,6 +6,7 @@ import { noticeText } from './notices.js'
 import { PROFILES } from './profiles.js'
 import type { Signer } from './crypto/signer.js'
 import { signLabel } from './crypto/label-signature.js'
+import { createTsaClient, type TimestampClient } from './crypto/timestamp.js'
 import { joinBytes, randomUuid } from './bytes.js'
 
 export interface NoticeOptions {
@@ -42,6 +43,12 @@ export interface StampOptions {
   signal?: AbortSignal
   /** Per-adapter options, e.g. `{ image: { plate: 'dark' } }`. */
   adapterOptions?: Record<string, unknown>
+  /**
+   * An RFC 3161 time-stamping authority: `{ url }` (plain data, fine for worker threads) or any
+   * TimestampClient. Each label then carries a token over its signature (sig.tst), and verifiers
+   * that trust the TSA check the certificate at that time instead of now.
+   */
+  tsa?: { url: string } | TimestampClient
 }
 
 /** Languages for the notice: explicit list, else the union of the profiles' languages, plus additions. */
@@ -106,6 +113,7 @@ export function createStampContext(format: FormatInfo, options: StampOptions): S
     profiles,
   }
   const signer = options.signer
+  const timestamp = options.tsa ? ('timestamp' in options.tsa ? options.tsa : createTsaClient(options.tsa)) : undefined
   return {
     format,
     origin,
@@ -119,7 +127,7 @@ export function createStampContext(format: FormatInfo, options: StampOptions): S
     adapterOptions: options.adapterOptions ?? {},
     async sign(binding: LabelBinding, notice?: LabelNotice) {
       throwIfAborted(options.signal)
-      return signLabel({ ...draft, ...(notice ? { notice } : {}), binding }, signer)
+      return signLabel({ ...draft, ...(notice ? { notice } : {}), binding }, signer, timestamp ? { timestamp } : {})
     },
   }
 }

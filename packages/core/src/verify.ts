@@ -89,7 +89,15 @@ export async function verifyWith(adapter: Adapter, input: Uint8Array, format: Fo
       }
     }
     const sig = await verifyLabelSignature(label, { ...(options.trust ? { trust: options.trust } : {}) })
-    signature = { valid: sig.valid, trusted: sig.trusted, trust: sig.trust, ...(sig.signer ? { signer: sig.signer } : {}) }
+    signature = {
+      valid: sig.valid,
+      trusted: sig.trusted,
+      trust: sig.trust,
+      ...(sig.signer ? { signer: sig.signer } : {}),
+      ...(sig.trustRule ? { trustRule: sig.trustRule } : {}),
+      ...(sig.timestamp ? { timestamp: sig.timestamp } : {}),
+      ...(sig.checkedAt ? { checkedAt: sig.checkedAt } : {}),
+    }
     if (!sig.valid) messages.push({ rule: 'signature.invalid', fatal: true, reason: `The label signature is invalid: ${sig.problem}` })
     else if (!sig.trusted) {
       messages.push({ rule: 'signature.untrusted', fatal: Boolean(options.requireTrusted), reason: `The signature is valid but not trusted: ${sig.problem}` })

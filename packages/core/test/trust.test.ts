@@ -60,7 +60,7 @@ describe('trust store', () => {
     for (let round = 0; round < 2; round++) {
       expect(await other.trust.checkChain(swapped, new Date())).toMatchObject({ trusted: false, problem: 'certificate 0 is not signed by certificate 1 of the chain' })
     }
-    expect(await creds.trust.checkChain(['AAAA'])).toEqual({ trusted: false, problem: 'the certificate chain cannot be parsed' })
+    expect(await creds.trust.checkChain(['AAAA'])).toEqual({ trusted: false, rule: 'certificate.unparseable', problem: 'the certificate chain cannot be parsed' })
   })
 
   it('refuses private keys and junk in the trust store with a clear error', async () => {
@@ -126,5 +126,34 @@ describe('certificates pin their own key', () => {
     const chainless = { ...label, sig }
     expect((await verifyLabelSignature(chainless, { trust: await TrustStore.from({ pem: creds.caPem }) })).trusted).toBe(false)
     expect((await verifyLabelSignature(chainless, { trust: await TrustStore.from({ pem: creds.chainPem }) })).trusted).toBe(true)
+  })
+})
+
+describe('a key and a certificate that do not match', () => {
+  it('are refused when the signer is made (PEM and callback signers), before anything is signed', async () => {
+    const a = await createTestCredentials()
+    const b = await createTestCredentials()
+    await expect(createPemSigner({ privateKey: a.keyPem, certificateChain: b.chainPem })).rejects.toThrow(InvalidKeyError)
+    await expect(createPemSigner({ privateKey: a.keyPem, certificateChain: b.chainPem })).rejects.toThrow(/--cert.*--key/)
+    const { createCallbackSigner } = await import('../src/index.js')
+    await expect(createCallbackSigner({ alg: 'ES256', publicKey: a.signer.publicKey, certificates: b.chainPem, sign: async () => new Uint8Array(64) })).rejects.toThrow(InvalidKeyError)
+    // An Ed25519 key with a P-256 certificate is refused the same way.
+    const { pem } = await ed25519Signer()
+    await expect(createPemSigner({ privateKey: pem, certificateChain: a.chainPem })).rejects.toThrow(/another ES256 public key than the Ed25519 key/)
+    // The matching pair is fine.
+    expect((await createPemSigner({ privateKey: a.keyPem, certificateChain: a.chainPem })).certificates).toHaveLength(2)
+  })
+
+  it('loadPemSigner (SDK and CLI) refuses them too', async () => {
+    const { mkdtemp, writeFile } = await import('node:fs/promises')
+    const { tmpdir } = await import('node:os')
+    const { join } = await import('node:path')
+    const { loadPemSigner } = await import('../src/node.js')
+    const a = await createTestCredentials()
+    const b = await createTestCredentials()
+    const dir = await mkdtemp(join(tmpdir(), 'tanba-mismatch-'))
+    await writeFile(join(dir, 'a.key'), a.keyPem)
+    await writeFile(join(dir, 'b.pem'), b.chainPem)
+    await expect(loadPemSigner(join(dir, 'a.key'), join(dir, 'b.pem'))).rejects.toBeInstanceOf(InvalidKeyError)
   })
 })

@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import {
+  createTsaClient,
   InvalidOptionError,
   PROFILE_IDS,
   resolveNotice,
@@ -57,6 +58,8 @@ export interface StampSettingsInput extends ConfigSource, SignerSource {
   adapterOptions?: Record<string, unknown>
   /** Replace an existing Tanba label instead of keeping the input as it is. */
   force?: boolean
+  /** URL of an RFC 3161 time-stamping authority: every label then carries a time-stamp over its signature. */
+  tsa?: string
 }
 
 /** Stamp settings without the signer: plain data, safe to send to a worker thread. */
@@ -84,6 +87,8 @@ export interface ResolvedStamp {
 export interface VerifySettingsInput extends ConfigSource {
   /** Trust files: PEM roots or public keys, or JWKS documents. Default: the config file's `trust`. */
   trust?: string[]
+  /** PEM roots of trusted RFC 3161 time-stamping authorities (only for time-stamps, never for signers). */
+  tsaTrust?: string[]
   profiles?: ProfileId[]
   c2pa?: boolean
   requireTrusted?: boolean
@@ -100,6 +105,8 @@ export interface VerifySettings {
   adapterOptions?: Record<string, unknown>
   /** Contents of the trust files. */
   trustTexts: string[]
+  /** Contents of the time-stamping authority trust files. */
+  tsaTrustTexts?: string[]
 }
 
 export interface ResolvedVerify {
@@ -182,7 +189,10 @@ export async function resolveStampSettings(input: StampSettingsInput = {}): Prom
     ...(input.limits ? { limits: input.limits } : {}),
     ...(input.adapterOptions ? { adapterOptions: input.adapterOptions } : {}),
     force: Boolean(input.force),
+    ...(input.tsa ? { tsa: { url: input.tsa } } : {}),
   }
+  // A bad TSA URL fails now, before any file is read.
+  if (input.tsa) createTsaClient({ url: input.tsa })
   return {
     settings,
     signer,
@@ -207,7 +217,16 @@ export async function resolveVerifySettings(input: VerifySettingsInput = {}): Pr
       throw new InvalidOptionError(`Could not read the trust file ${path}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, { cause })
     }
   }
-  const trust = await buildTrustStore(trustTexts, paths)
+  const tsaPaths = (input.tsaTrust ?? []).map((p) => resolve(cwd, p))
+  const tsaTrustTexts: string[] = []
+  for (const path of tsaPaths) {
+    try {
+      tsaTrustTexts.push(await readFile(path, 'utf8'))
+    } catch (cause) {
+      throw new InvalidOptionError(`Could not read the TSA trust file ${path}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, { cause })
+    }
+  }
+  const trust = await buildTrustStore(trustTexts, paths, tsaTrustTexts, tsaPaths)
   const warnings: string[] = []
   if (trust.size === 0) warnings.push('No trust anchors given: valid signatures are reported as "untrusted". Pass --trust ca.pem (or set trust in tanba.config.json).')
   const profiles = input.profiles?.length ? input.profiles : config.profiles
@@ -219,6 +238,7 @@ export async function resolveVerifySettings(input: VerifySettingsInput = {}): Pr
       ...(input.limits ? { limits: input.limits } : {}),
       ...(input.adapterOptions ? { adapterOptions: input.adapterOptions } : {}),
       trustTexts,
+      ...(tsaTrustTexts.length ? { tsaTrustTexts } : {}),
     },
     trust,
     warnings,
@@ -232,7 +252,7 @@ export async function resolveVerifySettings(input: VerifySettingsInput = {}): Pr
  * certificate given is trusted as well, so a pinned signing certificate (signer.pem) also
  * trusts compact labels that carry only the key and no chain (the text adapter's).
  */
-export async function buildTrustStore(texts: string[], names: string[] = []): Promise<TrustStore> {
+export async function buildTrustStore(texts: string[], names: string[] = [], tsaTexts: string[] = [], tsaNames: string[] = []): Promise<TrustStore> {
   const store = new TrustStore()
   for (const [i, text] of texts.entries()) {
     try {
@@ -244,6 +264,14 @@ export async function buildTrustStore(texts: string[], names: string[] = []): Pr
     } catch (error) {
       const name = names[i] ?? `trust source ${i + 1}`
       if (error instanceof Error) error.message = `${name}: ${error.message}`
+      throw error
+    }
+  }
+  for (const [i, text] of tsaTexts.entries()) {
+    try {
+      await store.addTimestampAuthorities(text)
+    } catch (error) {
+      if (error instanceof Error) error.message = `${tsaNames[i] ?? `TSA trust source ${i + 1}`}: ${error.message}`
       throw error
     }
   }

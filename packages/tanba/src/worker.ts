@@ -68,7 +68,7 @@ async function runJob(id: number, job: unknown): Promise<void> {
       if (!signer) throw new Error('stamp worker started without a signer')
       result = await runStampJob(job as StampJob, init.settings, signer, undefined, controller.signal)
     } else {
-      trust ??= buildTrustStore(init.settings.trustTexts)
+      trust ??= buildTrustStore(init.settings.trustTexts, [], init.settings.tsaTrustTexts ?? [])
       result = await runVerifyJob(job as VerifyJob, init.settings, await trust, undefined, controller.signal)
     }
     send({ type: 'done', id, result })

@@ -28,6 +28,7 @@ export interface StampFlags {
   pdfPasswordFile?: string
   key?: string
   cert?: string
+  tsa?: string
   config?: string
   concurrency?: number
   force?: boolean
@@ -50,6 +51,7 @@ function settingsFrom(flags: StampFlags, io: Io): StampSettingsInput {
     ...(flags.config ? { config: flags.config } : {}),
     ...(flags.key ? { key: flags.key } : {}),
     ...(flags.cert ? { cert: flags.cert } : {}),
+    ...(flags.tsa ? { tsa: flags.tsa } : {}),
     ...(flags.profile?.length ? { profiles: flags.profile as ProfileId[] } : {}),
     ...(flags.origin ? { origin: flags.origin } : {}),
     system: { ...(flags.generator ? { name: flags.generator } : {}), ...(flags.model ? { model: flags.model } : {}) },

@@ -4,6 +4,7 @@ import { batchFailure, pdfPasswordOptions } from '../fatal.js'
 
 export interface VerifyFlags {
   trust?: string[]
+  tsaTrust?: string[]
   exclude?: string[]
   profile?: string[]
   requireTrusted?: boolean
@@ -62,6 +63,7 @@ export async function runVerify(inputs: string[], flags: VerifyFlags, io: Io, si
       ...(adapterOptions ? { adapterOptions } : {}),
       ...(flags.config ? { config: flags.config } : {}),
       ...(flags.trust?.length ? { trust: flags.trust } : {}),
+      ...(flags.tsaTrust?.length ? { tsaTrust: flags.tsaTrust } : {}),
       ...(flags.exclude?.length ? { exclude: flags.exclude } : {}),
       ...(flags.profile?.length ? { profiles: flags.profile as ProfileId[] } : {}),
       ...(flags.requireTrusted ? { requireTrusted: true } : {}),

@@ -1,8 +1,9 @@
 import { InvalidKeyError, InvalidOptionError } from '../errors.js'
 import type { SignatureAlgorithm } from '../label.js'
-import { fromBase64Url, sha256, toBase64Url } from '../bytes.js'
+import { equalBytes, fromBase64Url, sha256, toBase64Url } from '../bytes.js'
 import { compressP256, derToP1363, parsePemBlocks, pemBody } from './keys.js'
 import { nodeCrypto } from '../runtime.js'
+import { loadX509 } from './x509.js'
 
 /**
  * Anything that can sign bytes: a local key, a KMS, an HSM.
@@ -62,6 +63,7 @@ export async function createPemSigner(options: PemSignerOptions): Promise<Signer
   if (options.certificateChain && (!certificates || certificates.length === 0)) {
     throw new InvalidKeyError('Expected one or more "BEGIN CERTIFICATE" blocks in the certificate chain PEM but found none')
   }
+  if (certificates?.length) await assertCertificateMatchesKey(certificates[0]!, publicKey, alg)
   const kid = options.kid ?? (await keyThumbprint(publicKey))
   const signParams = alg === 'Ed25519' ? { name: 'Ed25519' } : { name: 'ECDSA', hash: 'SHA-256' }
   const nodeKey = nodePrivateKey(der)
@@ -118,6 +120,7 @@ export async function createCallbackSigner(options: CallbackSignerOptions): Prom
           .filter((b) => b.label === 'CERTIFICATE')
           .map((b) => b.der)
       : options.certificates
+  if (certificates?.length) await assertCertificateMatchesKey(certificates[0]!, publicKey, options.alg)
   const kid = options.kid ?? (await keyThumbprint(publicKey))
   const alg = options.alg
   return {
@@ -129,6 +132,27 @@ export async function createCallbackSigner(options: CallbackSignerOptions): Prom
       const signature = await options.sign(data)
       return alg === 'ES256' && signature.length !== 64 ? derToP1363(signature) : signature
     },
+  }
+}
+
+/**
+ * Refuses a certificate chain whose leaf holds another key than the signer's: every label signed
+ * with it would carry a chain that does not vouch for its signature (and verify as invalid).
+ */
+async function assertCertificateMatchesKey(leafDer: Uint8Array, publicKey: Uint8Array, alg: SignatureAlgorithm): Promise<void> {
+  const X509 = await loadX509()
+  let spki: Uint8Array
+  try {
+    spki = new Uint8Array(new X509.X509Certificate(leafDer as Uint8Array<ArrayBuffer>).publicKey.rawData)
+  } catch (cause) {
+    throw new InvalidKeyError('Expected the first certificate of the chain (--cert) to be an X.509 certificate but it could not be parsed', { cause })
+  }
+  const certKey = await rawPublicKeyFromSpki(spki).catch(() => undefined)
+  const own = publicKey.length === 65 ? compressP256(publicKey) : publicKey
+  if (!certKey || !equalBytes(certKey, own)) {
+    throw new InvalidKeyError(
+      `Expected the certificate chain (--cert) to start with the certificate of the signing key (--key), but its first certificate holds ${certKey ? `another ${algorithmOfRawKey(certKey)} public key` : 'a public key of another type'} than the ${alg} key; pass the matching key and certificate`,
+    )
   }
 }
 

@@ -4,12 +4,16 @@ import { InvalidKeyError } from '../errors.js'
 import { parsePemBlocks, rawKeyFromJwk, compressP256, type PublicJwk } from './keys.js'
 import { keyThumbprint, rawPublicKeyFromSpki } from './signer.js'
 import { loadX509, type X509Module } from './x509.js'
+import { validateCertificatePath, type CertificatePurpose, type CertificateRule } from './path.js'
+import { verifyTimestampToken, type TimestampCheck } from './timestamp.js'
 
 interface TrustedKey {
   raw: Uint8Array
   kid: string
   /** Where the key came from, for reports ("jwks", "pem", a JWK's own kid). */
   source: string
+  /** The certificate the key was taken from: trusting the key then still means checking that certificate. */
+  certificate?: Uint8Array
 }
 
 export interface TrustSources {
@@ -19,6 +23,8 @@ export interface TrustSources {
   jwks?: unknown
   /** Raw public keys. */
   keys?: Uint8Array[]
+  /** PEM certificates of trusted time-stamping authorities (roots of RFC 3161 TSA certificates). */
+  tsa?: string | string[]
 }
 
 export interface ChainCheck {
@@ -30,6 +36,8 @@ export interface ChainCheck {
   notAfter?: string
   /** Why the chain is not trusted, when it is not. */
   problem?: string
+  /** The rule that failed, when the chain is not trusted (e.g. "certificate.leaf-eku"). */
+  rule?: CertificateRule
   /** The leaf's raw public key (compressed for P-256). */
   leafKey?: Uint8Array
 }
@@ -41,13 +49,16 @@ export interface ChainCheck {
 export class TrustStore {
   readonly #keys: TrustedKey[] = []
   readonly #anchors: x509.X509Certificate[] = []
-  readonly #anchorSignatures = new WeakMap<x509.X509Certificate, Map<x509.X509Certificate, boolean>>()
+  readonly #tsaAnchors: x509.X509Certificate[] = []
+  /** Validated paths by chain and purpose, reused while the date stays inside the path's validity. */
+  readonly #paths = new Map<string, { notBefore: number; notAfter: number; anchor: string }>()
 
   static async from(sources: TrustSources = {}): Promise<TrustStore> {
     const store = new TrustStore()
     for (const pem of [sources.pem ?? []].flat()) await store.addPem(pem)
     if (sources.jwks !== undefined) await store.addJwks(sources.jwks)
     for (const key of sources.keys ?? []) await store.addRawKey(key, 'raw')
+    for (const pem of [sources.tsa ?? []].flat()) await store.addTimestampAuthorities(pem)
     return store
   }
 
@@ -58,6 +69,32 @@ export class TrustStore {
   /** The trust anchors as PEM text (empty when there are none), e.g. for a C2PA validator. */
   certificatesPem(): string {
     return this.#anchors.map((c) => c.toString('pem') + '\n').join('')
+  }
+
+  /** The trusted time-stamping authorities' roots as PEM text (empty when there are none). */
+  timestampAuthoritiesPem(): string {
+    return this.#tsaAnchors.map((c) => c.toString('pem') + '\n').join('')
+  }
+
+  /**
+   * Trusts these PEM certificates as roots of time-stamping authorities only: an RFC 3161 token
+   * signed under them fixes the time a signature existed at. They do not vouch for signers.
+   */
+  async addTimestampAuthorities(text: string): Promise<void> {
+    const blocks = parsePemBlocks(text)
+    if (!blocks.length || blocks.some((b) => b.label !== 'CERTIFICATE')) {
+      throw new InvalidKeyError(`Expected PEM CERTIFICATE blocks for the time-stamping authorities but found ${blocks.map((b) => b.label).join(', ') || 'no PEM block'}`)
+    }
+    const X509 = await loadX509()
+    X509.cryptoProvider.set(crypto)
+    for (const block of blocks) {
+      try {
+        this.#tsaAnchors.push(new X509.X509Certificate(block.der as Uint8Array<ArrayBuffer>))
+      } catch (cause) {
+        throw new InvalidKeyError('A time-stamping authority certificate could not be parsed as X.509', { cause })
+      }
+    }
+    this.#paths.clear()
   }
 
   async addPem(text: string): Promise<void> {
@@ -74,10 +111,12 @@ export class TrustStore {
           throw new InvalidKeyError('A CERTIFICATE block in the trust store could not be parsed as X.509', { cause })
         }
         this.#anchors.push(cert)
+        this.#paths.clear()
         // Trusting a certificate trusts its key too: compact labels (plain text) carry the key
-        // but no chain, so a verifier that trusts signer.pem can still recognise them.
+        // but no chain, so a verifier that trusts signer.pem can still recognise them. The
+        // certificate stays attached, so its dates and key usage still decide (checkPinnedKey).
         const key = await rawPublicKeyFromSpki(new Uint8Array(cert.publicKey.rawData)).catch(() => undefined)
-        if (key) await this.addRawKey(key, 'certificate')
+        if (key) await this.addRawKey(key, 'certificate', new Uint8Array(cert.rawData))
       } else if (block.label === 'PUBLIC KEY') {
         await this.addRawKey(await rawPublicKeyFromSpki(block.der), 'pem')
       } else if (block.label.includes('PRIVATE KEY')) {
@@ -105,9 +144,9 @@ export class TrustStore {
     }
   }
 
-  async addRawKey(raw: Uint8Array, source: string): Promise<void> {
+  async addRawKey(raw: Uint8Array, source: string, certificate?: Uint8Array): Promise<void> {
     const key = raw.length === 65 ? compressP256(raw) : raw
-    this.#keys.push({ raw: key, kid: await keyThumbprint(key), source })
+    this.#keys.push({ raw: key, kid: await keyThumbprint(key), source, ...(certificate ? { certificate } : {}) })
   }
 
   /** The trusted key matching this raw public key, if any. */
@@ -116,15 +155,29 @@ export class TrustStore {
     return this.#keys.find((k) => equalBytes(k.raw, key))
   }
 
-  /** Checks an x5c chain (base64 DER, leaf first) against the anchors at `date`. */
-  async checkChain(x5c: readonly string[], date = new Date()): Promise<ChainCheck> {
+  /**
+   * Whether a key found in the store (findKey) is trusted at `date`: a bare key (JWK, PUBLIC KEY)
+   * always is; a key taken from a trusted certificate only while that certificate is valid and
+   * fit for signing (dates, key usage, EKU, not a CA).
+   */
+  async checkPinnedKey(key: TrustedKey, date: Date): Promise<{ trusted: boolean; rule?: CertificateRule; problem?: string }> {
+    if (!key.certificate) return { trusted: true }
+    const result = await validateCertificatePath([key.certificate], [key.certificate], { date, purpose: 'signing' })
+    return result.ok ? { trusted: true } : { trusted: false, ...(result.rule ? { rule: result.rule } : {}), problem: `the trusted certificate of the signing key fails: ${result.problem}` }
+  }
+
+  /**
+   * Checks an x5c chain (base64 DER, leaf first) against the anchors at `date`: RFC 5280 path
+   * validation with PKI.js plus the signer profile (see validateCertificatePath).
+   */
+  async checkChain(x5c: readonly string[], date = new Date(), purpose: CertificatePurpose = 'signing'): Promise<ChainCheck> {
     const X509 = await loadX509()
     X509.cryptoProvider.set(crypto)
     const parsed = await parseChain(X509, x5c)
-    if (!parsed) return { trusted: false, problem: 'the certificate chain cannot be parsed' }
+    if (!parsed) return { trusted: false, rule: 'certificate.unparseable', problem: 'the certificate chain cannot be parsed' }
     const { certs, leafKey } = parsed
     const leaf = certs[0]
-    if (!leaf) return { trusted: false, problem: 'the certificate chain is empty' }
+    if (!leaf) return { trusted: false, rule: 'certificate.unparseable', problem: 'the certificate chain is empty' }
     const info: ChainCheck = {
       trusted: false,
       subject: leaf.subject,
@@ -132,41 +185,32 @@ export class TrustStore {
       notAfter: leaf.notAfter.toISOString(),
       leafKey,
     }
-    if (date < leaf.notBefore || date > leaf.notAfter) return { ...info, problem: `the signing certificate is not valid at ${date.toISOString()}` }
-    // Walk up: each certificate must be signed by the next, or by an anchor.
-    for (let i = 0; i < certs.length; i++) {
-      const cert = certs[i]!
-      const anchor = await this.#anchorFor(cert, date)
-      if (anchor) return { ...info, trusted: true, anchor: anchor.subject }
-      const parent = certs[i + 1]
-      if (!parent) break
-      // As X509Certificate.verify({ signatureOnly: false }): the signature, and `date` strictly inside the validity.
-      const ok = (await linkSignature(parsed, i)) && withinValidity(cert, date)
-      if (!ok) return { ...info, problem: `certificate ${i} is not signed by certificate ${i + 1} of the chain` }
-    }
-    return { ...info, problem: 'the chain reaches no certificate in the trust store' }
+    if (!this.#anchors.length) return { ...info, rule: 'certificate.no-anchor', problem: 'the chain reaches no certificate in the trust store (the trust store holds no certificates)' }
+    // A batch meets the same chain in every file: a path validated once holds while the date is inside it.
+    const id = `${purpose}:${x5c.join('.')}`
+    const known = this.#paths.get(id)
+    const time = date.getTime()
+    if (known && known.notBefore <= time && time <= known.notAfter) return { ...info, trusted: true, anchor: known.anchor }
+    const result = await validateCertificatePath(
+      certs.map((c) => new Uint8Array(c.rawData)),
+      this.#anchors.map((a) => new Uint8Array(a.rawData)),
+      { date, purpose },
+    )
+    if (!result.ok) return { ...info, ...(result.rule ? { rule: result.rule } : {}), problem: result.problem ?? 'the certificate path is not valid' }
+    const top = result.path!.at(-1)!
+    const anchor = this.#anchors.find((a) => equalBytes(new Uint8Array(a.rawData), top))?.subject ?? leaf.subject
+    if (this.#paths.size >= 64) this.#paths.clear()
+    this.#paths.set(id, { notBefore: result.window!.notBefore.getTime(), notAfter: result.window!.notAfter.getTime(), anchor })
+    return { ...info, trusted: true, anchor }
   }
 
-  async #anchorFor(cert: x509.X509Certificate, date: Date): Promise<x509.X509Certificate | undefined> {
-    for (const anchor of this.#anchors) {
-      if (equalBytes(new Uint8Array(anchor.rawData), new Uint8Array(cert.rawData))) return anchor
-      if (anchor.subject !== cert.issuer) continue
-      if (date < anchor.notBefore || date > anchor.notAfter) continue
-      if (await this.#signedByAnchor(cert, anchor)) return anchor
-    }
-    return undefined
-  }
-
-  /** Whether `anchor` signed `cert`; remembered, since a batch meets the same chain in every file. */
-  async #signedByAnchor(cert: x509.X509Certificate, anchor: x509.X509Certificate): Promise<boolean> {
-    let known = this.#anchorSignatures.get(cert)
-    if (!known) this.#anchorSignatures.set(cert, (known = new Map()))
-    let ok = known.get(anchor)
-    if (ok === undefined) {
-      ok = await cert.verify({ publicKey: anchor.publicKey, signatureOnly: true }).catch(() => false)
-      known.set(anchor, ok)
-    }
-    return ok
+  /** Checks an RFC 3161 time-stamp token over `data` against the trusted time-stamping authorities. */
+  checkTimestamp(token: Uint8Array, data: Uint8Array): Promise<TimestampCheck> {
+    return verifyTimestampToken(
+      token,
+      data,
+      this.#tsaAnchors.map((a) => new Uint8Array(a.rawData)),
+    )
   }
 }
 
@@ -174,8 +218,6 @@ export class TrustStore {
 interface ParsedChain {
   certs: x509.X509Certificate[]
   leafKey: Uint8Array | undefined
-  /** links[i]: certificate i's signature verifies with certificate i + 1's key (signature only). */
-  links: Array<Promise<boolean> | undefined>
 }
 
 /**
@@ -199,21 +241,10 @@ function parseChain(X509: X509Module, x5c: readonly string[]): Promise<ParsedCha
       }
       const leaf = certs[0]
       const leafKey = leaf ? await rawPublicKeyFromSpki(new Uint8Array(leaf.publicKey.rawData)).catch(() => undefined) : undefined
-      return { certs, leafKey, links: [] }
+      return { certs, leafKey }
     })()
     if (chainCache.size >= CHAIN_CACHE_SIZE) chainCache.clear()
     chainCache.set(id, parsed)
   }
   return parsed
-}
-
-function linkSignature(chain: ParsedChain, i: number): Promise<boolean> {
-  const cert = chain.certs[i]!
-  const parent = chain.certs[i + 1]!
-  return (chain.links[i] ??= cert.verify({ publicKey: parent.publicKey, signatureOnly: true }).catch(() => false))
-}
-
-function withinValidity(cert: x509.X509Certificate, date: Date): boolean {
-  const time = date.getTime()
-  return cert.notBefore.getTime() < time && time < cert.notAfter.getTime()
 }

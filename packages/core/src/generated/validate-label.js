@@ -5,7 +5,7 @@ function ucs2length(str){let length=0,pos=0,value;while(pos<str.length){length++
 "use strict";
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://tanba.dev/schema/label-v1.json","title":"Tanba label, version 1","description":"A signed statement that a piece of media was generated or modified by an AI system, bound to the media essence. See docs/spec/label-v1.md.","type":"object","required":["tanba","id","created","origin","system","owner","profiles","binding","sig"],"additionalProperties":false,"properties":{"tanba":{"const":1},"id":{"type":"string","pattern":"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"},"created":{"type":"string","pattern":"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z$"},"origin":{"enum":["generated","modified"]},"system":{"type":"object","required":["name"],"additionalProperties":false,"properties":{"name":{"$ref":"#/definitions/shortText"},"version":{"$ref":"#/definitions/shortText"},"model":{"$ref":"#/definitions/shortText"}}},"owner":{"type":"object","required":["name"],"additionalProperties":false,"properties":{"name":{"$ref":"#/definitions/shortText"},"id":{"$ref":"#/definitions/shortText"},"country":{"type":"string","pattern":"^[A-Z]{2}$"},"contact":{"$ref":"#/definitions/shortText"}}},"distributor":{"type":"object","required":["name"],"additionalProperties":false,"properties":{"name":{"$ref":"#/definitions/shortText"},"id":{"$ref":"#/definitions/shortText"}}},"prompt":{"type":"object","additionalProperties":false,"properties":{"text":{"type":"string","maxLength":8192},"writer":{"$ref":"#/definitions/shortText"}}},"notice":{"type":"object","required":["method","langs"],"additionalProperties":false,"properties":{"method":{"enum":["text","overlay","page-text","audio-rhythm","audio-speech","none"]},"langs":{"type":"array","maxItems":16,"items":{"type":"string","pattern":"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"}},"placement":{"type":"string","maxLength":32},"text":{"type":"string","maxLength":2048},"height":{"type":"number","minimum":0,"maximum":1}}},"profiles":{"type":"array","maxItems":8,"uniqueItems":true,"items":{"enum":["kz","uz","cn","eu","in","us-ca"]}},"binding":{"type":"object","required":["method","alg","digest"],"additionalProperties":false,"properties":{"method":{"type":"string","pattern":"^[a-z0-9.-]+/[0-9]+$","maxLength":64},"alg":{"const":"sha-256"},"digest":{"type":"string","pattern":"^[A-Za-z0-9_-]{43}$"},"extent":{"type":"integer","minimum":0}}},"sig":{"type":"object","required":["alg","value"],"additionalProperties":false,"properties":{"alg":{"enum":["Ed25519","ES256"]},"kid":{"type":"string","minLength":1,"maxLength":128},"pub":{"type":"string","pattern":"^[A-Za-z0-9_-]{43,88}$"},"x5c":{"type":"array","minItems":1,"maxItems":8,"items":{"type":"string","pattern":"^[A-Za-z0-9+/]+={0,2}$"}},"value":{"type":"string","pattern":"^[A-Za-z0-9_-]{86}$"}}}},"definitions":{"shortText":{"type":"string","minLength":1,"maxLength":256}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://tanba.dev/schema/label-v1.json","title":"Tanba label, version 1","description":"A signed statement that a piece of media was generated or modified by an AI system, bound to the media essence. See docs/spec/label-v1.md.","type":"object","required":["tanba","id","created","origin","system","owner","profiles","binding","sig"],"additionalProperties":false,"properties":{"tanba":{"const":1},"id":{"type":"string","pattern":"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"},"created":{"type":"string","pattern":"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z$"},"origin":{"enum":["generated","modified"]},"system":{"type":"object","required":["name"],"additionalProperties":false,"properties":{"name":{"$ref":"#/definitions/shortText"},"version":{"$ref":"#/definitions/shortText"},"model":{"$ref":"#/definitions/shortText"}}},"owner":{"type":"object","required":["name"],"additionalProperties":false,"properties":{"name":{"$ref":"#/definitions/shortText"},"id":{"$ref":"#/definitions/shortText"},"country":{"type":"string","pattern":"^[A-Z]{2}$"},"contact":{"$ref":"#/definitions/shortText"}}},"distributor":{"type":"object","required":["name"],"additionalProperties":false,"properties":{"name":{"$ref":"#/definitions/shortText"},"id":{"$ref":"#/definitions/shortText"}}},"prompt":{"type":"object","additionalProperties":false,"properties":{"text":{"type":"string","maxLength":8192},"writer":{"$ref":"#/definitions/shortText"}}},"notice":{"type":"object","required":["method","langs"],"additionalProperties":false,"properties":{"method":{"enum":["text","overlay","page-text","audio-rhythm","audio-speech","none"]},"langs":{"type":"array","maxItems":16,"items":{"type":"string","pattern":"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"}},"placement":{"type":"string","maxLength":32},"text":{"type":"string","maxLength":2048},"height":{"type":"number","minimum":0,"maximum":1}}},"profiles":{"type":"array","maxItems":8,"uniqueItems":true,"items":{"enum":["kz","uz","cn","eu","in","us-ca"]}},"binding":{"type":"object","required":["method","alg","digest"],"additionalProperties":false,"properties":{"method":{"type":"string","pattern":"^[a-z0-9.-]+/[0-9]+$","maxLength":64},"alg":{"const":"sha-256"},"digest":{"type":"string","pattern":"^[A-Za-z0-9_-]{43}$"},"extent":{"type":"integer","minimum":0}}},"sig":{"type":"object","required":["alg","value"],"additionalProperties":false,"properties":{"alg":{"enum":["Ed25519","ES256"]},"kid":{"type":"string","minLength":1,"maxLength":128},"pub":{"type":"string","pattern":"^[A-Za-z0-9_-]{43,88}$"},"x5c":{"type":"array","minItems":1,"maxItems":8,"items":{"type":"string","pattern":"^[A-Za-z0-9+/]+={0,2}$"}},"tst":{"type":"string","minLength":4,"maxLength":65536,"pattern":"^[A-Za-z0-9+/]+={0,2}$"},"value":{"type":"string","pattern":"^[A-Za-z0-9_-]{86}$"}}}},"definitions":{"shortText":{"type":"string","minLength":1,"maxLength":256}}};
 const schema12 = {"type":"string","minLength":1,"maxLength":256};
 const func2 = Object.prototype.hasOwnProperty;
 const func3 = ucs2length;
@@ -18,7 +18,7 @@ const pattern4 = new RegExp("^[a-z0-9.-]+/[0-9]+$", "u");
 const pattern5 = new RegExp("^[A-Za-z0-9_-]{43}$", "u");
 const pattern6 = new RegExp("^[A-Za-z0-9_-]{43,88}$", "u");
 const pattern7 = new RegExp("^[A-Za-z0-9+/]+={0,2}$", "u");
-const pattern8 = new RegExp("^[A-Za-z0-9_-]{86}$", "u");
+const pattern9 = new RegExp("^[A-Za-z0-9_-]{86}$", "u");
 
 function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="https://tanba.dev/schema/label-v1.json" */;
@@ -1138,7 +1138,7 @@ vErrors.push(err92);
 errors++;
 }
 for(const key7 in data33){
-if(!(((((key7 === "alg") || (key7 === "kid")) || (key7 === "pub")) || (key7 === "x5c")) || (key7 === "value"))){
+if(!((((((key7 === "alg") || (key7 === "kid")) || (key7 === "pub")) || (key7 === "x5c")) || (key7 === "tst")) || (key7 === "value"))){
 const err93 = {instancePath:instancePath+"/sig",schemaPath:"#/properties/sig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err93];
@@ -1283,11 +1283,11 @@ vErrors.push(err104);
 errors++;
 }
 }
-if(data33.value !== undefined){
-let data39 = data33.value;
+if(data33.tst !== undefined){
+let data39 = data33.tst;
 if(typeof data39 === "string"){
-if(!pattern8.test(data39)){
-const err105 = {instancePath:instancePath+"/sig/value",schemaPath:"#/properties/sig/properties/value/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{86}$"},message:"must match pattern \""+"^[A-Za-z0-9_-]{86}$"+"\""};
+if(func3(data39) > 65536){
+const err105 = {instancePath:instancePath+"/sig/tst",schemaPath:"#/properties/sig/properties/tst/maxLength",keyword:"maxLength",params:{limit: 65536},message:"must NOT have more than 65536 characters"};
 if(vErrors === null){
 vErrors = [err105];
 }
@@ -1296,9 +1296,8 @@ vErrors.push(err105);
 }
 errors++;
 }
-}
-else {
-const err106 = {instancePath:instancePath+"/sig/value",schemaPath:"#/properties/sig/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(func3(data39) < 4){
+const err106 = {instancePath:instancePath+"/sig/tst",schemaPath:"#/properties/sig/properties/tst/minLength",keyword:"minLength",params:{limit: 4},message:"must NOT have fewer than 4 characters"};
 if(vErrors === null){
 vErrors = [err106];
 }
@@ -1307,10 +1306,8 @@ vErrors.push(err106);
 }
 errors++;
 }
-}
-}
-else {
-const err107 = {instancePath:instancePath+"/sig",schemaPath:"#/properties/sig/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(!pattern7.test(data39)){
+const err107 = {instancePath:instancePath+"/sig/tst",schemaPath:"#/properties/sig/properties/tst/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9+/]+={0,2}$"},message:"must match pattern \""+"^[A-Za-z0-9+/]+={0,2}$"+"\""};
 if(vErrors === null){
 vErrors = [err107];
 }
@@ -1320,14 +1317,62 @@ vErrors.push(err107);
 errors++;
 }
 }
-}
 else {
-const err108 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err108 = {instancePath:instancePath+"/sig/tst",schemaPath:"#/properties/sig/properties/tst/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err108];
 }
 else {
 vErrors.push(err108);
+}
+errors++;
+}
+}
+if(data33.value !== undefined){
+let data40 = data33.value;
+if(typeof data40 === "string"){
+if(!pattern9.test(data40)){
+const err109 = {instancePath:instancePath+"/sig/value",schemaPath:"#/properties/sig/properties/value/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{86}$"},message:"must match pattern \""+"^[A-Za-z0-9_-]{86}$"+"\""};
+if(vErrors === null){
+vErrors = [err109];
+}
+else {
+vErrors.push(err109);
+}
+errors++;
+}
+}
+else {
+const err110 = {instancePath:instancePath+"/sig/value",schemaPath:"#/properties/sig/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err110];
+}
+else {
+vErrors.push(err110);
+}
+errors++;
+}
+}
+}
+else {
+const err111 = {instancePath:instancePath+"/sig",schemaPath:"#/properties/sig/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err111];
+}
+else {
+vErrors.push(err111);
+}
+errors++;
+}
+}
+}
+else {
+const err112 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err112];
+}
+else {
+vErrors.push(err112);
 }
 errors++;
 }
