@@ -4,7 +4,11 @@ import { loadX509 } from './x509.js'
 export interface GenerateCredentialsOptions {
   /** Common name of the signing (leaf) certificate, e.g. "Acme AI labelling". */
   commonName?: string
-  /** Organisation (the owner or holder of the AI system). */
+  /**
+   * Organisation (the owner or holder of the AI system). Defaults to the common name: C2PA
+   * validators require an organizationName in the signing certificate's subject (c2pa-rs,
+   * crypto/cose/verifier.rs, reports every manifest signed without one as claimSignature.mismatch).
+   */
   organization?: string
   /** ISO 3166-1 alpha-2 country code. */
   country?: string
@@ -23,8 +27,11 @@ export interface SigningCredentials {
   chainPem: string
   /** The leaf's private key (PKCS#8, P-256). */
   privateKeyPem: string
+  /** The leaf's subject, e.g. "CN=Tanba signer, O=Tanba signer". */
+  subject: string
 }
 
+const DEFAULT_COMMON_NAME = 'Tanba signer'
 const ECDSA: EcKeyGenParams = { name: 'ECDSA', namedCurve: 'P-256' }
 const SIGNING_ALG: EcdsaParams = { name: 'ECDSA', hash: 'SHA-256' }
 /** id-kp-documentSigning (RFC 9336). */
@@ -32,8 +39,7 @@ export const EKU_DOCUMENT_SIGNING = '1.3.6.1.5.5.7.3.36'
 
 function name(cn: string, options: GenerateCredentialsOptions): string {
   const esc = (v: string) => v.replace(/([,+"\\<>;=])/g, '\\$1')
-  const parts = [`CN=${esc(cn)}`]
-  if (options.organization) parts.push(`O=${esc(options.organization)}`)
+  const parts = [`CN=${esc(cn)}`, `O=${esc(options.organization || options.commonName || DEFAULT_COMMON_NAME)}`]
   if (options.country) parts.push(`C=${esc(options.country)}`)
   return parts.join(', ')
 }
@@ -76,7 +82,7 @@ export async function generateSigningCredentials(options: GenerateCredentialsOpt
   })
   const leaf = await x509.X509CertificateGenerator.create({
     serialNumber: randomSerial(),
-    subject: name(options.commonName ?? 'Tanba signer', options),
+    subject: name(options.commonName ?? DEFAULT_COMMON_NAME, options),
     issuer: ca.subject,
     notBefore,
     notAfter: leafNotAfter,
@@ -97,5 +103,6 @@ export async function generateSigningCredentials(options: GenerateCredentialsOpt
     caPrivateKeyPem: toPem('PRIVATE KEY', await pkcs8(caKeys.privateKey)),
     chainPem: leaf.toString('pem') + '\n' + ca.toString('pem') + '\n',
     privateKeyPem: toPem('PRIVATE KEY', await pkcs8(leafKeys.privateKey)),
+    subject: name(options.commonName ?? DEFAULT_COMMON_NAME, options),
   }
 }
