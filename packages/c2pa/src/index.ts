@@ -21,6 +21,8 @@ export { c2paSupport, c2paMediaTypes, normaliseMediaType, type C2paSupport } fro
 export {
   summariseManifestStore,
   TANBA_LABEL_ASSERTION,
+  C2PA_AI_SOURCE_TYPES,
+  isAiSourceType,
   type C2paSummary,
   type C2paManifestSummary,
   type C2paStatusEntry,

@@ -32,6 +32,8 @@ export interface C2paFields {
   signer?: string
   digitalSourceTypes: string[]
   ingredients: C2paSummary['ingredients']
+  /** Another writer's `c2pa.ai-disclosure` assertion (model, oversight), when the active manifest has one. */
+  aiDisclosure?: unknown
   /** Number of manifests in the store (the active one and its ingredients'). */
   manifests: number
 }
@@ -46,6 +48,7 @@ export function c2paFields(summary: C2paSummary): C2paFields {
     ...(signer ? { signer } : {}),
     digitalSourceTypes: summary.digitalSourceTypes,
     ingredients: summary.ingredients,
+    ...(summary.aiDisclosure !== null && summary.aiDisclosure !== undefined ? { aiDisclosure: summary.aiDisclosure } : {}),
     manifests: summary.manifests.length,
   }
 }
@@ -70,6 +73,7 @@ export function c2paFindingsFromSummary(summary: C2paSummary, carrier = 'c2pa'):
       claimGenerator: summary.claimGenerator,
       signer: summary.signature,
       digitalSourceTypes: dst,
+      ...(summary.aiDisclosure !== null && summary.aiDisclosure !== undefined ? { aiDisclosure: summary.aiDisclosure } : {}),
       validationState: summary.validationState,
       trusted: summary.trusted,
       codes: summary.validationStatus.map((s) => s.code),
