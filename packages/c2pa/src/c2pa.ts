@@ -158,7 +158,9 @@ async function read(worker: C2paCaller, bytes: Uint8Array, mimeType: string, opt
   const mediaType = checkInput(bytes, mimeType, 'read')
   const settings = {
     verify: { remote_manifest_fetch: options.fetchRemote === true, ocsp_fetch: false },
-    ...(options.trustAnchors ? { trust: { trust_anchors: checkPem(options.trustAnchors) } } : {}),
+    // Every certificate is an anchor and also allowed as an end entity: the Tanba label trusts a
+    // trusted certificate's own key (`--trust signer.pem`), so C2PA must too, or the two disagree.
+    ...(options.trustAnchors ? { trust: { trust_anchors: checkPem(options.trustAnchors), allowed_list: options.trustAnchors } } : {}),
   }
   const store = await worker.call('read', mediaType, { bytes, mediaType, settings }, callOptions(options))
   return store === null || store === undefined ? null : summariseManifestStore(store, { raw: options.raw ?? false })

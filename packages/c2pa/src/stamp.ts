@@ -147,6 +147,13 @@ function signerProblem(signer: Signer): string | null {
   if (!leaf) return 'C2PA signing needs an X.509 certificate chain (signer.certificates, DER, leaf first) but the signer has none; create one with `tanba keygen`'
   // c2pa-rs (crypto/cose/verifier.rs, verify_signature) refuses a signing certificate whose
   // subject has no organizationName: every manifest it signs then reads as claimSignature.mismatch.
+  // Without a trusted time-stamp, C2PA judges the certificate at the current time (c2pa-rs
+  // check_certificate_profile), the same rule as the Tanba label: c2pa-node refuses to sign otherwise.
+  const validity = validityOf(leaf)
+  const now = new Date()
+  if (validity && (now < validity.notBefore || now > validity.notAfter)) {
+    return `the signing certificate is not valid now (valid ${validity.notBefore.toISOString()} to ${validity.notAfter.toISOString()}), so no C2PA manifest can be signed with it; renew it (\`tanba keygen\`)`
+  }
   if (!hasOrganisation(leaf)) {
     return 'the signing certificate\'s subject has no organisation (O=), which C2PA validators require (c2pa-rs reports every such manifest as claimSignature.mismatch); issue a certificate with an organisation (`tanba keygen --org "Name"`)'
   }
@@ -155,43 +162,64 @@ function signerProblem(signer: Signer): string | null {
 
 /** Whether a DER certificate's subject holds an organizationName (2.5.4.10) attribute. */
 export function hasOrganisation(der: Uint8Array): boolean {
-  const subject = subjectOf(der)
+  const subject = tbsField(der, 4)
   if (!subject) return true // not parseable here: let the signer and validator decide
   // AttributeTypeAndValue: SEQUENCE { OID 2.5.4.10 (06 03 55 04 0a), value }
-  for (let i = 0; i + 4 < subject.length; i++) {
-    if (subject[i] === 0x06 && subject[i + 1] === 0x03 && subject[i + 2] === 0x55 && subject[i + 3] === 0x04 && subject[i + 4] === 0x0a) return true
+  for (let i = subject.start; i + 4 < subject.end; i++) {
+    if (der[i] === 0x06 && der[i + 1] === 0x03 && der[i + 2] === 0x55 && der[i + 3] === 0x04 && der[i + 4] === 0x0a) return true
   }
   return false
 }
 
-/** The subject Name of a DER X.509 certificate: TBSCertificate's sixth field (fifth without a version). */
-function subjectOf(der: Uint8Array): Uint8Array | null {
-  const read = (at: number): { tag: number; start: number; end: number } | null => {
-    if (at + 2 > der.length) return null
-    const tag = der[at]!
-    let len = der[at + 1]!
-    let start = at + 2
-    if (len & 0x80) {
-      const n = len & 0x7f
-      if (n === 0 || n > 4 || start + n > der.length) return null
-      len = 0
-      for (let k = 0; k < n; k++) len = len * 256 + der[start + k]!
-      start += n
-    }
-    return start + len <= der.length ? { tag, start, end: start + len } : null
+/** The certificate's validity period, or null when it cannot be read here. */
+function validityOf(der: Uint8Array): { notBefore: Date; notAfter: Date } | null {
+  const validity = tbsField(der, 3)
+  const first = validity && derItem(der, validity.start)
+  const second = first && derItem(der, first.end)
+  const notBefore = first && asn1Time(der, first)
+  const notAfter = second && asn1Time(der, second)
+  return notBefore && notAfter ? { notBefore, notAfter } : null
+}
+
+interface DerItem {
+  tag: number
+  start: number
+  end: number
+}
+
+function derItem(der: Uint8Array, at: number): DerItem | null {
+  if (at + 2 > der.length) return null
+  const tag = der[at]!
+  let len = der[at + 1]!
+  let start = at + 2
+  if (len & 0x80) {
+    const n = len & 0x7f
+    if (n === 0 || n > 4 || start + n > der.length) return null
+    len = 0
+    for (let k = 0; k < n; k++) len = len * 256 + der[start + k]!
+    start += n
   }
-  const cert = read(0)
-  const tbs = cert && read(cert.start)
+  return start + len <= der.length ? { tag, start, end: start + len } : null
+}
+
+/** TBSCertificate field `index` after the optional version: 0 serial, 1 signature, 2 issuer, 3 validity, 4 subject. */
+function tbsField(der: Uint8Array, index: number): DerItem | null {
+  const cert = derItem(der, 0)
+  const tbs = cert && derItem(der, cert.start)
   if (!tbs) return null
-  let at = tbs.start
-  let field = read(at)
-  if (field?.tag === 0xa0) {
-    at = field.end
-    field = read(at)
-  }
-  // serialNumber, signature, issuer, validity, subject
-  for (let k = 0; k < 4 && field; k++) field = read(field.end)
-  return field && field.tag === 0x30 ? der.subarray(field.start, field.end) : null
+  let field = derItem(der, tbs.start)
+  if (field?.tag === 0xa0) field = derItem(der, field.end)
+  for (let k = 0; k < index && field; k++) field = derItem(der, field.end)
+  return field && field.tag === 0x30 ? field : null
+}
+
+/** UTCTime (YYMMDDHHMMSSZ, RFC 5280 4.1.2.5.1) or GeneralizedTime (YYYYMMDDHHMMSSZ). */
+function asn1Time(der: Uint8Array, item: DerItem): Date | null {
+  const text = String.fromCharCode(...der.subarray(item.start, item.end))
+  const m = item.tag === 0x17 ? text.match(/^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/) : item.tag === 0x18 ? text.match(/^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/) : null
+  if (!m) return null
+  const year = item.tag === 0x17 ? (Number(m[1]) < 50 ? 2000 : 1900) + Number(m[1]) : Number(m[1])
+  return new Date(Date.UTC(year, Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])))
 }
 
 /** Why the parent's manifest should be dropped under `brokenParent: 'drop'`: unreadable or invalid; null when fine or absent. */

@@ -178,3 +178,30 @@ describe('a remote manifest reference (XMP dcterms:provenance, no embedded store
     expect(summary.validationState).toBe('trusted')
   })
 })
+
+describe('the same trust rules as the Tanba label', () => {
+  it('trusting the signing certificate itself (--trust signer.pem, leaf only) trusts its C2PA manifest, as it trusts the label', async () => {
+    const signed = await stampC2pa(await corpusCopy(tmp, 'media/no_manifest.jpg'), 'image/jpeg', { policy: 'required', signer: creds.signer, label })
+    const leafOnly = creds.chainPem.split(/(?<=-----END CERTIFICATE-----)/)[0]!.trim() + '\n'
+    const summary = (await readC2pa(signed.bytes!, 'image/jpeg', { trustAnchors: leafOnly }))!
+    expect(summary.validationState).toBe('trusted')
+    const stranger = await generateSigningCredentials({ organization: 'Someone else' })
+    expect((await readC2pa(signed.bytes!, 'image/jpeg', { trustAnchors: stranger.caCertificatePem }))!.trusted).toBe(false)
+  })
+
+  it('an expired certificate (no trusted time-stamp: judged now) is c2pa.signer-unsuitable, thrown under required', async () => {
+    const old = await generateSigningCredentials({ organization: 'Old LLP', notBefore: new Date(Date.now() - 10 * 86400_000), validityDays: 2 })
+    const signer = await createPemSigner({ privateKey: old.privateKeyPem, certificateChain: old.chainPem })
+    const input = await corpusCopy(tmp, 'media/no_manifest.jpg')
+    const preferred = await stampC2pa(input, 'image/jpeg', { policy: 'preferred', signer, label })
+    expect(rules(preferred)).toEqual(['c2pa.signer-unsuitable'])
+    expect(preferred.messages[0]!.reason).toMatch(/not valid now/)
+    await expect(stampC2pa(input, 'image/jpeg', { policy: 'required', signer, label })).rejects.toMatchObject({ code: 'TANBA_INVALID_KEY', details: { rule: 'c2pa.signer-unsuitable' } })
+  })
+
+  it("a third party's manifest signed with an expired certificate reads signingCredential.expired (Adobe Express PDF)", async () => {
+    const summary = (await readC2pa(await corpusCopy(tmp, 'third-party-labelled/express-signed.pdf'), 'application/pdf'))!
+    expect(summary.validationStatus.map((e) => e.code)).toContain('signingCredential.expired')
+    expect(summary.trusted).toBe(false)
+  })
+})
