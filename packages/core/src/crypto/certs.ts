@@ -36,6 +36,8 @@ const ECDSA: EcKeyGenParams = { name: 'ECDSA', namedCurve: 'P-256' }
 const SIGNING_ALG: EcdsaParams = { name: 'ECDSA', hash: 'SHA-256' }
 /** id-kp-documentSigning (RFC 9336). */
 export const EKU_DOCUMENT_SIGNING = '1.3.6.1.5.5.7.3.36'
+/** c2pa-kp-claimSigning (C2PA 2.2, §14.4.1 "C2PA Signers"): the EKU the C2PA Trust List is for. */
+export const EKU_C2PA_CLAIM_SIGNING = '1.3.6.1.4.1.62558.2.1'
 
 function name(cn: string, options: GenerateCredentialsOptions): string {
   const esc = (v: string) => v.replace(/([,+"\\<>;=])/g, '\\$1')
@@ -53,8 +55,8 @@ function randomSerial(): string {
 
 /**
  * Makes a private CA and an ES256 leaf certificate that satisfies the C2PA signing
- * certificate profile (v3, not a CA, digitalSignature, emailProtection + documentSigning
- * EKU, authority and subject key identifiers), usable for Tanba labels too.
+ * certificate profile (v3, not a CA, digitalSignature, emailProtection + documentSigning +
+ * c2pa-kp-claimSigning EKU, an organisation in the subject, authority and subject key identifiers), usable for Tanba labels too.
  * For production, have a real CA issue the leaf; this is for development and closed deployments.
  */
 export async function generateSigningCredentials(options: GenerateCredentialsOptions = {}): Promise<SigningCredentials> {
@@ -92,7 +94,8 @@ export async function generateSigningCredentials(options: GenerateCredentialsOpt
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.emailProtection, EKU_DOCUMENT_SIGNING], false),
+      // C2PA 2.2 §14.4.1: c2pa-kp-claimSigning, with emailProtection and documentSigning for older validators.
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.emailProtection, EKU_DOCUMENT_SIGNING, EKU_C2PA_CLAIM_SIGNING], false),
       await x509.SubjectKeyIdentifierExtension.create(leafKeys.publicKey),
       await x509.AuthorityKeyIdentifierExtension.create(caKeys.publicKey),
     ],
