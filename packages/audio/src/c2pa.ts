@@ -47,7 +47,7 @@ export async function signC2pa(bytes: Uint8Array, original: Uint8Array, label: L
   const mediaType = C2PA_MEDIA_TYPES[ctx.format.id] ?? ctx.format.mediaTypes[0]!
   const c2pa = await loadC2pa()
   if (!c2pa) {
-    const reason = '@tanba/c2pa is not available; stamp without C2PA with --no-c2pa (SDK: c2pa: false)'
+    const reason = '@tanba/c2pa is not available; stamp without C2PA with --no-c2pa (in the SDK: the c2pa option set to false)'
     if (ctx.c2paPolicy === 'required') throw new DependencyError('TANBA_DEPENDENCY_MISSING', `C2PA is required but ${reason}`, { details: { dependency: '@tanba/c2pa', rule: 'c2pa.unavailable', option: 'c2pa' } })
     return { bytes: null, carrier: 'c2pa', messages: [{ rule: 'c2pa.unavailable', carrier: 'c2pa', fatal: false, reason: `C2PA left out: ${reason}` }] }
   }
@@ -65,7 +65,7 @@ export async function signC2pa(bytes: Uint8Array, original: Uint8Array, label: L
 
 /** Embedding the manifest touched the audio data: the same "signing failed" rule as any other C2PA failure. */
 export function c2paChangedEssence(ctx: StampContext): ReportMessage {
-  const reason = 'C2PA left out: embedding the C2PA manifest changed the audio data, so the file was returned without it; stamp without C2PA with --no-c2pa (SDK: c2pa: false)'
+  const reason = 'C2PA left out: embedding the C2PA manifest changed the audio data, so the file was returned without it; stamp without C2PA with --no-c2pa (in the SDK: the c2pa option set to false)'
   if (ctx.c2paPolicy === 'required') throw new DependencyError('TANBA_DEPENDENCY_FAILED', reason, { details: { dependency: '@contentauth/c2pa-node', rule: 'c2pa.failed', option: 'c2pa' } })
   return { rule: 'c2pa.failed', carrier: 'c2pa', fatal: false, reason }
 }

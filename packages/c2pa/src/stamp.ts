@@ -50,8 +50,8 @@ export interface StampC2paResult {
 }
 
 /** The option and CLI flag that turn C2PA off, named in every message that can be solved by it. */
-const OFF_HINT = 'stamp without C2PA with --no-c2pa (SDK: c2pa: false)'
-const DROP_HINT = "drop the broken manifest with --c2pa-drop-broken-parent (SDK: adapterOptions.c2pa.brokenParent = 'drop')"
+const OFF_HINT = 'stamp without C2PA with --no-c2pa (in the SDK: the c2pa option set to false)'
+const DROP_HINT = "drop the broken manifest with --c2pa-drop-broken-parent (in the SDK: adapterOptions.c2pa.brokenParent set to 'drop')"
 
 /** Reads `adapterOptions.c2pa.brokenParent`, the one C2PA stamping option adapters pass through. */
 export function brokenParentOption(adapterOptions: Record<string, unknown>): BrokenParentPolicy {

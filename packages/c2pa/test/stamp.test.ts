@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createPemSigner, generateSigningCredentials, isTanbaError, signLabel, type Label, type Signer } from '@tanba/core'
+import { createPemSigner, createStampContext, generateSigningCredentials, isTanbaError, signLabel, type Label, type Signer } from '@tanba/core'
 import { createTestCredentials, type TestCredentials } from '@tanba/core/testing'
 import { C2PA_RULES, close, extractC2pa, hasOrganisation, readC2pa, stampC2pa, type C2paSummary } from '../src/index.js'
 import { corpusCopy, makeTmp } from './helpers.js'
@@ -203,5 +203,21 @@ describe('the same trust rules as the Tanba label', () => {
     const summary = (await readC2pa(await corpusCopy(tmp, 'third-party-labelled/express-signed.pdf'), 'application/pdf'))!
     expect(summary.validationStatus.map((e) => e.code)).toContain('signingCredential.expired')
     expect(summary.trusted).toBe(false)
+  })
+})
+
+describe('the SDK option', () => {
+  it("c2pa: true and 'preferred' mean preferred, 'required' required, false off; anything else is refused", () => {
+    const format = { id: 'jpeg', kind: 'image', mediaTypes: ['image/jpeg'], extensions: ['jpg'], supported: true } as const
+    const base = { signer: creds.signer, system: { name: 'Gen' }, owner: { name: 'Owner' } }
+    const ctx = (c2pa: unknown) => createStampContext(format, { ...base, c2pa } as never)
+    expect([ctx(undefined), ctx(true), ctx('preferred'), ctx('required'), ctx(false)].map((c) => [c.c2pa, c.c2paPolicy])).toEqual([
+      [true, 'preferred'],
+      [true, 'preferred'],
+      [true, 'preferred'],
+      [true, 'required'],
+      [false, 'preferred'],
+    ])
+    expect(() => ctx('always')).toThrow(/true, false, "required" or "preferred"/)
   })
 })

@@ -60,7 +60,7 @@ export async function signImageC2pa(bytes: Uint8Array, format: FormatInfo, label
   const c2pa = await loadC2pa()
   const mediaType = mediaTypeOf(format)
   if (!c2pa) {
-    const reason = '@tanba/c2pa is not available; stamp without C2PA with --no-c2pa (SDK: c2pa: false)'
+    const reason = '@tanba/c2pa is not available; stamp without C2PA with --no-c2pa (in the SDK: the c2pa option set to false)'
     if (ctx.c2paPolicy === 'required') throw new DependencyError('TANBA_DEPENDENCY_MISSING', `C2PA is required but ${reason}`, { details: { dependency: '@tanba/c2pa', rule: 'c2pa.unavailable', option: 'c2pa' } })
     return { messages: [{ rule: 'c2pa.unavailable', carrier: 'c2pa', fatal: false, reason: `C2PA left out: ${reason}` }] }
   }
@@ -68,7 +68,7 @@ export async function signImageC2pa(bytes: Uint8Array, format: FormatInfo, label
   // and others then refuse to open (contentauth/c2pa-rs#1894). Opt in with `image.tiffC2pa`.
   if (format.id === 'tiff' && (ctx.adapterOptions.image as { tiffC2pa?: boolean } | undefined)?.tiffC2pa !== true) {
     const reason =
-      'C2PA is left out of TIFF by default: c2pa-node writes the manifest in an image-less TIFF directory that libvips and other readers refuse to open (c2pa-rs#1894); set adapterOptions.image.tiffC2pa = true to embed it anyway, or stamp without C2PA with --no-c2pa (SDK: c2pa: false)'
+      'C2PA is left out of TIFF by default: c2pa-node writes the manifest in an image-less TIFF directory that libvips and other readers refuse to open (c2pa-rs#1894); set adapterOptions.image.tiffC2pa = true to embed it anyway, or stamp without C2PA with --no-c2pa (in the SDK: the c2pa option set to false)'
     if (ctx.c2paPolicy === 'required') throw new UnsupportedFormatError(reason, { details: { mediaType, rule: 'c2pa.unsupported-format', option: 'adapterOptions.image.tiffC2pa' } })
     return { messages: [{ rule: 'c2pa.unsupported-format', carrier: 'c2pa', fatal: false, reason }] }
   }

@@ -35,7 +35,7 @@ export function c2paStampMessages(ctx: StampContext, hasManifest: boolean): Repo
   const messages: ReportMessage[] = []
   if (ctx.c2pa) {
     const reason =
-      'C2PA manifests are not embedded in PDF: the C2PA library Tanba uses can read but not sign PDF. The Tanba label, XMP and /AIGC carry the disclosure; stamp without C2PA with --no-c2pa (SDK: c2pa: false)'
+      'C2PA manifests are not embedded in PDF: the C2PA library Tanba uses can read but not sign PDF. The Tanba label, XMP and /AIGC carry the disclosure; stamp without C2PA with --no-c2pa (in the SDK: the c2pa option set to false)'
     if (ctx.c2paPolicy === 'required') throw new UnsupportedFormatError(reason, { details: { mediaType: 'application/pdf', rule: 'c2pa.unsupported-format', option: 'c2pa' } })
     messages.push({ rule: 'c2pa.unsupported-format', carrier: 'c2pa', fatal: false, reason })
   }
