@@ -28,7 +28,7 @@ import {
   type StampContext,
   type StampResult,
 } from '@tanba/core'
-import { c2paChangedEssence, readC2paMarkers, signC2pa } from './c2pa.js'
+import { c2paChangedEssence, c2paStale, readC2paMarkers, signC2pa } from './c2pa.js'
 import { codecFor } from './codecs.js'
 import { AUDIO_FORMATS, C2PA_FORMATS, NOTICE_FORMATS } from './formats.js'
 import { sha256Parts } from './hash.js'
@@ -129,6 +129,8 @@ async function stamp(input: Uint8Array, ctx: StampContext): Promise<StampResult>
       }
     }
     if (c2paFormat) return { bytes: out, label, carriers, messages }
+  } else if (before.c2pa.length) {
+    messages.push(c2paStale(before.c2pa[0]!.carrier))
   }
   return resultFromParts(written.parts, { label, carriers, messages })
 }

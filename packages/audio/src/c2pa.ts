@@ -70,6 +70,11 @@ export function c2paChangedEssence(ctx: StampContext): ReportMessage {
   return { rule: 'c2pa.failed', carrier: 'c2pa', fatal: false, reason }
 }
 
+/** C2PA off and the input carried a manifest: it stays in the file but no longer matches it (the rule every adapter uses). */
+export function c2paStale(carrier: string): ReportMessage {
+  return { rule: 'c2pa.stale', carrier, fatal: false, reason: 'The input carried a C2PA manifest; with C2PA off it is kept but no longer matches the changed file' }
+}
+
 export async function closeC2pa(): Promise<void> {
   const c2pa = await loadC2pa()
   await c2pa?.close()
