@@ -28,7 +28,7 @@ import {
   type StampContext,
   type StampResult,
 } from '@tanba/core'
-import { readC2paMarkers, signC2pa } from './c2pa.js'
+import { c2paChangedEssence, c2paStale, readC2paMarkers, signC2pa } from './c2pa.js'
 import { codecFor } from './codecs.js'
 import { AUDIO_FORMATS, C2PA_FORMATS, NOTICE_FORMATS } from './formats.js'
 import { sha256Parts } from './hash.js'
@@ -113,24 +113,24 @@ async function stamp(input: Uint8Array, ctx: StampContext): Promise<StampResult>
   )
   const carriers = [...written.carriers]
   if (ctx.c2pa) {
-    if ((C2PA_FORMATS as readonly string[]).includes(ctx.format.id)) {
-      // C2PA signs a whole file: only here are the pieces joined in memory.
-      const out = joinBytes(written.parts)
-      const signed = await signC2pa(out, input, label, ctx)
-      messages.push(...signed.messages)
-      if (signed.bytes) {
-        // The manifest must sit outside the essence: check before handing the file back.
-        const check = await sha256Parts(codec.essence(signed.bytes, limits).parts)
-        if (check !== binding.digest) {
-          messages.push({ rule: 'c2pa.changed-essence', fatal: false, reason: 'Embedding the C2PA manifest changed the audio data; the file was returned without it' })
-        } else {
-          carriers.push(signed.carrier)
-          return { bytes: signed.bytes, label, carriers, messages }
-        }
+    const c2paFormat = (C2PA_FORMATS as readonly string[]).includes(ctx.format.id)
+    // C2PA signs a whole file: only here are the pieces joined in memory.
+    const out = c2paFormat ? joinBytes(written.parts) : new Uint8Array(0)
+    const signed = await signC2pa(out, input, label, ctx)
+    messages.push(...signed.messages)
+    if (signed.bytes) {
+      // The manifest must sit outside the essence: check before handing the file back.
+      const check = await sha256Parts(codec.essence(signed.bytes, limits).parts)
+      if (check !== binding.digest) {
+        messages.push(c2paChangedEssence(ctx))
+      } else {
+        carriers.push(signed.carrier)
+        return { bytes: signed.bytes, label, carriers, messages }
       }
-      return { bytes: out, label, carriers, messages }
     }
-    messages.push({ rule: 'c2pa.unsupported-format', fatal: false, reason: `C2PA skipped: ${ctx.format.id.toUpperCase()} cannot carry a C2PA manifest (c2pa-node signs MP3, WAV, FLAC and M4A)` })
+    if (c2paFormat) return { bytes: out, label, carriers, messages }
+  } else if (before.c2pa.length) {
+    messages.push(c2paStale(before.c2pa[0]!.carrier))
   }
   return resultFromParts(written.parts, { label, carriers, messages })
 }

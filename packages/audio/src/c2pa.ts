@@ -1,4 +1,4 @@
-import { isTanbaError, parseLabel, type Extraction, type ExtractOptions, type FormatInfo, type Label, type Marker, type ReportMessage, type StampContext } from '@tanba/core'
+import { DependencyError, type Extraction, type ExtractOptions, type FormatInfo, type Label, type Marker, type ReportMessage, type StampContext } from '@tanba/core'
 
 // C2PA goes through @tanba/c2pa, which runs the native addon in a child process, so a crash or a
 // panic on a hostile file becomes a DependencyError here, never a dead process.
@@ -31,37 +31,48 @@ export async function readC2paMarkers(input: Uint8Array, format: FormatInfo, opt
   const c2pa = await loadC2pa()
   if (!c2pa) return { markers: [], labels: [], messages: [{ rule: 'c2pa.unavailable', fatal: false, reason: 'C2PA was not read: @tanba/c2pa is not available' }] }
   const found = await c2pa.extractC2pa(input, mediaType, options)
-  const s = found.summary
   return {
     markers: found.markers,
     messages: found.messages,
     labels: found.labels,
-    ...(s ? { fields: { activeManifest: s.activeManifest, claimGenerator: s.claimGenerator, digitalSourceTypes: s.digitalSourceTypes, manifests: s.manifests.length } } : {}),
+    ...(found.fields ? { fields: { ...found.fields } } : {}),
   }
 }
 
-/** Embeds a C2PA manifest (digital source type, the Tanba label assertion, the original as parent when it had provenance). */
+/**
+ * Embeds a C2PA manifest through @tanba/c2pa's one C2PA path (the caller's policy, the original as
+ * parent when it had provenance). Formats without C2PA go through it too, so the rule id is the same.
+ */
 export async function signC2pa(bytes: Uint8Array, original: Uint8Array, label: Label, ctx: StampContext): Promise<{ bytes: Uint8Array | null; carrier: string; messages: ReportMessage[] }> {
-  const mediaType = C2PA_MEDIA_TYPES[ctx.format.id]
-  const skip = (rule: string, reason: string) => ({ bytes: null, carrier: 'c2pa', messages: [{ rule, fatal: false, reason }] })
-  if (!mediaType) return skip('c2pa.unsupported-format', `C2PA skipped: ${ctx.format.id.toUpperCase()} cannot carry a C2PA manifest`)
-  if (!ctx.signer.certificates?.length) return skip('c2pa.no-certificate', 'C2PA skipped: the signer has no X.509 certificate chain (use `tanba keygen` or a PEM chain)')
+  const mediaType = C2PA_MEDIA_TYPES[ctx.format.id] ?? ctx.format.mediaTypes[0]!
   const c2pa = await loadC2pa()
-  if (!c2pa) return skip('c2pa.unavailable', 'C2PA skipped: @tanba/c2pa is not available')
-  try {
-    const out = await c2pa.signC2pa(bytes, mediaType, {
-      signer: ctx.signer,
-      origin: ctx.origin,
-      tanbaLabel: label,
-      parent: { bytes: original, mimeType: mediaType },
-      ...(ctx.signal ? { signal: ctx.signal } : {}),
-    })
-    return { bytes: out, carrier: 'c2pa', messages: [] }
-  } catch (error) {
-    if (isTanbaError(error) && (error.code === 'TANBA_ABORTED' || error.code === 'TANBA_INVALID_KEY')) throw error
-    const code = isTanbaError(error) ? error.code : 'TANBA_DEPENDENCY_FAILED'
-    return skip('c2pa.failed', `C2PA skipped: signing failed (${code}): ${(error as Error).message}`)
+  if (!c2pa) {
+    const reason = '@tanba/c2pa is not available; stamp without C2PA with --no-c2pa (in the SDK: the c2pa option set to false)'
+    if (ctx.c2paPolicy === 'required') throw new DependencyError('TANBA_DEPENDENCY_MISSING', `C2PA is required but ${reason}`, { details: { dependency: '@tanba/c2pa', rule: 'c2pa.unavailable', option: 'c2pa' } })
+    return { bytes: null, carrier: 'c2pa', messages: [{ rule: 'c2pa.unavailable', carrier: 'c2pa', fatal: false, reason: `C2PA left out: ${reason}` }] }
   }
+  const out = await c2pa.stampC2pa(bytes, mediaType, {
+    policy: ctx.c2paPolicy,
+    signer: ctx.signer,
+    origin: ctx.origin,
+    label,
+    brokenParent: c2pa.brokenParentOption(ctx.adapterOptions),
+    parent: { bytes: original, mimeType: mediaType },
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+  })
+  return { bytes: out.bytes, carrier: 'c2pa', messages: out.messages }
+}
+
+/** Embedding the manifest touched the audio data: the same "signing failed" rule as any other C2PA failure. */
+export function c2paChangedEssence(ctx: StampContext): ReportMessage {
+  const reason = 'C2PA left out: embedding the C2PA manifest changed the audio data, so the file was returned without it; stamp without C2PA with --no-c2pa (in the SDK: the c2pa option set to false)'
+  if (ctx.c2paPolicy === 'required') throw new DependencyError('TANBA_DEPENDENCY_FAILED', reason, { details: { dependency: '@contentauth/c2pa-node', rule: 'c2pa.failed', option: 'c2pa' } })
+  return { rule: 'c2pa.failed', carrier: 'c2pa', fatal: false, reason }
+}
+
+/** C2PA off and the input carried a manifest: it stays in the file but no longer matches it (the rule every adapter uses). */
+export function c2paStale(carrier: string): ReportMessage {
+  return { rule: 'c2pa.stale', carrier, fatal: false, reason: 'The input carried a C2PA manifest; with C2PA off it is kept but no longer matches the changed file' }
 }
 
 export async function closeC2pa(): Promise<void> {

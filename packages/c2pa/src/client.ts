@@ -383,6 +383,20 @@ export class C2paWorker implements C2paCaller {
     const full = `${error.name ?? ''}: ${error.message}`
     const variant = full.match(/C2pa\((\w+)/)?.[1]
     const details = { dependency: C2PA_ADDON_PACKAGE, mediaType: job.mediaType, ...(variant ? { c2paError: variant } : {}) }
+    const remote = full.match(/remote manifests? from url (\S+)/i)?.[1]
+    if (remote && job.op === 'read') {
+      return new MalformedInputError(`This ${name} file refers to a remote C2PA manifest at ${remote}, which was not fetched (remote fetching is off)`, {
+        cause,
+        details: { ...details, remoteManifest: remote, rule: 'c2pa.remote-manifest' },
+      })
+    }
+    if (error.kind === 'parent') {
+      // The input's (or parent's) own manifest store cannot be read or kept as an ingredient.
+      return new MalformedInputError(`The existing C2PA manifest in this ${name} file cannot be read or kept: ${error.message}`, {
+        cause,
+        details: { ...details, manifestDamaged: true, rule: 'c2pa.parent-unreadable' },
+      })
+    }
     if (variant === 'UnsupportedType' || /type is unsupported/.test(full)) {
       return new UnsupportedFormatError(`The C2PA ${job.op === 'read' ? 'reader' : 'signer'} does not support ${name} (${job.mediaType})`, { cause, details })
     }

@@ -15,6 +15,14 @@ export interface ExtractC2paOptions {
   present?: boolean
 }
 
+/** `adapterOptions.c2pa.fetchRemote`: let the reader fetch a remote manifest (default false: nothing is fetched). */
+export function c2paFetchRemote(options: Pick<ExtractOptions, 'adapterOptions'>): boolean {
+  const value = (options.adapterOptions.c2pa as { fetchRemote?: unknown } | undefined)?.fetchRemote
+  if (value === undefined) return false
+  if (typeof value !== 'boolean') throw new InvalidOptionError(`Expected adapterOptions.c2pa.fetchRemote to be true or false but received ${JSON.stringify(value)}`)
+  return value
+}
+
 /**
  * PEM trust anchors for C2PA validation: `adapterOptions.c2pa.trustAnchors` when given,
  * else the certificates of the verifier's trust store.
@@ -38,13 +46,26 @@ export function c2paTrustAnchors(options: Pick<ExtractOptions, 'adapterOptions' 
  */
 export async function extractC2pa(bytes: Uint8Array, mediaType: string, options: ExtractOptions, extra: ExtractC2paOptions = {}): Promise<C2paFindings> {
   const carrier = extra.carrier ?? 'c2pa'
-  const out: C2paFindings = { markers: [], labels: [], messages: [], summary: null }
+  const out: C2paFindings = { markers: [], labels: [], messages: [], summary: null, fields: null }
   const trustAnchors = c2paTrustAnchors(options)
+  const fetchRemote = c2paFetchRemote(options)
   let summary: C2paSummary | null
   try {
-    summary = await readC2pa(bytes, mediaType, { ...(trustAnchors ? { trustAnchors } : {}), ...(options.signal ? { signal: options.signal } : {}) })
+    summary = await readC2pa(bytes, mediaType, {
+      ...(trustAnchors ? { trustAnchors } : {}),
+      ...(fetchRemote ? { fetchRemote } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    })
   } catch (error) {
     if (isTanbaError(error) && error.code === 'TANBA_ABORTED') throw error
+    const remote = isTanbaError(error) ? error.details?.remoteManifest : undefined
+    if (typeof remote === 'string') {
+      // A reference, not a manifest: report the marker so a verifier knows provenance exists elsewhere.
+      const reason = `The file refers to a remote C2PA manifest at ${remote}; it was not fetched (set adapterOptions.c2pa.fetchRemote to allow it)`
+      out.markers.push({ standard: 'c2pa', carrier, aiMarked: false, valid: null, value: { remoteManifest: remote, fetched: false }, detail: reason })
+      out.messages.push({ rule: 'c2pa.remote-manifest', carrier, fatal: false, reason })
+      return out
+    }
     const code = isTanbaError(error) ? error.code : 'TANBA_DEPENDENCY_FAILED'
     const reason = `The C2PA manifest could not be read (${code}): ${(error as Error).message}`
     if (extra.present || code !== 'TANBA_UNSUPPORTED_FORMAT') {
@@ -63,6 +84,7 @@ export async function extractC2pa(bytes: Uint8Array, mediaType: string, options:
   }
   const found = c2paFindingsFromSummary(summary, carrier)
   out.summary = found.summary
+  out.fields = found.fields
   out.markers.push(...found.markers)
   out.labels.push(...found.labels)
   out.messages.push(...found.messages)

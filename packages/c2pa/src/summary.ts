@@ -3,6 +3,25 @@ import { isAiDigitalSourceType } from '@tanba/core'
 /** Label of the assertion that carries the signed Tanba label inside a C2PA manifest. */
 export const TANBA_LABEL_ASSERTION = 'tanba.label'
 
+/**
+ * C2PA's own AI digital source type for output that is data, not media (C2PA 2.2, §18.14.4.5
+ * "Digital Source Type"), and the bare form 1.3–2.1 used, deprecated by 2.2 (Appendix C, Table 19).
+ * Media Tanba stamps keeps the IPTC trainedAlgorithmicMedia terms, as the same section says.
+ */
+export const C2PA_AI_SOURCE_TYPES: readonly string[] = ['http://c2pa.org/digitalsourcetype/trainedAlgorithmicData', 'c2pa.trainedAlgorithmicData']
+
+/** An AI digital source type: an IPTC AI term or C2PA's trainedAlgorithmicData. */
+export function isAiSourceType(value: string | undefined): boolean {
+  return isAiDigitalSourceType(value) || (value !== undefined && C2PA_AI_SOURCE_TYPES.includes(value.trim()))
+}
+
+/**
+ * Assertion labels some writers use for a structured AI disclosure (model, oversight). C2PA 2.2 to
+ * 2.4 define no such assertion (checked against the spec text and its 2.3/2.4 assertion lists), so
+ * Tanba does not write one in the reserved `c2pa.` namespace; it reads one when another tool wrote it.
+ */
+const AI_DISCLOSURE_LABEL = /^c2pa\.ai[-_]disclosure(\.v\d+)?$/
+
 /** One validation code reported by the C2PA reader. */
 export interface C2paStatusEntry {
   /** C2PA validation code, e.g. "signingCredential.untrusted", "assertion.dataHash.mismatch". */
@@ -60,6 +79,8 @@ export interface C2paManifestSummary {
   ingredients: C2paIngredient[]
   /** Data of the `tanba.label` assertion (the signed Tanba label object), when present. */
   tanbaLabel?: unknown
+  /** Data of a `c2pa.ai-disclosure` assertion another writer put in (not a C2PA 2.2–2.4 assertion), when present. */
+  aiDisclosure?: unknown
 }
 
 /** Plain-JSON summary of a C2PA manifest store. Fields at the top level describe the active manifest. */
@@ -87,6 +108,8 @@ export interface C2paSummary {
   ingredients: C2paIngredient[]
   /** Data of the active manifest's `tanba.label` assertion, or null. */
   tanbaLabel: unknown
+  /** The active manifest's `c2pa.ai-disclosure` assertion data (another writer's), or null. */
+  aiDisclosure: unknown
   /** Every manifest in the store, the active one first. */
   manifests: C2paManifestSummary[]
   /** The manifest store as the reader returned it (only with `raw: true`). */
@@ -151,6 +174,7 @@ function manifestSummary(label: string, m: Json): C2paManifestSummary {
   const actions = actionsOf(m)
   const digitalSourceTypes = [...new Set(actions.map((a) => a.digitalSourceType).filter((d): d is string => !!d))]
   const tanba = arr(m.assertions).find((a) => isObject(a) && a.label === TANBA_LABEL_ASSERTION)
+  const disclosure = arr(m.assertions).find((a) => isObject(a) && typeof a.label === 'string' && AI_DISCLOSURE_LABEL.test(a.label))
   return compact({
     label,
     claimGenerator: claimGeneratorOf(m),
@@ -160,13 +184,14 @@ function manifestSummary(label: string, m: Json): C2paManifestSummary {
     signature: signatureOf(m),
     actions,
     digitalSourceTypes,
-    aiGenerated: digitalSourceTypes.some((d) => isAiDigitalSourceType(d)),
+    aiGenerated: digitalSourceTypes.some((d) => isAiSourceType(d)) || isObject(disclosure),
     ingredients: arr(m.ingredients)
       .filter(isObject)
       .map((i) =>
         compact({ title: str(i.title), relationship: str(i.relationship), format: str(i.format), activeManifest: str(i.active_manifest) }),
       ),
     tanbaLabel: isObject(tanba) ? tanba.data : undefined,
+    aiDisclosure: isObject(disclosure) ? disclosure.data : undefined,
   })
 }
 
@@ -217,6 +242,7 @@ export function summariseManifestStore(store: unknown, options: { raw?: boolean 
     aiInHistory: summaries.some((m) => m.aiGenerated),
     ingredients: main?.ingredients ?? [],
     tanbaLabel: main?.tanbaLabel ?? null,
+    aiDisclosure: main?.aiDisclosure ?? null,
     manifests: summaries,
     ...(options.raw ? { raw: store } : {}),
   }

@@ -2,7 +2,7 @@
 // client.ts, so a panic or abort in the native addon ends this process, not the caller's.
 // Protocol (structured clone over IPC, 'advanced' serialization):
 //   parent → worker  { type: 'read', id, bytes, mediaType, settings }
-//                    { type: 'sign', id, bytes, mediaType, settings, signer, create, edit, ingredient, parentPolicy, parent? }
+//                    { type: 'sign', id, bytes, mediaType, settings, signer, create, edit, ingredient, parentPolicy ('always' | 'if-manifest' | 'never'), parent? }
 //                    { type: 'signature', signId, signature } | { type: 'signature', signId, error }
 //   worker → parent  { type: 'result', id, value } | { type: 'error', id, error: { kind, message } }
 //                    { type: 'sign-request', id, signId, data }
@@ -38,36 +38,63 @@ async function read(msg) {
   return reader ? reader.json() : null
 }
 
-async function hasManifest(asset, settings) {
+/**
+ * The parent's manifest store, read once: `store` (its JSON) when readable, `damaged` when the
+ * store is there but only partly parseable. Any other reader error means the existing provenance
+ * cannot be kept: it is thrown with kind "parent" so the caller can apply its policy.
+ */
+async function parentManifest(asset, settings) {
   const { Reader } = await load()
   try {
-    return (await Reader.fromAsset(asset, settings)) !== null
+    const reader = await Reader.fromAsset(asset, settings)
+    return reader ? { present: true, store: reader.json() } : { present: false }
   } catch (error) {
     // A damaged store is still someone's provenance: keep it as an ingredient (c2pa records
     // its validation errors there) rather than silently starting a fresh history.
-    if (/C2pa\((Jumbf|Claim|Manifest|Cbor)/.test(`${error?.name}: ${error?.message}`)) return true
-    throw error
+    if (/C2pa\((Jumbf|Claim|Manifest|Cbor)/.test(`${error?.name}: ${error?.message}`)) return { present: true, damaged: true }
+    throw asParentError(error)
   }
+}
+
+function asParentError(error) {
+  return Object.assign(new Error(String(error?.message ?? error)), { kind: 'parent', name: String(error?.name ?? 'Error') })
 }
 
 async function sign(msg) {
   const { Builder, CallbackSigner } = await load()
   const source = { buffer: asBuffer(msg.bytes), mimeType: msg.mediaType }
   const parent = msg.parent ? { buffer: asBuffer(msg.parent.bytes), mimeType: msg.parent.mediaType } : source
-  // "generated" starts a fresh history unless the parent already has one; "modified" always edits.
-  const keepParent = msg.parentPolicy === 'always' || (await hasManifest(parent, msg.settings))
+  // "never": the caller dropped the parent's provenance; "generated" starts a fresh history unless
+  // the parent already has one; "modified" always edits.
+  const found = msg.parentPolicy === 'never' ? { present: false } : await parentManifest(parent, msg.settings)
+  const keepParent = msg.parentPolicy === 'always' || found.present
   const plan = keepParent ? msg.edit : msg.create
   const builder = Builder.withJson(plan.manifest, msg.settings)
   builder.setIntent(plan.intent)
-  if (keepParent) await builder.addIngredient(JSON.stringify(msg.ingredient), parent)
+  if (keepParent) {
+    try {
+      await builder.addIngredient(JSON.stringify(msg.ingredient), parent)
+    } catch (error) {
+      throw found.present ? asParentError(error) : error
+    }
+  }
   const signer = CallbackSigner.newSigner(
     { alg: msg.signer.alg, certs: [Buffer.from(msg.signer.certificatesPem)], reserveSize: msg.signer.reserveSize, directCoseHandling: false },
     (data) => requestSignature(msg.id, data),
   )
   const output = { buffer: null }
-  await builder.signAsync(signer, source, output)
+  try {
+    await builder.signAsync(signer, source, output)
+  } catch (error) {
+    // The builder re-reads the source's own store: when that is what fails, it is the parent's fault.
+    throw found.damaged || (!msg.parent && /prerelease|unknown algorithm|remote manifest/i.test(String(error?.message))) ? asParentError(error) : error
+  }
   if (!output.buffer) throw new Error('The C2PA builder returned no signed asset')
-  return { bytes: new Uint8Array(output.buffer.buffer, output.buffer.byteOffset, output.buffer.byteLength), parentKept: keepParent }
+  return {
+    bytes: new Uint8Array(output.buffer.buffer, output.buffer.byteOffset, output.buffer.byteLength),
+    parentKept: keepParent,
+    parentStore: found.store ?? null,
+  }
 }
 
 /** Asks the parent process to sign: the key never enters this process. */

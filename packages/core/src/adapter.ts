@@ -5,6 +5,9 @@ import type { Signer } from './crypto/signer.js'
 import type { TanbaError } from './errors.js'
 import type { TrustStore } from './crypto/trust.js'
 
+/** See StampOptions.c2pa. */
+export type C2paPolicy = 'required' | 'preferred'
+
 export type MediaKind = 'text' | 'image' | 'pdf' | 'audio'
 
 /** One file format an adapter knows. Static data: detection never loads a media library. */
@@ -38,6 +41,8 @@ export interface StampContext {
   signer: Signer
   /** C2PA embedding: off, or on with the signer (which must then hold an X.509 chain). */
   c2pa: boolean
+  /** When C2PA is on and cannot be written: `required` fails the stamp, `preferred` reports it and writes the rest. */
+  c2paPolicy: C2paPolicy
   limits: Limits
   signal?: AbortSignal
   /** Adapter-specific options, passed through untouched (e.g. `{ image: { placement: 'bottom' } }`). */

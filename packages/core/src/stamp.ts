@@ -1,4 +1,4 @@
-import type { FormatInfo, ResolvedNotice, StampContext, StampResult, Adapter } from './adapter.js'
+import type { C2paPolicy, FormatInfo, ResolvedNotice, StampContext, StampResult, Adapter } from './adapter.js'
 import { InvalidOptionError, throwIfAborted } from './errors.js'
 import { resolveLimits, type Limits } from './limits.js'
 import { PROFILE_IDS, type AiSystem, type Distributor, type LabelBinding, type LabelNotice, type Origin, type Party, type ProfileId, type PromptInfo } from './label.js'
@@ -33,8 +33,12 @@ export interface StampOptions {
   /** Jurisdiction profiles (default ["kz"]). */
   profiles?: ProfileId[]
   notice?: NoticeOptions
-  /** Embed a C2PA manifest where the format allows it (default true). */
-  c2pa?: boolean
+  /**
+   * C2PA manifest: `'preferred'` (default, same as `true`) embeds one where the format and signer
+   * allow it and otherwise reports one `c2pa.*` message; `'required'` fails the stamp with a typed
+   * error instead; `false` writes none.
+   */
+  c2pa?: boolean | C2paPolicy
   /** Fixed content id (default: a random UUID). */
   id?: string
   /** Fixed creation time (default: now). */
@@ -82,6 +86,9 @@ function validateOptions(options: StampOptions): void {
   if (options.origin && options.origin !== 'generated' && options.origin !== 'modified') {
     throw new InvalidOptionError(`Expected origin "generated" or "modified" but received ${JSON.stringify(options.origin)}`)
   }
+  if (options.c2pa !== undefined && typeof options.c2pa !== 'boolean' && options.c2pa !== 'required' && options.c2pa !== 'preferred') {
+    throw new InvalidOptionError(`Expected options.c2pa to be true, false, "required" or "preferred" but received ${JSON.stringify(options.c2pa)}`, { details: { option: 'c2pa' } })
+  }
   for (const p of options.profiles ?? []) {
     if (!PROFILE_IDS.includes(p)) throw new InvalidOptionError(`Expected profiles from ${PROFILE_IDS.join(', ')} but received ${JSON.stringify(p)}`)
   }
@@ -121,7 +128,8 @@ export function createStampContext(format: FormatInfo, options: StampOptions): S
     profiles,
     notice: resolveNotice(origin, profiles, options.notice),
     signer,
-    c2pa: options.c2pa ?? true,
+    c2pa: options.c2pa !== false,
+    c2paPolicy: options.c2pa === 'required' ? 'required' : 'preferred',
     limits: resolveLimits(options.limits),
     ...(options.signal ? { signal: options.signal } : {}),
     adapterOptions: options.adapterOptions ?? {},

@@ -28,7 +28,19 @@ export interface ConformanceOptions {
   stampOptions?: Partial<StampOptions>
   /** Per-test timeout in ms (default 60 s). */
   timeout?: number
+  /**
+   * Which formats carry C2PA. When given, the suite stamps with C2PA on (unless `stampOptions.c2pa`
+   * is false) and checks, per sample, that the adapter reports the rule ids every adapter reports
+   * for the same situation: a manifest that validates, `c2pa.unsupported-format` for a format
+   * without C2PA, `c2pa.signer-unsuitable` for a signer without a certificate chain, each thrown
+   * (with `details.rule`) under `c2pa: 'required'`.
+   */
+  c2pa?: (format: FormatInfo) => boolean
 }
+
+/** The rules of @tanba/c2pa a stamp reports when it leaves C2PA out (the suite compares these across adapters). */
+const C2PA_FAILURES = ['c2pa.unavailable', 'c2pa.unsupported-format', 'c2pa.signer-unsuitable', 'c2pa.failed', 'c2pa.parent-unreadable']
+const c2paRules = (messages: readonly { rule: string }[]) => messages.map((m) => m.rule).filter((r) => C2PA_FAILURES.includes(r))
 
 export interface TestCredentials {
   signer: Signer
@@ -98,6 +110,13 @@ export function describeAdapterConformance(name: string, options: ConformanceOpt
           expect(report.binding?.valid).toBe(true)
           expect(report.label?.id).toBe(result.label.id)
           expect(report.markers.some((m) => m.standard === 'tanba' && m.valid === true)).toBe(true)
+          if (options.c2pa?.(sample.format) && options.stampOptions?.c2pa !== false) {
+            expect(result.carriers).toContain('c2pa')
+            expect(c2paRules(result.messages)).toEqual([])
+            // The verifier's trust store is the C2PA trust list too: the manifest is intact and trusted.
+            expect(report.markers.filter((m) => m.standard === 'c2pa').map((m) => m.valid)).toEqual([true])
+            expect(c2paRules(report.messages)).toEqual([])
+          }
           const untrusted = await verifyWith(adapter, result.bytes, sample.format)
           expect(untrusted.status).toBe('valid')
           expect(untrusted.signature).toMatchObject({ valid: true, trusted: false, trust: 'untrusted' })
@@ -119,6 +138,25 @@ export function describeAdapterConformance(name: string, options: ConformanceOpt
             expect(edited).not.toEqual(bytes)
             const report = await verifyWith(adapter, edited, sample.format, { trust: creds.trust })
             expect(report.status).toBe('valid')
+          }, timeout)
+        }
+
+        if (options.c2pa) {
+          const carries = options.c2pa(sample.format)
+          const situation = carries ? 'a signer without a certificate chain' : 'a format without C2PA'
+          const rule = carries ? 'c2pa.signer-unsuitable' : 'c2pa.unsupported-format'
+          it(`C2PA, ${situation}: ${rule} under 'preferred', thrown with details.rule under 'required'`, async () => {
+            const signer = carries ? await createPemSigner({ privateKey: creds.keyPem }) : creds.signer
+            const input = await load(sample)
+            const preferred = await stampWith(adapter, input, sample.format, { ...stampOptions(), signer, c2pa: 'preferred' })
+            expect(preferred.carriers).not.toContain('c2pa')
+            expect(c2paRules(preferred.messages)).toEqual([rule])
+            expect(preferred.messages.find((m) => m.rule === rule)?.reason).toMatch(/--no-c2pa/)
+            const error = await stampWith(adapter, input, sample.format, { ...stampOptions(), signer, c2pa: 'required' }).then(
+              () => null,
+              (e: unknown) => e,
+            )
+            expect(isTanbaError(error) ? error.details?.rule : error).toBe(rule)
           }, timeout)
         }
 

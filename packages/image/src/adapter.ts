@@ -18,7 +18,7 @@ import {
   type StampContext,
   type StampResult,
 } from '@tanba/core'
-import { readImageC2pa, signImageC2pa } from './c2pa.js'
+import { readImageC2pa, remoteManifestReference, signImageC2pa } from './c2pa.js'
 import { writeImageXmp } from './carriers.js'
 import { displaySize, type ParsedImage } from './container.js'
 import { IMAGE_FORMATS } from './formats.js'
@@ -86,15 +86,16 @@ export function createImageAdapter(options: ImageAdapterOptions = {}): Adapter {
       throwIfAborted(opts.signal)
       const image = parseImage(input, format.id, opts.limits)
       const found = findMarkers(image, opts.limits)
-      if (image.c2pa) {
+      const c2paCarrier = image.c2pa ?? (remoteManifestReference(image.xmp) ? 'xmp:dcterms:provenance' : null)
+      if (c2paCarrier) {
         if (opts.c2pa && useC2pa) {
-          const c2pa = await readImageC2pa(input, format, image.c2pa, opts)
+          const c2pa = await readImageC2pa(input, format, c2paCarrier, opts)
           found.markers.push(...c2pa.markers)
           found.labels.push(...c2pa.labels)
           found.messages.push(...c2pa.messages)
           Object.assign(found.fields, c2pa.fields)
         } else {
-          found.markers.push({ standard: 'c2pa', carrier: image.c2pa, aiMarked: false, valid: null, detail: 'A C2PA manifest store is present (not read: C2PA reading is off)' })
+          found.markers.push({ standard: 'c2pa', carrier: c2paCarrier, aiMarked: false, valid: null, detail: 'A C2PA manifest store is present (not read: C2PA reading is off)' })
         }
       }
       return found

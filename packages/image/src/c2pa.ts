@@ -1,7 +1,6 @@
 // C2PA through @tanba/c2pa, which runs the native addon in a child process so its failures are errors,
 // never crashes. Loaded only when a file carries a manifest (reading) or C2PA is asked for (stamping).
-import type { C2paSummary } from '@tanba/c2pa'
-import { InvalidOptionError, isAiDigitalSourceType, isTanbaError, InvalidLabelError, assertLabel, type ExtractOptions, type FormatInfo, type FoundLabel, type Label, type Marker, type ReportMessage, type StampContext } from '@tanba/core'
+import { DependencyError, UnsupportedFormatError, type ExtractOptions, type FormatInfo, type FoundLabel, type Label, type Marker, type ReportMessage, type StampContext } from '@tanba/core'
 
 type C2paApi = typeof import('@tanba/c2pa')
 
@@ -34,6 +33,11 @@ export interface C2paFindings {
   fields: Record<string, unknown>
 }
 
+/** An XMP `dcterms:provenance` URL: a reference to a remote C2PA manifest (C2PA 2.x, "External manifests"). */
+export function remoteManifestReference(xmp: readonly { text: string }[]): boolean {
+  return xmp.some((p) => /dcterms:provenance\s*=\s*["']|<dcterms:provenance>/.test(p.text))
+}
+
 /** Reads the manifest store through @tanba/c2pa's shared findings: one "c2pa" marker, its codes, the Tanba label assertion. */
 export async function readImageC2pa(bytes: Uint8Array, format: FormatInfo, carrier: string, opts: ExtractOptions): Promise<C2paFindings> {
   const out: C2paFindings = { markers: [], labels: [], messages: [], fields: {} }
@@ -47,51 +51,36 @@ export async function readImageC2pa(bytes: Uint8Array, format: FormatInfo, carri
   out.markers.push(...found.markers)
   out.labels.push(...found.labels)
   out.messages.push(...found.messages)
-  const summary = found.summary
-  if (summary) {
-    const signer = summary.signature?.commonName ?? summary.signature?.issuer
-    out.fields['c2pa.activeManifest'] = summary.activeManifest
-    out.fields['c2pa.claimGenerator'] = summary.claimGenerator
-    out.fields['c2pa.validationState'] = summary.validationState
-    out.fields['c2pa.digitalSourceTypes'] = summary.digitalSourceTypes
-    if (signer) out.fields['c2pa.signer'] = signer
-    if (summary.ingredients.length) out.fields['c2pa.ingredients'] = summary.ingredients
-  }
+  if (found.fields) out.fields.c2pa = found.fields
   return out
 }
 
-/** Signs a manifest (AI action with the digital source type, the Tanba label assertion; an existing manifest becomes the parent ingredient). */
+/** Signs a manifest through @tanba/c2pa's one C2PA path (the caller's policy; an existing manifest becomes the parent ingredient). */
 export async function signImageC2pa(bytes: Uint8Array, format: FormatInfo, label: Label, ctx: StampContext, parent: Uint8Array | null): Promise<{ bytes?: Uint8Array; messages: ReportMessage[] }> {
   const c2pa = await loadC2pa()
   const mediaType = mediaTypeOf(format)
   if (!c2pa) {
-    return { messages: [{ rule: 'c2pa.skipped', fatal: false, reason: 'C2PA was requested but @tanba/c2pa is not available; the image carries XMP only' }] }
-  }
-  if (!c2pa.c2paSupport(mediaType).sign) {
-    return { messages: [{ rule: 'c2pa.skipped', fatal: false, reason: `C2PA cannot be embedded in ${format.id.toUpperCase()}` }] }
+    const reason = '@tanba/c2pa is not available; stamp without C2PA with --no-c2pa (in the SDK: the c2pa option set to false)'
+    if (ctx.c2paPolicy === 'required') throw new DependencyError('TANBA_DEPENDENCY_MISSING', `C2PA is required but ${reason}`, { details: { dependency: '@tanba/c2pa', rule: 'c2pa.unavailable', option: 'c2pa' } })
+    return { messages: [{ rule: 'c2pa.unavailable', carrier: 'c2pa', fatal: false, reason: `C2PA left out: ${reason}` }] }
   }
   // c2pa-rs stores a TIFF manifest in an extra directory without image data, which libvips (sharp)
   // and others then refuse to open (contentauth/c2pa-rs#1894). Opt in with `image.tiffC2pa`.
   if (format.id === 'tiff' && (ctx.adapterOptions.image as { tiffC2pa?: boolean } | undefined)?.tiffC2pa !== true) {
-    return {
-      messages: [
-        {
-          rule: 'c2pa.skipped',
-          fatal: false,
-          reason: 'C2PA skipped for TIFF by default: c2pa-node writes the manifest in an image-less TIFF directory that libvips and other readers refuse to open (c2pa-rs#1894); set adapterOptions.image.tiffC2pa = true to embed it anyway',
-        },
-      ],
-    }
+    const reason =
+      'C2PA is left out of TIFF by default: c2pa-node writes the manifest in an image-less TIFF directory that libvips and other readers refuse to open (c2pa-rs#1894); set adapterOptions.image.tiffC2pa = true to embed it anyway, or stamp without C2PA with --no-c2pa (in the SDK: the c2pa option set to false)'
+    if (ctx.c2paPolicy === 'required') throw new UnsupportedFormatError(reason, { details: { mediaType, rule: 'c2pa.unsupported-format', option: 'adapterOptions.image.tiffC2pa' } })
+    return { messages: [{ rule: 'c2pa.unsupported-format', carrier: 'c2pa', fatal: false, reason }] }
   }
-  const signed = await c2pa.signC2pa(bytes, mediaType, {
+  const signed = await c2pa.stampC2pa(bytes, mediaType, {
+    policy: ctx.c2paPolicy,
     signer: ctx.signer,
     origin: ctx.origin,
-    tanbaLabel: label,
-    claimGenerator: { name: 'Tanba', version: '0.1.0' },
+    label,
+    brokenParent: c2pa.brokenParentOption(ctx.adapterOptions),
     // The input before the warning was drawn: its manifest becomes the parent ingredient.
     ...(parent ? { parent: { bytes: parent, mimeType: mediaType } } : {}),
     ...(ctx.signal ? { signal: ctx.signal } : {}),
   })
-  return { bytes: signed, messages: parent ? [{ rule: 'c2pa.parent', fatal: false, reason: 'The existing C2PA manifest was kept as the parent ingredient' }] : [] }
+  return signed.bytes ? { bytes: signed.bytes, messages: signed.messages } : { messages: signed.messages }
 }
-

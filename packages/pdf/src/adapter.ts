@@ -29,7 +29,7 @@ import {
 import { PDFArray, PDFHexString, PDFName, PDFRef, PDFString } from 'pdf-lib'
 import { buildMetadataUpdate, hasC2paManifest, readCarriers } from './carriers.js'
 import { analyseUpdates, BINDING_METHOD, revisionDigest } from './changes.js'
-import { readC2paMarker } from './c2pa.js'
+import { c2paStampMessages, readC2paMarker } from './c2pa.js'
 import { PDF_FORMATS } from './formats.js'
 import { findNotice } from './notice/read.js'
 import { PdfFile } from './syntax/file.js'
@@ -179,20 +179,7 @@ async function stampPdf(input: Uint8Array, ctx: StampContext, opts: PdfAdapterOp
     existing,
   })
   carriers.push('xmp', 'pdf:info:AIGC', 'pdf:embedded-file')
-  if (ctx.c2pa) {
-    messages.push({
-      rule: 'c2pa.skipped',
-      fatal: false,
-      reason: 'C2PA manifests are not embedded in PDF: the C2PA library Tanba uses can read but not sign PDF. The Tanba label, XMP and /AIGC carry the disclosure',
-    })
-  }
-  if (hasC2paManifest(file)) {
-    messages.push({
-      rule: 'c2pa.existing-manifest',
-      fatal: false,
-      reason: 'The PDF carries a C2PA manifest; it is kept, but the appended revisions are outside its hard binding, so C2PA validators will report the file as changed after signing',
-    })
-  }
+  messages.push(...c2paStampMessages(ctx, hasC2paManifest(file)))
   return { bytes: concatBytes(prefix, update.bytes), label, carriers, messages }
 }
 

@@ -322,7 +322,7 @@ describe('machine-readable carriers', () => {
     expect(value.digitalSourceTypes[0]).toMatch(/compositeWithTrainedAlgorithmicMedia$/)
     expect(value.codes).toEqual(expect.arrayContaining(['signingCredential.untrusted', 'signingCredential.expired', 'assertion.dataHash.mismatch']))
     expect(report.messages.map((m) => m.rule)).toContain('c2pa.assertion.dataHash.mismatch')
-    expect(result.messages.map((m) => m.rule)).toContain('c2pa.existing-manifest')
+    expect(result.messages.map((m) => m.rule)).toContain('c2pa.stale')
     const original = await verify(load(EXPRESS_SIGNED), { c2pa: true })
     expect(original.status).toBe('unlabelled')
     expect(original.aiMarked).toBe(true)

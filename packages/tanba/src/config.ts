@@ -31,8 +31,8 @@ export interface ConfigDefaults {
   /** Apply the perceivable notice (default true). */
   visible?: boolean
   placement?: NoticePlacement
-  /** Embed C2PA manifests where the format allows (default true). */
-  c2pa?: boolean
+  /** C2PA manifests: true or "preferred" (default), "required", or false. */
+  c2pa?: boolean | 'required' | 'preferred'
   concurrency?: number
   requireTrusted?: boolean
 }
@@ -142,7 +142,9 @@ const CONFIG_SHAPE = object({
     },
     visible: bool,
     placement: oneOf(PLACEMENTS),
-    c2pa: bool,
+    c2pa: (v, at, p) => {
+      if (typeof v !== 'boolean' && v !== 'required' && v !== 'preferred') p.push(`${at} must be true, false, "required" or "preferred"`)
+    },
     concurrency: (v, at, p) => {
       if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 64) p.push(`${at} must be a whole number from 1 to 64`)
     },

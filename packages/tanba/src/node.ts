@@ -165,8 +165,7 @@ export async function writeSigningCredentials(dir: string, options: KeygenOption
   await chmod(keyPath, 0o600)
   await writeFileAtomic(chainPath, creds.chainPem, { mode: 0o644 })
   await writeFileAtomic(caPath, creds.caCertificatePem, { mode: 0o644 })
-  const subject = [`CN=${options.commonName ?? 'Tanba signer'}`, options.organization && `O=${options.organization}`, options.country && `C=${options.country}`].filter(Boolean).join(', ')
-  return { dir: out, caPath, chainPath, keyPath, subject }
+  return { dir: out, caPath, chainPath, keyPath, subject: creds.subject }
 }
 
 /** Makes sure the development key exists and returns where it is (for messages); never the key. */

@@ -52,8 +52,8 @@ export interface StampSettingsInput extends ConfigSource, SignerSource {
   prompt?: PromptInfo
   profiles?: ProfileId[]
   notice?: NoticeOptions
-  /** Embed C2PA manifests where the format allows (default true). */
-  c2pa?: boolean
+  /** C2PA manifests: 'preferred' (default, or true), 'required' (fail when one cannot be written), false. */
+  c2pa?: StampOptions['c2pa']
   limits?: Partial<Limits>
   adapterOptions?: Record<string, unknown>
   /** Replace an existing Tanba label instead of keeping the input as it is. */
@@ -233,7 +233,7 @@ export async function resolveVerifySettings(input: VerifySettingsInput = {}): Pr
   return {
     settings: {
       ...(profiles?.length ? { profiles } : {}),
-      c2pa: input.c2pa ?? config.defaults?.c2pa ?? true,
+      c2pa: input.c2pa ?? config.defaults?.c2pa !== false,
       requireTrusted: input.requireTrusted ?? config.defaults?.requireTrusted ?? false,
       ...(input.limits ? { limits: input.limits } : {}),
       ...(input.adapterOptions ? { adapterOptions: input.adapterOptions } : {}),

@@ -4,7 +4,11 @@ import { loadX509 } from './x509.js'
 export interface GenerateCredentialsOptions {
   /** Common name of the signing (leaf) certificate, e.g. "Acme AI labelling". */
   commonName?: string
-  /** Organisation (the owner or holder of the AI system). */
+  /**
+   * Organisation (the owner or holder of the AI system). Defaults to the common name: C2PA
+   * validators require an organizationName in the signing certificate's subject (c2pa-rs,
+   * crypto/cose/verifier.rs, reports every manifest signed without one as claimSignature.mismatch).
+   */
   organization?: string
   /** ISO 3166-1 alpha-2 country code. */
   country?: string
@@ -23,17 +27,21 @@ export interface SigningCredentials {
   chainPem: string
   /** The leaf's private key (PKCS#8, P-256). */
   privateKeyPem: string
+  /** The leaf's subject, e.g. "CN=Tanba signer, O=Tanba signer". */
+  subject: string
 }
 
+const DEFAULT_COMMON_NAME = 'Tanba signer'
 const ECDSA: EcKeyGenParams = { name: 'ECDSA', namedCurve: 'P-256' }
 const SIGNING_ALG: EcdsaParams = { name: 'ECDSA', hash: 'SHA-256' }
 /** id-kp-documentSigning (RFC 9336). */
 export const EKU_DOCUMENT_SIGNING = '1.3.6.1.5.5.7.3.36'
+/** c2pa-kp-claimSigning (C2PA 2.2, §14.4.1 "C2PA Signers"): the EKU the C2PA Trust List is for. */
+export const EKU_C2PA_CLAIM_SIGNING = '1.3.6.1.4.1.62558.2.1'
 
 function name(cn: string, options: GenerateCredentialsOptions): string {
   const esc = (v: string) => v.replace(/([,+"\\<>;=])/g, '\\$1')
-  const parts = [`CN=${esc(cn)}`]
-  if (options.organization) parts.push(`O=${esc(options.organization)}`)
+  const parts = [`CN=${esc(cn)}`, `O=${esc(options.organization || options.commonName || DEFAULT_COMMON_NAME)}`]
   if (options.country) parts.push(`C=${esc(options.country)}`)
   return parts.join(', ')
 }
@@ -47,8 +55,8 @@ function randomSerial(): string {
 
 /**
  * Makes a private CA and an ES256 leaf certificate that satisfies the C2PA signing
- * certificate profile (v3, not a CA, digitalSignature, emailProtection + documentSigning
- * EKU, authority and subject key identifiers), usable for Tanba labels too.
+ * certificate profile (v3, not a CA, digitalSignature, emailProtection + documentSigning +
+ * c2pa-kp-claimSigning EKU, an organisation in the subject, authority and subject key identifiers), usable for Tanba labels too.
  * For production, have a real CA issue the leaf; this is for development and closed deployments.
  */
 export async function generateSigningCredentials(options: GenerateCredentialsOptions = {}): Promise<SigningCredentials> {
@@ -76,7 +84,7 @@ export async function generateSigningCredentials(options: GenerateCredentialsOpt
   })
   const leaf = await x509.X509CertificateGenerator.create({
     serialNumber: randomSerial(),
-    subject: name(options.commonName ?? 'Tanba signer', options),
+    subject: name(options.commonName ?? DEFAULT_COMMON_NAME, options),
     issuer: ca.subject,
     notBefore,
     notAfter: leafNotAfter,
@@ -86,7 +94,8 @@ export async function generateSigningCredentials(options: GenerateCredentialsOpt
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.emailProtection, EKU_DOCUMENT_SIGNING], false),
+      // C2PA 2.2 §14.4.1: c2pa-kp-claimSigning, with emailProtection and documentSigning for older validators.
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.emailProtection, EKU_DOCUMENT_SIGNING, EKU_C2PA_CLAIM_SIGNING], false),
       await x509.SubjectKeyIdentifierExtension.create(leafKeys.publicKey),
       await x509.AuthorityKeyIdentifierExtension.create(caKeys.publicKey),
     ],
@@ -97,5 +106,6 @@ export async function generateSigningCredentials(options: GenerateCredentialsOpt
     caPrivateKeyPem: toPem('PRIVATE KEY', await pkcs8(caKeys.privateKey)),
     chainPem: leaf.toString('pem') + '\n' + ca.toString('pem') + '\n',
     privateKeyPem: toPem('PRIVATE KEY', await pkcs8(leafKeys.privateKey)),
+    subject: name(options.commonName ?? DEFAULT_COMMON_NAME, options),
   }
 }
