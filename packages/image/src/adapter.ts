@@ -67,7 +67,8 @@ export function createImageAdapter(options: ImageAdapterOptions = {}): Adapter {
       const stamped = base === input ? image : parseImage(base, ctx.format.id, ctx.limits)
       const label = await ctx.sign(bindingFor(stamped), notice)
       const carriers = ['xmp']
-      let bytes = (await writeImageXmp(stamped, labelToXmpFields(label), ctx.limits)).bytes
+      // Merged into the input's XMP: a new encoding (the warning) holds none of it.
+      let bytes = (await writeImageXmp(stamped, labelToXmpFields(label), ctx.limits, image.xmp)).bytes
       if (ctx.c2pa && useC2pa) {
         if (stamped.format === 'avif' || stamped.format === 'heic') bytes = normaliseIlocForC2pa(bytes, ctx.limits)
         const signed = await signImageC2pa(bytes, ctx.format, label, ctx, image.c2pa ? input : null)
@@ -117,7 +118,7 @@ function keptNotice(image: ParsedImage, ctx: StampContext): LabelNotice | undefi
   try {
     const old = JSON.parse(fields.tanbaLabel) as { notice?: LabelNotice; binding?: LabelBinding }
     const n = old.notice
-    if (!n || n.method !== 'overlay' || old.binding?.digest !== essenceDigest(image)) return undefined
+    if (!n || n.method !== 'overlay' || !old.binding || old.binding.digest !== essenceDigest(image, old.binding.method)) return undefined
     const have = new Set(n.langs.map(noticeLanguageKey))
     if (!ctx.notice.lines.every((l) => have.has(noticeLanguageKey(l.lang)))) return undefined
     if ((n.height ?? 0) + 1e-9 < ctx.notice.minTextHeight) return undefined

@@ -1,6 +1,6 @@
 // Writing the XMP carrier: byte-level fast paths for JPEG, PNG, WebP, GIF and SVG; ExifTool for TIFF, AVIF, HEIC.
 import { utf8, writeXmp, type Limits, type XmpAiFields } from '@tanba/core'
-import type { ParsedImage } from './container.js'
+import type { ParsedImage, XmpPacket } from './container.js'
 import { exiftoolWriteXmp } from './exiftool.js'
 import { replaceGifXmp, type GifFile } from './gif/gif.js'
 import { writeJpegXmp } from './jpeg/xmp.js'
@@ -16,10 +16,14 @@ export interface XmpWrite {
   via: 'fast' | 'exiftool'
 }
 
-/** Merges `fields` into the image's XMP (keeping every other property) and writes it back. */
-export async function writeImageXmp(image: ParsedImage, fields: XmpAiFields, limits: Limits): Promise<XmpWrite> {
-  if (image.format === 'jpeg') return { bytes: writeJpegXmp(image as JpegFile, fields, limits), via: 'fast' }
-  const existing = image.xmp.find((p) => p.carrier === 'xmp')?.text
+/**
+ * Merges `fields` into the XMP (keeping every other property) and writes it into the image.
+ * `source` is the XMP to merge into: the image's own, or the original's when the image is a new
+ * encoding of it (the visible warning), so that none of the original's properties is lost.
+ */
+export async function writeImageXmp(image: ParsedImage, fields: XmpAiFields, limits: Limits, source: XmpPacket[] = image.xmp): Promise<XmpWrite> {
+  if (image.format === 'jpeg') return { bytes: writeJpegXmp(image as JpegFile, fields, limits, source), via: 'fast' }
+  const existing = source.find((p) => p.carrier === 'xmp')?.text
   const packet = writeXmp(existing, fields, { maxBytes: limits.maxMetadataBytes, maxDepth: limits.maxDepth })
   switch (image.format) {
     case 'png':

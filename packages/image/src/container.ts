@@ -39,6 +39,13 @@ export interface ParsedImage {
   c2pa: string | null
   /** Feeds the essence (the encoded image data, no metadata) into a hash. See docs/image.md. */
   essence(hash: EssenceHash): void
+  /**
+   * Feeds the metadata a renderer uses to turn the essence into what people see (colour profiles and
+   * transforms, orientation, animation control): bound from tanba.image.data/2 on. See docs/security.md.
+   */
+  rendering(hash: EssenceHash): void
+  /** Content outside the binding that a renderer would still use (e.g. SVG elements inside the XMP): each is a fatal finding. */
+  hidden?: string[]
   /** Notes about the structure (non-fatal), e.g. data after the end of the image. */
   notes: string[]
 }

@@ -8,7 +8,9 @@ import type { ExifTool } from 'exiftool-vendored'
 interface WriteRequest {
   id: number
   file: string
-  xmp: string
+  xmp?: string
+  /** A file to copy every writable tag from first. */
+  tagsFrom?: string
 }
 
 type WriteReply = { id: number; error?: { message: string; missing: boolean } }
@@ -37,7 +39,7 @@ export function createExiftoolHost(): ExiftoolHost {
     let reply: WriteReply
     try {
       const [et, { writeXmpFile }] = await Promise.all([exiftool(), import('./exiftool.js')])
-      await writeXmpFile(et, request.file, request.xmp)
+      await writeXmpFile(et, request.file, request.xmp, request.tagsFrom)
       reply = { id: request.id }
     } catch (error) {
       const missing = error instanceof DependencyError && error.code === 'TANBA_DEPENDENCY_MISSING'
@@ -87,14 +89,14 @@ export function useExiftoolHost(port: MessagePort): void {
 }
 
 /** @internal The host's writer when this thread is connected to one. */
-export function hostWriter(): ((file: string, xmp: string) => Promise<void>) | undefined {
+export function hostWriter(): ((file: string, xmp: string | undefined, tagsFrom?: string) => Promise<void>) | undefined {
   const h = host
   if (!h) return undefined
-  return (file, xmp) =>
+  return (file, xmp, tagsFrom) =>
     new Promise<void>((resolve, reject) => {
       const id = h.nextId++
       h.pending.set(id, { resolve, reject })
       h.port.ref()
-      h.port.postMessage({ id, file, xmp } satisfies WriteRequest)
+      h.port.postMessage({ id, file, ...(xmp ? { xmp } : {}), ...(tagsFrom ? { tagsFrom } : {}) } satisfies WriteRequest)
     })
 }

@@ -70,9 +70,13 @@ export function getExiftool(): Promise<ExifTool> {
   return instance
 }
 
-/** Replaces the XMP block of the file at `file` with the packet in the file at `xmp`. */
-export function writeXmpFile(et: ExifTool, file: string, xmp: string): Promise<void> {
-  return et.write(file, {}, { writeArgs: [`-XMP<=${xmp}`], ignoreMinorErrors: true }).then(() => undefined)
+/**
+ * Replaces the XMP block of the file at `file` with the packet in the file at `xmp`; with
+ * `tagsFrom`, first copies every writable tag (EXIF, GPS, IPTC, ICC profile, XMP…) from that file.
+ */
+export function writeXmpFile(et: ExifTool, file: string, xmp: string | undefined, tagsFrom?: string): Promise<void> {
+  const writeArgs = [...(tagsFrom ? ['-tagsFromFile', tagsFrom, '-all:all', '-unsafe', '-ICC_Profile'] : []), ...(xmp ? [`-XMP<=${xmp}`] : [])]
+  return et.write(file, {}, { writeArgs, ignoreMinorErrors: true }).then(() => undefined)
 }
 
 /** Ends the ExifTool process (it also ends by itself when Node exits). */
@@ -82,18 +86,24 @@ export async function closeExiftool(): Promise<void> {
   if (pending) await (await pending).end()
 }
 
+/** Copies every writable tag of `source` (EXIF, GPS, IPTC, ICC profile, XMP) into `bytes`, a new encoding of it, through ExifTool. */
+export function exiftoolCopyTags(bytes: Uint8Array, extension: string, source: Uint8Array): Promise<Uint8Array> {
+  return exiftoolWriteXmp(bytes, extension, undefined, source)
+}
+
 /** Replaces the whole XMP block of a file with `packet`, through ExifTool, in a private temporary folder. */
-export async function exiftoolWriteXmp(bytes: Uint8Array, extension: string, packet: string): Promise<Uint8Array> {
+export async function exiftoolWriteXmp(bytes: Uint8Array, extension: string, packet: string | undefined, tagsFrom?: Uint8Array): Promise<Uint8Array> {
   // In a worker thread connected to a host (see exiftool-host.ts), the host's ExifTool does the write.
   const remote = hostWriter()
   const et = remote ? undefined : await getExiftool()
   const dir = await mkdtemp(join(tmpdir(), 'tanba-image-'))
   try {
     const file = join(dir, `image.${extension}`)
-    const xmp = join(dir, 'packet.xmp')
-    await Promise.all([writeFile(file, bytes), writeFile(xmp, packet)])
+    const xmp = packet === undefined ? undefined : join(dir, 'packet.xmp')
+    const source = tagsFrom ? join(dir, `source.${extension}`) : undefined
+    await Promise.all([writeFile(file, bytes), xmp && writeFile(xmp, packet!), source && writeFile(source, tagsFrom!)])
     try {
-      await (remote ? remote(file, xmp) : writeXmpFile(et!, file, xmp))
+      await (remote ? remote(file, xmp, source) : writeXmpFile(et!, file, xmp, source))
     } catch (cause) {
       if (cause instanceof DependencyError && cause.code === 'TANBA_DEPENDENCY_MISSING') throw cause
       throw new DependencyError('TANBA_DEPENDENCY_FAILED', `ExifTool could not write XMP into the ${extension.toUpperCase()} file: ${(cause as Error).message}`, { cause })

@@ -14,6 +14,7 @@ import {
   type XmpAiFields,
 } from '@tanba/core'
 import type { ParsedImage, TextField } from './container.js'
+import { IMAGE_BINDING, IMAGE_BINDING_V1 } from './parse.js'
 
 export interface XmpFindings {
   fields: XmpAiFields
@@ -24,9 +25,21 @@ export interface XmpFindings {
 export function readImageXmp(image: ParsedImage, limits: Limits): XmpFindings {
   const fields: XmpAiFields = {}
   const messages: ReportMessage[] = []
+  let main = 0
   for (const packet of image.xmp) {
     try {
       const found = readXmp(packet.text, { maxBytes: limits.maxMetadataBytes, maxDepth: limits.maxDepth })
+      // A second main packet: readers differ on which one they take, so any disagreement is fatal.
+      if (packet.carrier === 'xmp' && main++ > 0) {
+        const keys = new Set([...Object.keys(fields), ...Object.keys(found)] as (keyof XmpAiFields)[])
+        const differ = [...keys].filter((k) => found[k] !== fields[k])
+        messages.push(
+          differ.length
+            ? { rule: 'xmp.conflict', carrier: `xmp#${main}`, fatal: true, reason: `The file holds ${main} XMP packets where one is allowed, and packet ${main} disagrees with the first on ${differ.join(', ')}: readers that take another packet see other labels` }
+            : { rule: 'xmp.duplicate', carrier: `xmp#${main}`, fatal: false, reason: `The file holds ${main} XMP packets where one is allowed; they agree on every AI field` },
+        )
+        continue
+      }
       for (const [k, v] of Object.entries(found) as [keyof XmpAiFields, string][]) if (fields[k] === undefined) fields[k] = v
     } catch (error) {
       if (isTanbaError(error) && error.code === 'TANBA_TOO_LARGE') throw error
@@ -117,5 +130,13 @@ export function findMarkers(image: ParsedImage, limits: Limits): Findings {
   markers.push(...generatorMarkers(image.texts))
   for (const t of image.texts) fields[t.carrier] = clip(t.text)
   for (const note of image.notes) messages.push({ rule: 'image.note', fatal: false, reason: note })
+  for (const reason of image.hidden ?? []) messages.push({ rule: 'binding.hidden-content', carrier: 'xmp', fatal: true, reason })
+  if (labels[0]?.label?.binding.method === IMAGE_BINDING_V1) {
+    messages.push({
+      rule: 'binding.legacy',
+      fatal: false,
+      reason: `The label is bound with ${IMAGE_BINDING_V1}, which covers the image data but not the metadata a renderer uses (ICC profile, colour transform, orientation, SVG styles in <metadata>); stamp the file again for ${IMAGE_BINDING}`,
+    })
+  }
   return { markers, labels, messages, fields }
 }

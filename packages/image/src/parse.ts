@@ -10,8 +10,14 @@ import { parseSvg } from './svg/svg.js'
 import { parseTiff } from './tiff/tiff.js'
 import { parseWebp } from './webp/webp.js'
 
-/** The binding method: SHA-256 over the encoded image data, metadata excluded (see docs/image.md). */
-export const IMAGE_BINDING = 'tanba.image.data/1'
+/**
+ * The binding method: SHA-256 over the encoded image data and the metadata a renderer uses to show
+ * it (colour profiles and transforms, orientation, animation control; docs/security.md "Images").
+ */
+export const IMAGE_BINDING = 'tanba.image.data/2'
+/** The first method: the encoded image data only. Still verified, with a message that it leaves rendering metadata out. */
+export const IMAGE_BINDING_V1 = 'tanba.image.data/1'
+const IMAGE_BINDINGS = [IMAGE_BINDING, IMAGE_BINDING_V1]
 
 export function parseImage(bytes: Uint8Array, formatId: string, limits: Limits): ParsedImage {
   if (bytes.length > limits.maxInputBytes) throw new TooLargeError(`The image is ${bytes.length} bytes; limits.maxInputBytes is ${limits.maxInputBytes}`)
@@ -63,12 +69,16 @@ export function checkPixels(image: Pick<ParsedImage, 'width' | 'height' | 'frame
   }
 }
 
-/** The essence digest (base64url SHA-256) of a parsed image. */
-export function essenceDigest(image: ParsedImage): string {
+/** The essence digest (base64url SHA-256) of a parsed image, for one of the binding methods. */
+export function essenceDigest(image: ParsedImage, method: string = IMAGE_BINDING): string {
   // Node's native hash in Node, @noble/hashes elsewhere (the browser entry uses this path too).
   const hash = createSha256()
-  hash.update(`${IMAGE_BINDING}\0${image.format}\0`)
+  hash.update(`${method}\0${image.format}\0`)
   image.essence(hash)
+  if (method !== IMAGE_BINDING_V1) {
+    hash.update('\0rendering\0')
+    image.rendering(hash)
+  }
   return hash.digestBase64Url()
 }
 
@@ -80,12 +90,12 @@ export function bindingFor(image: ParsedImage): LabelBinding {
 export function imageDigest(input: Uint8Array, format: FormatInfo, binding: LabelBinding, opts: Pick<ExtractOptions, 'limits' | 'signal'>): string {
   assertBindingMethod(binding)
   throwIfAborted(opts.signal)
-  return essenceDigest(parseImage(input, format.id, opts.limits))
+  return essenceDigest(parseImage(input, format.id, opts.limits), binding.method)
 }
 
 export function assertBindingMethod(binding: LabelBinding): void {
-  if (binding.method !== IMAGE_BINDING) {
-    throw new InvalidLabelError(`The label is bound with method "${binding.method}"; the image adapter computes "${IMAGE_BINDING}"`)
+  if (!IMAGE_BINDINGS.includes(binding.method)) {
+    throw new InvalidLabelError(`The label is bound with method "${binding.method}"; the image adapter computes ${IMAGE_BINDINGS.map((m) => `"${m}"`).join(' or ')}`)
   }
   if (binding.alg !== 'sha-256') throw new InvalidLabelError(`The label's binding uses "${binding.alg}"; expected "sha-256"`)
 }

@@ -23,6 +23,8 @@ export interface GifFile extends ParsedImage {
 }
 
 const XMP_APP = 'XMP DataXMP'
+/** Application extensions a GIF player reads: bound from tanba.image.data/2 on. */
+export const GIF_RENDERING_APPS = new Set(['NETSCAPE2.0', 'ANIMEXTS1.0', 'ICCRGBG1012'])
 /** The 258-byte "magic trailer" after an XMP packet, so GIF readers skip it as sub-blocks. */
 export const XMP_MAGIC_TRAILER = (() => {
   const t = new Uint8Array(258)
@@ -116,6 +118,15 @@ export function parseGif(bytes: Uint8Array, limits: Limits): GifFile {
       hash.update(bytes.subarray(6, headerEnd))
       for (const b of blocks) {
         if (b.kind === 'image' || b.label === 0xf9 || b.label === 0x01) hash.update(bytes.subarray(b.offset, b.end))
+      }
+    },
+    rendering(hash: Hash) {
+      // Application extensions that players use: loop count (NETSCAPE2.0, ANIMEXTS1.0) and the ICC profile (ICCRGBG1012).
+      for (const b of blocks) {
+        if (b.app && GIF_RENDERING_APPS.has(b.app)) {
+          hash.update(`${b.app}\0`)
+          hash.update(bytes.subarray(b.offset, b.end))
+        }
       }
     },
   }

@@ -8,8 +8,10 @@ import { readExif } from '../tiff/ifd.js'
 export const C2PA_UUID = 'd8fec3d61b0e483c92975828877ec481'
 /** Item types that hold or assemble coded pixels. Exif and mime (XMP) items are metadata. */
 const IMAGE_ITEMS = new Set(['av01', 'hvc1', 'hev1', 'avc1', 'jpeg', 'grid', 'iovl', 'iden', 'unci', 'mski', 'vvc1', 'j2k1'])
-/** Item properties that define the decoded pixels; colour, rotation and mirroring are treated like EXIF orientation. */
+/** Item properties that define the decoded pixels. */
 const ESSENCE_PROPERTIES = new Set(['av1C', 'hvcC', 'avcC', 'vvcC', 'ispe', 'pixi', 'auxC', 'clap', 'lsel', 'a1op', 'a1lx', 'uncC', 'cmpd'])
+/** Item properties that change how the decoded pixels are shown (colour, rotation, mirroring, placement, HDR): bound from tanba.image.data/2 on. */
+const RENDERING_PROPERTIES = new Set(['colr', 'irot', 'imir', 'rloc', 'clli', 'mdcv', 'cclv', 'amve', 'reve', 'ndwt'])
 
 interface Item {
   id: number
@@ -148,6 +150,25 @@ export function parseHeif(bytes: Uint8Array, format: 'avif' | 'heic', limits: Li
     notes: [],
     primary,
     items,
+    rendering(hash: Hash) {
+      // The primary item, the references between items (except "cdsc": metadata describing an item),
+      // and each image item's colour, rotation, mirroring and HDR properties.
+      hash.update(`primary ${primary}\0`)
+      const iref = find('iref')
+      if (iref) {
+        for (const ref of readIsoBoxes(bytes, iref.dataOffset + 4, iref.end, { maxChunks: limits.maxChunks })) {
+          if (ref.type !== 'cdsc') hash.update(bytes.subarray(ref.offset, ref.end))
+        }
+      }
+      for (const item of [...items.values()].sort((a, b) => a.id - b.id)) {
+        if (!IMAGE_ITEMS.has(item.type)) continue
+        hash.update(u32be(item.id))
+        for (const index of item.properties) {
+          const box = ipcoBoxes[index - 1]
+          if (box && RENDERING_PROPERTIES.has(box.type)) hash.update(bytes.subarray(box.offset, box.end))
+        }
+      }
+    },
     essence(hash: Hash) {
       // Every image item in id order: id, type, its pixel-defining properties, its data.
       for (const item of [...items.values()].sort((a, b) => a.id - b.id)) {

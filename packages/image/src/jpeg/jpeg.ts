@@ -161,6 +161,9 @@ export function parseJpeg(bytes: Uint8Array, limits: Limits): JpegFile {
     essence(hash: Hash) {
       hashJpegEssence(bytes, segments, hash)
     },
+    rendering(hash: Hash) {
+      hashJpegRendering(file, hash, limits)
+    },
   }
   return file
 }
@@ -199,6 +202,35 @@ export function hashJpegEssence(bytes: Uint8Array, segments: JpegSegment[], hash
     if (isMetadataMarker(s.marker)) continue
     hash.update(bytes.subarray(s.offset, s.end))
   }
+}
+
+/**
+ * What a JPEG decoder reads outside the essence: the Adobe APP14 colour transform, whether a JFIF
+ * APP0 is present (libjpeg then assumes YCbCr), the ICC profile, the ISO 21496-1 gain-map metadata,
+ * the orientation of every EXIF segment and the data after EOI (MPF / Ultra HDR gain-map images).
+ * EXIF is bound by its orientation only, so that other EXIF edits stay valid.
+ */
+export function hashJpegRendering(file: JpegFile, hash: Hash, limits: Limits): void {
+  const { bytes, segments } = file
+  let jfif = false
+  const orientations: number[] = []
+  for (const s of segments) {
+    const payload = bytes.subarray(s.dataOffset, s.end)
+    if (s.marker === 0xee) {
+      hash.update(`APP14 ${payload.length}\0`)
+      hash.update(payload)
+    } else if (s.marker === 0xe0 && startsWithAscii(bytes, s.dataOffset, 'JFIF\0')) jfif = true
+    else if (s.marker === 0xe2 && (startsWithAscii(bytes, s.dataOffset, 'ICC_PROFILE\0') || startsWithAscii(bytes, s.dataOffset, 'urn:iso:std:iso:ts:21496:-1'))) {
+      hash.update(`APP2 ${payload.length}\0`)
+      hash.update(payload)
+    } else if (s.marker === 0xe1 && startsWithAscii(bytes, s.dataOffset, EXIF_ID)) {
+      const o = readExif(payload.subarray(6), limits).orientation
+      if (o !== undefined) orientations.push(o)
+    }
+  }
+  // Orientations as a list: an EXIF block without one (ExifTool adds such a block for an artist) changes nothing.
+  hash.update(`orientation ${orientations.join(',')}\0JFIF ${jfif}\0trailer ${bytes.length - file.eoiEnd}\0`)
+  hash.update(bytes.subarray(file.eoiEnd))
 }
 
 // The IJG standard luminance table (natural order, as quality 50).

@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto'
 import { DOMParser, XMLSerializer, type Element } from '@xmldom/xmldom'
 import { checkXmlDepth, concatBytes, MalformedInputError, utf8, writeXmp, XMP_NS, type Limits, type XmpAiFields } from '@tanba/core'
+import type { XmpPacket } from '../container.js'
 import { appSegment, isXmpSegment, MAX_SEGMENT_PAYLOAD, replaceJpegXmp, startsWithAscii, XMP_EXT_ID, XMP_ID, type JpegFile } from './jpeg.js'
 
 const XMP_NOTE = 'http://ns.adobe.com/xmp/note/'
@@ -12,17 +13,20 @@ const EXT_CHUNK = MAX_SEGMENT_PAYLOAD - XMP_EXT_ID.length - 40
 /** Namespaces Tanba writes: kept in the standard packet, which every reader sees. */
 const OWN_NAMESPACES = new Set<string>([XMP_NS.Iptc4xmpExt, XMP_NS.TC260, XMP_NS.tanba])
 
-/** Writes merged XMP into a JPEG without touching any other byte. */
-export function writeJpegXmp(file: JpegFile, fields: XmpAiFields, limits: Limits): Uint8Array {
-  const main = file.xmp.find((p) => p.carrier === 'xmp')?.text
+/**
+ * Writes merged XMP into a JPEG without touching any other byte. `source` holds the packets to
+ * merge into: the file's own, or the original's when the file is a new encoding of it.
+ */
+export function writeJpegXmp(file: JpegFile, fields: XmpAiFields, limits: Limits, source: XmpPacket[] = file.xmp): Uint8Array {
+  const main = source.find((p) => p.carrier === 'xmp')?.text
+  const extendedText = source.find((p) => p.carrier === 'xmp:extended')?.text
   const merged = writeXmp(main, fields, { maxBytes: limits.maxMetadataBytes, maxDepth: limits.maxDepth })
   if (utf8(merged).length <= MAX_STANDARD_XMP) {
-    // The extended part (if any) is unchanged: keep its segments as they are.
-    const keepExtended = file.xmp.some((p) => p.carrier === 'xmp:extended')
-    const ext = keepExtended ? file.segments.filter((s) => isXmpSegment(file.bytes, s) && startsWithAscii(file.bytes, s.dataOffset, XMP_EXT_ID)).map((s) => file.bytes.subarray(s.offset, s.end)) : []
+    // The extended part (if any) is unchanged: keep its segments as they are, or write them again.
+    const own = file.segments.filter((s) => isXmpSegment(file.bytes, s) && startsWithAscii(file.bytes, s.dataOffset, XMP_EXT_ID)).map((s) => file.bytes.subarray(s.offset, s.end))
+    const ext = extendedText === undefined ? [] : source === file.xmp ? own : extendedSegments(extendedText)
     return replaceJpegXmp(file, [xmpSegment(merged), ...ext])
   }
-  const extendedText = file.xmp.find((p) => p.carrier === 'xmp:extended')?.text
   const { standard, extended } = splitXmp(merged, extendedText, limits)
   return replaceJpegXmp(file, [xmpSegment(standard), ...extendedSegments(extended)])
 }

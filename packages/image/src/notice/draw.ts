@@ -7,7 +7,8 @@ import type { ParsedImage } from '../container.js'
 import { parseGif, transplantGif, type GifFile } from '../gif/gif.js'
 import { parseJpeg, transplantJpeg, type JpegFile } from '../jpeg/jpeg.js'
 import { parsePng, transplantPng, type PngFile } from '../png/png.js'
-import type { TiffFile } from '../tiff/tiff.js'
+import { trimTiffPadding, type TiffFile } from '../tiff/tiff.js'
+import { exiftoolCopyTags } from '../exiftool.js'
 import { parseWebp, transplantWebp, type WebpFile } from '../webp/webp.js'
 import { plateSvg, type NoticeLayout, type PlacedPlate } from './layout.js'
 
@@ -173,6 +174,8 @@ export async function drawNotice(image: ParsedImage, layout: NoticeLayout, limit
   } catch (cause) {
     throw sharpError(cause, `sharp could not draw the warning into the ${image.format.toUpperCase()}`)
   }
+  // sharp keeps only part of a TIFF's tags (no EXIF IFD, GPS, IPTC, artist, ICC profile): ExifTool copies them all back.
+  if (image.format === 'tiff') return trimTiffPadding(await exiftoolCopyTags(encoded, 'tif', image.bytes), limits)
   return restoreMetadata(image, encoded, limits, meta.space === 'cmyk')
 }
 

@@ -25,6 +25,8 @@ export const PNG_SIGNATURE = Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0
 export const XMP_KEYWORD = 'XML:com.adobe.xmp'
 /** Chunks that define the pixels (and APNG frames); everything else is metadata. */
 export const PNG_ESSENCE = new Set(['IHDR', 'PLTE', 'tRNS', 'IDAT', 'acTL', 'fcTL', 'fdAT'])
+/** Chunks that change how the pixels are shown (colour space, gamma, HDR tone mapping): bound from tanba.image.data/2 on. */
+export const PNG_RENDERING = new Set(['gAMA', 'cHRM', 'sRGB', 'iCCP', 'cICP', 'mDCV', 'cLLI', 'mDCv', 'cLLi'])
 /** Chunks whose meaning depends on the encoding (colour type, bit depth, palette): never copied across encodings. */
 const ENCODING_BOUND = new Set(['IHDR', 'PLTE', 'tRNS', 'IDAT', 'IEND', 'acTL', 'fcTL', 'fdAT', 'sBIT', 'bKGD', 'hIST', 'sPLT'])
 
@@ -96,6 +98,20 @@ export function parsePng(bytes: Uint8Array, limits: Limits): PngFile {
     interlaced: bytes[ihdr.dataOffset + 12] === 1,
     essence(hash: Hash) {
       hashPngEssence(bytes, chunks, hash)
+    },
+    rendering(hash: Hash) {
+      // Colour chunks whole, in order (decoders take the first of each); eXIf by its orientation.
+      const orientations: number[] = []
+      for (const c of chunks) {
+        if (PNG_RENDERING.has(c.type)) {
+          hash.update(`${c.type} ${c.length}\0`)
+          hash.update(bytes.subarray(c.dataOffset, c.dataOffset + c.length))
+        } else if (c.type === 'eXIf') {
+          const o = readExif(bytes.subarray(c.dataOffset, c.dataOffset + c.length), limits).orientation
+          if (o !== undefined) orientations.push(o)
+        }
+      }
+      hash.update(`orientation ${orientations.join(',')}\0`)
     },
   }
 }

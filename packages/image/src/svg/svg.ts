@@ -18,7 +18,7 @@ export interface SvgFile extends ParsedImage {
 }
 
 interface Tag {
-  kind: 'start' | 'end' | 'text'
+  kind: 'start' | 'end' | 'text' | 'pi' | 'decl'
   name: string
   attrs: [string, string][]
   selfClosing: boolean
@@ -37,8 +37,8 @@ export function decodeEntities(s: string): string {
   })
 }
 
-/** Yields start tags, end tags and non-blank text; skips comments, processing instructions and DOCTYPE. */
-function* tokens(text: string): Generator<Tag> {
+/** Yields start tags, end tags and non-blank text; skips comments, and processing instructions and DOCTYPE unless `decls`. */
+function* tokens(text: string, decls = false): Generator<Tag> {
   let i = 0
   const n = text.length
   const skipTo = (end: string, from: number, what: string) => {
@@ -66,6 +66,7 @@ function* tokens(text: string): Generator<Tag> {
     }
     if (text.startsWith('<?', lt)) {
       i = skipTo('?>', lt + 2, 'processing instruction')
+      if (decls) yield { kind: 'pi', name: /^<\?([^\s?]*)/.exec(text.slice(lt, i))?.[1] ?? '', attrs: [], selfClosing: true, start: lt, end: i, text: text.slice(lt, i) }
       continue
     }
     if (text.startsWith('<!', lt)) {
@@ -78,6 +79,7 @@ function* tokens(text: string): Generator<Tag> {
         else if (c === '>' && bracket <= 0) break
       }
       if (j >= n) throw new MalformedInputError('The SVG has an unterminated declaration')
+      if (decls) yield { kind: 'decl', name: '', attrs: [], selfClosing: true, start: lt, end: j + 1, text: text.slice(lt, j + 1) }
       i = j + 1
       continue
     }
@@ -187,7 +189,12 @@ export function parseSvg(bytes: Uint8Array, limits: Limits): SvgFile {
     essence(hash: Hash) {
       hashSvgEssence(text, hash)
     },
+    rendering(hash: Hash) {
+      hashSvgRendering(text, hash)
+    },
   }
+  const hidden = svgHiddenContent(text)
+  if (hidden.length) file.hidden = hidden
   return file
 }
 
@@ -241,6 +248,98 @@ export function hashSvgEssence(text: string, hash: Hash): void {
   }
 }
 
+const SVG_NS = 'http://www.w3.org/2000/svg'
+/** Namespaces whose elements a browser or librsvg acts on wherever they sit (style, script, shapes). */
+const RENDERED_NS = new Set([SVG_NS, 'http://www.w3.org/1999/xhtml', 'http://www.w3.org/1998/Math/MathML'])
+const RDF_NS = 'http://www.w3.org/1999/02/22-rdf-syntax-ns#'
+
+interface SvgWalkStep {
+  tag: Tag
+  /** The element's namespace (start tags), resolved from the xmlns declarations in scope. */
+  ns: string | undefined
+  inMetadata: boolean
+  /** Inside an XMP packet (x:xmpmeta or rdf:RDF) or a C2PA manifest: left out of every binding method. */
+  inPacket: boolean
+}
+
+/**
+ * Walks the document with namespaces resolved, telling for each token whether it sits inside a
+ * <metadata> subtree and inside one of the packets (XMP, C2PA) that metadata editors and the
+ * stamp itself rewrite.
+ */
+function* walkSvg(text: string): Generator<SvgWalkStep> {
+  const scopes: Map<string, string>[] = [new Map([['xml', 'http://www.w3.org/XML/1998/namespace']])]
+  const resolve = (prefix: string) => {
+    for (let k = scopes.length - 1; k >= 0; k--) {
+      const v = scopes[k]!.get(prefix)
+      if (v !== undefined) return v || undefined
+    }
+    return undefined
+  }
+  let metaDepth = 0
+  let packetDepth = 0
+  for (const t of tokens(text, true)) {
+    if (t.kind === 'start') {
+      const scope = new Map<string, string>()
+      for (const [k, v] of t.attrs) {
+        if (k === 'xmlns') scope.set('', v)
+        else if (k.startsWith('xmlns:')) scope.set(k.slice(6), v)
+      }
+      scopes.push(scope)
+      const colon = t.name.indexOf(':')
+      const ns = resolve(colon < 0 ? '' : t.name.slice(0, colon))
+      const name = local(t.name)
+      const opensMeta = name === 'metadata' // any namespace, as the v1 essence skips it
+      const opensPacket = (metaDepth > 0 || opensMeta) && !packetDepth && ((name === 'xmpmeta' && ns === 'adobe:ns:meta/') || (name === 'RDF' && ns === RDF_NS) || (name === 'manifest' && /c2pa/i.test(ns ?? t.name)))
+      if (metaDepth || opensMeta) metaDepth++
+      if (packetDepth || opensPacket) packetDepth++
+      yield { tag: t, ns, inMetadata: metaDepth > 0, inPacket: packetDepth > 0 }
+      if (t.selfClosing) {
+        scopes.pop()
+        if (metaDepth) metaDepth--
+        if (packetDepth) packetDepth--
+      }
+    } else if (t.kind === 'end') {
+      yield { tag: t, ns: undefined, inMetadata: metaDepth > 0, inPacket: packetDepth > 0 }
+      scopes.pop()
+      if (metaDepth) metaDepth--
+      if (packetDepth) packetDepth--
+    } else yield { tag: t, ns: undefined, inMetadata: metaDepth > 0, inPacket: packetDepth > 0 }
+  }
+}
+
+/**
+ * What the v1 essence leaves out but a renderer reads: the prolog's processing instructions
+ * (xml-stylesheet) and DOCTYPE (entity definitions), and every element, text and instruction
+ * inside <metadata> except the XMP and C2PA packets (xpacket instructions excepted).
+ */
+export function hashSvgRendering(text: string, hash: Hash): void {
+  for (const { tag: t, inMetadata, inPacket } of walkSvg(text)) {
+    if (inPacket) continue
+    if (t.kind === 'pi' || t.kind === 'decl') {
+      if (t.name !== 'xpacket') hash.update(JSON.stringify([t.kind, t.text]) + '\n')
+    } else if (inMetadata && !((t.kind === 'start' || t.kind === 'end') && local(t.name) === 'metadata')) {
+      // The <metadata> tags themselves are never rendered (the stamp adds one); their content is.
+      if (t.kind === 'start') {
+        hash.update(JSON.stringify(['<', t.name, t.attrs]) + '\n')
+        if (t.selfClosing) hash.update(JSON.stringify(['>', t.name]) + '\n')
+      } else if (t.kind === 'end') hash.update(JSON.stringify(['>', t.name]) + '\n')
+      else hash.update(JSON.stringify(['t', t.text]) + '\n')
+    }
+  }
+}
+
+/** Elements a renderer acts on (SVG, XHTML or MathML namespace) hidden inside an XMP or C2PA packet. */
+export function svgHiddenContent(text: string): string[] {
+  const out: string[] = []
+  for (const { tag: t, ns, inPacket } of walkSvg(text)) {
+    if (inPacket && t.kind === 'start' && ns && RENDERED_NS.has(ns)) {
+      if (out.length < 5) out.push(`<${t.name}> at offset ${t.start} sits inside an XMP or C2PA packet of <metadata>, outside the binding, but is an element of ${ns} that browsers and librsvg act on`)
+    }
+  }
+  return out
+}
+
 /** Inserts `content` just before the root's end tag (opening a self-closing root). */
 export function insertIntoSvg(file: SvgFile, content: string): string {
   const { text } = file
@@ -268,6 +367,18 @@ function replaceXmpText(file: SvgFile, packet: string): string {
     const re = /(<\?xpacket begin[^?]*\?>\s*)?<([\w.-]+:)?xmpmeta[\s>][\s\S]*?<\/([\w.-]+:)?xmpmeta>(\s*<\?xpacket end[^?]*\?>)?/
     const hit = re.exec(inner)
     if (hit) return text.slice(0, m.start + hit.index) + packet + text.slice(m.start + hit.index + hit[0].length)
+  }
+  // An existing <metadata> element without a packet takes it: a second <metadata> would leave the
+  // C2PA writer and other readers choosing between two (issue 14: an empty <metadata></metadata>).
+  const first = file.metadata[0]
+  if (first) {
+    const element = text.slice(first.start, first.end)
+    if (element.endsWith('/>')) {
+      const name = /^<([^\s/>]+)/.exec(element)![1]
+      return `${text.slice(0, first.start)}${element.slice(0, -2).trimEnd()}>${packet}</${name}>${text.slice(first.end)}`
+    }
+    const close = text.lastIndexOf('</', first.end)
+    return text.slice(0, close) + packet + text.slice(close)
   }
   if (file.rootSelfClosing) return insertIntoSvg(file, `<metadata>${packet}</metadata>`)
   return `${text.slice(0, file.rootStartEnd)}\n<metadata>${packet}</metadata>${text.slice(file.rootStartEnd)}`

@@ -20,6 +20,13 @@ export interface TiffFile extends ParsedImage {
  * descriptions and every private or metadata tag are left out, like the APPn segments of a JPEG.
  */
 const ESSENCE_TAGS = [256, 257, 258, 259, 262, 266, 277, 278, 284, 317, 320, 322, 323, 338, 339, 347, 529, 530, 531, 532]
+/**
+ * Tags outside the essence that still change what a reader shows: NewSubfileType (thumbnail or
+ * page), Orientation, TransferFunction, WhitePoint, PrimaryChromaticities, InkSet, TransferRange,
+ * the old-style JPEG parameters that are values, not offsets (512, 515, 517, 518) and the ICC
+ * profile (34675). Bound from tanba.image.data/2 on.
+ */
+const RENDERING_TAGS = [254, 255, 274, 301, 318, 319, 332, 333, 334, 342, 512, 515, 517, 518, 34675]
 const DATA_TAGS: [number, number][] = [
   [TAG.stripOffsets, TAG.stripByteCounts],
   [TAG.tileOffsets, TAG.tileByteCounts],
@@ -84,6 +91,20 @@ export function parseTiff(bytes: Uint8Array, limits: Limits): TiffFile {
     samplesPerPixel: r.number(first.entries.get(TAG.samplesPerPixel)) ?? 1,
     photometric: r.number(first.entries.get(TAG.photometric)) ?? 1,
     uniformPages,
+    rendering(hash: Hash) {
+      // Per page: the colour and orientation tags, as in the essence.
+      for (const ifd of pages) {
+        hash.update(utf8('page'))
+        for (const tag of RENDERING_TAGS) {
+          const e = ifd.entries.get(tag)
+          if (!e) continue
+          hash.update(u32be(tag))
+          hash.update(u32be(e.type))
+          hash.update(u32be(e.count))
+          hash.update(r.normalised(e))
+        }
+      }
+    },
     essence(hash: Hash) {
       // Per page: each essence tag as id + type + count + big-endian values, then the image data.
       for (const ifd of pages) {

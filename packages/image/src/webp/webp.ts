@@ -98,6 +98,20 @@ export function parseWebp(bytes: Uint8Array, limits: Limits): WebpFile {
         hash.update(data(c))
       }
     },
+    rendering(hash: Hash) {
+      // The ICC profile, and EXIF by its orientation (libvips applies it; other EXIF edits stay valid).
+      const orientations: number[] = []
+      for (const c of chunks) {
+        if (c.id === 'ICCP') {
+          hash.update(`ICCP ${c.size}\0`)
+          hash.update(data(c))
+        } else if (c.id === 'EXIF') {
+          const o = readExif(skipExifHeader(data(c)), limits).orientation
+          if (o !== undefined) orientations.push(o)
+        }
+      }
+      hash.update(`orientation ${orientations.join(',')}\0`)
+    },
   }
 }
 
