@@ -2,7 +2,7 @@ import { crc16, MalformedInputError, TooLargeError, UnsupportedFormatError, utf8
 import { id3Length, readId3Tag } from '../mp3/id3.js'
 import type { AudioCodec, AudioRead, CarrierPayload, DecodedExcerpt, EssenceResult, NoticeRequest, NoticeResult, WriteResult } from '../types.js'
 import { emptyRead } from '../types.js'
-import { checkInputSize, checkMetadataSize, joinBytes, payloadText } from '../util.js'
+import { checkInputSize, checkMetadataSize, joinBytes, NO_NOTICE_HINT, payloadText } from '../util.js'
 import { buildVorbisComments, commentEntry, commentField, commentTags, parseVorbisComments, TANBA_COMMENTS } from '../vorbis-comment.js'
 import { buildFrameHeader, decodeFrame, encodeFrame, frameEnd, parseFrameHeader, type EncodeSpec, type FrameHeader, type StreamParams } from './frame.js'
 
@@ -232,7 +232,7 @@ function toInt(v: number, bps: number): number {
 async function addFlacNotice(b: Uint8Array, request: NoticeRequest, limits: Limits): Promise<NoticeResult> {
   const f = parseFlac(b, limits)
   const { info } = f
-  if (info.bitsPerSample > 24) throw new UnsupportedFormatError(`The audible notice supports FLAC streams of up to 24 bits per sample; this one has ${info.bitsPerSample}`)
+  if (info.bitsPerSample > 24) throw new UnsupportedFormatError(`The audible notice supports FLAC streams of up to 24 bits per sample; this one has ${info.bitsPerSample}. ${NO_NOTICE_HINT}`)
   const scan = scanFlacFrames(b, f, limits)
   if (!scan.offsets.length) throw new MalformedInputError('Expected FLAC audio frames after the metadata but found none')
   const ref = scan.headers[0]!

@@ -2,7 +2,7 @@ import { MalformedInputError, riffChunk, TooLargeError, UnsupportedFormatError, 
 import { readId3Tag } from '../mp3/id3.js'
 import type { AudioCodec, AudioRead, CarrierPayload, DecodedExcerpt, EssenceResult, NoticeRequest, NoticeResult, WriteResult } from '../types.js'
 import { emptyRead } from '../types.js'
-import { checkInputSize, joinBytes, payloadText, utf8 } from '../util.js'
+import { checkInputSize, joinBytes, NO_NOTICE_HINT, payloadText, utf8 } from '../util.js'
 import { decodePcmToMono, encodeMonoToPcm, estimatePcmRms, pcmKind, type PcmKind } from './pcm.js'
 
 export const WAV_BINDING = 'tanba.audio.wav/1'
@@ -216,7 +216,7 @@ async function addWavNotice(bytes: Uint8Array, request: NoticeRequest, limits: L
   const wav = parseWav(bytes, limits)
   const { fmt, data } = wav
   if (!fmt.kind) {
-    throw new UnsupportedFormatError(`The audible notice needs linear PCM (8, 16, 24 or 32 bit) or float WAV; this WAV has format tag ${fmt.formatTag} with ${fmt.bitsPerSample} bits`, { details: { formatTag: fmt.formatTag } })
+    throw new UnsupportedFormatError(`The audible notice needs linear PCM (8, 16, 24 or 32 bit) or float WAV; this WAV has format tag ${fmt.formatTag} with ${fmt.bitsPerSample} bits. ${NO_NOTICE_HINT}`, { details: { formatTag: fmt.formatTag } })
   }
   const kind = fmt.kind
   const audio = bytes.subarray(data.dataOffset, data.dataOffset + data.size - (data.size % fmt.blockAlign))

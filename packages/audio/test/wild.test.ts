@@ -1,0 +1,95 @@
+// Files from the wild (issue 14): MP3s from LAME and ffmpeg over the whole grid of MPEG versions,
+// sample rates, channel modes, CBR and VBR; streamed WAVs; Ogg with junk between pages; refusals.
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { stampWith, verifyWith, type StampOptions } from '@tanba/core'
+import { createTestCredentials, type TestCredentials } from '@tanba/core/testing'
+import { createAudioAdapter } from '../src/adapter.js'
+import { format } from './helpers.js'
+import { ffmpegDecodes, hasTool, pcmOf, tool } from './tools.js'
+
+const adapter = createAudioAdapter()
+let creds: TestCredentials
+const dir = mkdtempSync(join(tmpdir(), 'tanba-wild-'))
+beforeAll(async () => {
+  creds = await createTestCredentials()
+})
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+const opts = (extra: Partial<StampOptions> = {}): StampOptions => ({ signer: creds.signer, system: { name: 'Gen' }, owner: { name: 'Owner' }, c2pa: false, ...extra })
+
+const HAS = hasTool('ffmpeg') && hasTool('lame')
+if (!HAS) console.warn('wild.test.ts: ffmpeg or lame missing; the files-from-the-wild cases are skipped')
+
+/** A 3 s tone as 16-bit WAV at `rate`, `channels`, made by ffmpeg (LAME's input). */
+function toneWav(rate: number, channels: number, name: string): string {
+  const path = join(dir, name)
+  tool('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', `sine=f=440:d=3:r=${rate}`, '-af', 'volume=0.5', '-ar', String(rate), '-ac', String(channels), '-c:a', 'pcm_s16le', path])
+  return path
+}
+
+async function stampAndCheck(path: string): Promise<void> {
+  const input = new Uint8Array(readFileSync(path))
+  const out = await stampWith(adapter, input, format('mp3'), opts())
+  const o = join(dir, `o-${path.split('/').pop()}`)
+  writeFileSync(o, out.bytes)
+  expect(ffmpegDecodes(o)).toBe('')
+  // The stamped file is longer than the input by the notice, and still labelled.
+  expect(pcmOf(o).length).toBeGreaterThan(pcmOf(path).length)
+  const report = await verifyWith(adapter, out.bytes, format('mp3'), { trust: creds.trust, c2pa: false })
+  expect(report.status).toBe('valid')
+  expect(report.markers.some((m) => m.standard === 'notice')).toBe(true)
+}
+
+const RATES: [number, string][] = [
+  [44100, 'MPEG-1'], [48000, 'MPEG-1'], [32000, 'MPEG-1'],
+  [22050, 'MPEG-2'], [24000, 'MPEG-2'], [16000, 'MPEG-2'],
+  [11025, 'MPEG-2.5'], [12000, 'MPEG-2.5'], [8000, 'MPEG-2.5'],
+]
+
+describe.skipIf(!HAS)('MP3 from LAME and ffmpeg: the audible notice follows the stream', () => {
+  it('the recipe of issue 14: ffmpeg libmp3lame 96 kbit/s stereo at 44.1 kHz', async () => {
+    const path = join(dir, 'recipe.mp3')
+    tool('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine=f=440:d=3', '-ar', '44100', '-ac', '2', '-c:a', 'libmp3lame', '-b:a', '96k', path])
+    await stampAndCheck(path)
+  })
+  for (const [br, ch] of [[64, 2], [32, 1], [48, 1]] as const) {
+    it(`ffmpeg libmp3lame ${br} kbit/s ${ch === 1 ? 'mono' : 'stereo'} at 44.1 kHz`, async () => {
+      const path = join(dir, `ff-${br}-${ch}.mp3`)
+      tool('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine=f=440:d=3', '-ar', '44100', '-ac', String(ch), '-c:a', 'libmp3lame', '-b:a', `${br}k`, path])
+      await stampAndCheck(path)
+    })
+  }
+  it('LAME VBR that opens with low-bit-rate silent frames', async () => {
+    const wav = join(dir, 'silence-then-tone.wav')
+    tool('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'anullsrc=r=44100:cl=stereo:d=2', '-f', 'lavfi', '-i', 'sine=f=440:d=2', '-filter_complex', '[1]aformat=channel_layouts=stereo[t];[0][t]concat=n=2:v=0:a=1', '-c:a', 'pcm_s16le', wav])
+    const path = join(dir, 'vbr-silent-start.mp3')
+    tool('lame', ['--quiet', '-V', '2', wav, path])
+    await stampAndCheck(path)
+  })
+  // The grid: every MPEG-1/2/2.5 sample rate, mono, stereo, joint and dual channel, CBR and VBR (LAME), CBR and VBR (ffmpeg).
+  for (const [rate, version] of RATES) {
+    for (const mode of ['m', 's', 'j', 'd'] as const) {
+      it(`LAME ${version} ${rate} Hz mode ${mode}: CBR and VBR`, async () => {
+        const wav = toneWav(rate, mode === 'm' ? 1 : 2, `in-${rate}-${mode}.wav`)
+        const low = rate < 32000 ? '32' : '64'
+        for (const [tag, args] of [['cbr', ['-b', low, '--cbr']], ['vbr', ['-V', '4']]] as const) {
+          const path = join(dir, `lame-${rate}-${mode}-${tag}.mp3`)
+          tool('lame', ['--quiet', '-m', mode, '--resample', String(rate / 1000), ...args, wav, path])
+          await stampAndCheck(path)
+        }
+      })
+    }
+    it(`ffmpeg ${version} ${rate} Hz mono and stereo: CBR and VBR`, async () => {
+      for (const ch of [1, 2]) {
+        for (const [tag, args] of [['cbr', ['-b:a', rate < 32000 ? '24k' : '48k']], ['vbr', ['-q:a', '6']]] as const) {
+          const path = join(dir, `ff-${rate}-${ch}-${tag}.mp3`)
+          tool('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', `sine=f=440:d=3`, '-ar', String(rate), '-ac', String(ch), '-c:a', 'libmp3lame', ...args, path])
+          await stampAndCheck(path)
+        }
+      }
+    })
+  }
+})
