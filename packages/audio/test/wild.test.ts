@@ -93,3 +93,47 @@ describe.skipIf(!HAS)('MP3 from LAME and ffmpeg: the audible notice follows the 
     })
   }
 })
+
+describe.skipIf(!HAS)('streamed WAVs (RIFF and data sizes 0xFFFFFFFF or 0)', () => {
+  const pipeWav = (name: string, patchDataSize?: number): Uint8Array => {
+    const bytes = new Uint8Array(tool('sh', ['-c', 'ffmpeg -v error -f lavfi -i sine=d=2 -c:a pcm_s16le -f wav -']))
+    const v = new DataView(bytes.buffer, bytes.byteOffset)
+    if (patchDataSize !== undefined) {
+      // ffmpeg writes a LIST chunk before data; find data and set its size.
+      for (let o = 12; o + 8 <= bytes.length; o += 8 + v.getUint32(o + 4, true)) {
+        if (String.fromCharCode(...bytes.subarray(o, o + 4)) === 'data') {
+          v.setUint32(o + 4, patchDataSize, true)
+          v.setUint32(4, patchDataSize, true)
+          break
+        }
+      }
+    }
+    writeFileSync(join(dir, name), bytes)
+    return bytes
+  }
+  for (const [name, size] of [['pipe.wav', undefined], ['data0.wav', 0]] as const) {
+    it(`${name}: read as ffmpeg does, stamped with a correct header`, async () => {
+      const input = pipeWav(name, size)
+      if (size === undefined) expect(new DataView(input.buffer).getUint32(4, true)).toBe(0xffffffff)
+      const before = input.slice()
+      const report = await verifyWith(adapter, input, format('wav'), { c2pa: false })
+      expect(report.status).toBe('unlabelled')
+      for (const visible of [false, true]) {
+        const out = await stampWith(adapter, input, format('wav'), opts({ notice: { visible } }))
+        expect(input).toEqual(before)
+        const o = join(dir, `o-${visible}-${name}`)
+        writeFileSync(o, out.bytes)
+        // A correct header: RIFF size is the file less 8, the data chunk ends inside it.
+        const v = new DataView(out.bytes.buffer, out.bytes.byteOffset)
+        expect(v.getUint32(4, true)).toBe(out.bytes.length - 8)
+        expect(ffmpegDecodes(o)).toBe('')
+        const pcmIn = pcmOf(join(dir, name))
+        const pcmOut = pcmOf(o)
+        if (!visible) expect(pcmOut.equals(pcmIn)).toBe(true)
+        else expect(pcmOut.length).toBeGreaterThan(pcmIn.length)
+        const r = await verifyWith(adapter, out.bytes, format('wav'), { trust: creds.trust, c2pa: false })
+        expect(r.status).toBe('valid')
+      }
+    })
+  }
+})

@@ -1,0 +1,108 @@
+// Issue 13 §2: the binding covers everything a player uses. Each row changes one part of a stamped
+// file that a real decoder (ffmpeg) uses, shows that what ffmpeg plays changed, and asserts that
+// verify no longer says valid. Benign rows (tags) must stay valid.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { riffChunk, stampWith, utf8, verifyWith, walkRiff, type FormatInfo, type StampOptions } from '@tanba/core'
+import { createTestCredentials, type TestCredentials } from '@tanba/core/testing'
+import { createAudioAdapter } from '../src/adapter.js'
+import { joinBytes } from '../src/util.js'
+import { fixture, format } from './helpers.js'
+import { hasTool, pcmOf, tool } from './tools.js'
+
+const adapter = createAudioAdapter()
+let creds: TestCredentials
+const dir = mkdtempSync(join(tmpdir(), 'tanba-binding-'))
+beforeAll(async () => {
+  creds = await createTestCredentials()
+})
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+const HAS = hasTool('ffmpeg')
+if (!HAS) console.warn('binding.test.ts: ffmpeg missing; the binding rows are skipped')
+
+async function stamp(bytes: Uint8Array, f: FormatInfo, extra: Partial<StampOptions> = {}): Promise<Uint8Array> {
+  return (await stampWith(adapter, bytes, f, { signer: creds.signer, system: { name: 'Gen' }, owner: { name: 'Owner' }, c2pa: false, notice: { visible: false }, ...extra })).bytes
+}
+const status = async (bytes: Uint8Array, f: FormatInfo) => (await verifyWith(adapter, bytes, f, { trust: creds.trust, c2pa: false })).status
+let n = 0
+/** What ffmpeg plays from these bytes (16-bit mono PCM). */
+function heard(bytes: Uint8Array, ext: string, extra: string[] = []): Buffer {
+  const path = join(dir, `f${n++}.${ext}`)
+  writeFileSync(path, bytes)
+  return pcmOf(path, extra)
+}
+
+/** Appends RIFF chunks inside the form (after everything, Tanba's chunks included) and fixes the RIFF size. */
+function appendChunks(wav: Uint8Array, ...chunks: Uint8Array[]): Uint8Array {
+  const out = joinBytes([wav, ...chunks])
+  new DataView(out.buffer).setUint32(4, out.length - 8, true)
+  return out
+}
+const sine = (seconds: number) => {
+  const s = new Int16Array(22050 * 2 * seconds)
+  for (let i = 0; i < s.length; i += 2) s[i] = s[i + 1] = Math.round(8000 * Math.sin(i / 10))
+  return new Uint8Array(s.buffer)
+}
+
+describe.skipIf(!HAS)('WAV: every chunk a player uses is bound', () => {
+  const wav = format('wav')
+  const rows: { name: string; attack: (s: Uint8Array) => Uint8Array; audible: boolean }[] = [
+    { name: 'a second data chunk appended after the carriers', attack: (s) => appendChunks(s, riffChunk('data', sine(1))), audible: true },
+    {
+      name: 'a second fmt chunk after the first (other rate and channels)',
+      attack: (s) => {
+        const fmt = walkRiff(s).chunks.find((c) => c.id === 'fmt ')!
+        const other = s.slice(fmt.dataOffset, fmt.dataOffset + fmt.size)
+        new DataView(other.buffer).setUint32(4, 8000, true)
+        return appendChunks(s, riffChunk('fmt ', other))
+      },
+      audible: false,
+    },
+    {
+      name: 'the data chunk moved after a second fmt chunk placed before it',
+      attack: (s) => {
+        const form = walkRiff(s)
+        const fmt = form.chunks.find((c) => c.id === 'fmt ')!
+        const other = s.slice(fmt.dataOffset, fmt.dataOffset + fmt.size)
+        new DataView(other.buffer).setUint32(4, 11025, true)
+        const out = joinBytes([s.subarray(0, fmt.end), riffChunk('fmt ', other), s.subarray(fmt.end)])
+        new DataView(out.buffer).setUint32(4, out.length - 8, true)
+        return out
+      },
+      audible: false,
+    },
+    { name: 'a data chunk after the end of the RIFF form', attack: (s) => joinBytes([s, riffChunk('data', sine(1))]), audible: true },
+    { name: 'an unknown chunk added', attack: (s) => appendChunks(s, riffChunk('abcd', utf8('x'.repeat(64)))), audible: false },
+    { name: 'a fact chunk added', attack: (s) => appendChunks(s, riffChunk('fact', Uint8Array.of(1, 0, 0, 0))), audible: false },
+    { name: 'a cue chunk added', attack: (s) => appendChunks(s, riffChunk('cue ', new Uint8Array(28))), audible: false },
+    { name: 'a LIST adtl chunk added', attack: (s) => appendChunks(s, riffChunk('LIST', joinBytes([utf8('adtl'), riffChunk('labl', utf8('\0\0\0\0x\0'))]))), audible: false },
+  ]
+  for (const row of rows) {
+    it(`${row.name}: verify says invalid${row.audible ? ', and ffmpeg plays something else' : ''}`, async () => {
+      const stamped = await stamp(fixture('programme.wav'), wav)
+      expect(await status(stamped, wav)).toBe('valid')
+      const attacked = row.attack(stamped)
+      if (row.audible) expect(heard(attacked, 'wav').equals(heard(stamped, 'wav'))).toBe(false)
+      expect(await status(attacked, wav)).toBe('invalid')
+    })
+  }
+  it('a file with two data or two fmt chunks is refused for stamping (players disagree)', async () => {
+    const two = appendChunks(fixture('programme.wav'), riffChunk('data', sine(1)))
+    await expect(stamp(two, wav)).rejects.toMatchObject({ code: 'TANBA_MALFORMED_INPUT' })
+  })
+  for (const [name, chunk] of [
+    ['LIST INFO', riffChunk('LIST', joinBytes([utf8('INFO'), riffChunk('ICMT', utf8('edited\0'))]))],
+    ['id3', riffChunk('id3 ', utf8('ID3\u0003\0\0\0\0\0\0'))],
+    ['bext', riffChunk('bext', new Uint8Array(602))],
+    ['JUNK', riffChunk('JUNK', new Uint8Array(28))],
+  ] as const) {
+    it(`benign: a ${name} chunk added stays valid and ffmpeg plays the same`, async () => {
+      const stamped = await stamp(fixture('programme.wav'), wav)
+      const edited = appendChunks(stamped, chunk)
+      expect(heard(edited, 'wav').equals(heard(stamped, 'wav'))).toBe(true)
+      expect(await status(edited, wav)).toBe('valid')
+    })
+  }
+})
