@@ -1,15 +1,16 @@
 // Issue 13 §2: the binding covers everything a player uses. Each row changes one part of a stamped
 // file that a real decoder (ffmpeg) uses, shows that what ffmpeg plays changed, and asserts that
 // verify no longer says valid. Benign rows (tags) must stay valid.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { riffChunk, stampWith, utf8, verifyWith, walkRiff, type FormatInfo, type StampOptions } from '@tanba/core'
+import { crc16Arc, riffChunk, stampWith, utf8, verifyWith, walkRiff, type FormatInfo, type StampOptions } from '@tanba/core'
 import { createTestCredentials, type TestCredentials } from '@tanba/core/testing'
 import { createAudioAdapter } from '../src/adapter.js'
 import { joinBytes } from '../src/util.js'
-import { fixture, format } from './helpers.js'
+import { mp3Layout, readXing, scanFrames } from '../src/mp3/frames.js'
+import { fixture, format, limits } from './helpers.js'
 import { hasTool, pcmOf, tool } from './tools.js'
 
 const adapter = createAudioAdapter()
@@ -19,8 +20,8 @@ beforeAll(async () => {
   creds = await createTestCredentials()
 })
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
-const HAS = hasTool('ffmpeg')
-if (!HAS) console.warn('binding.test.ts: ffmpeg missing; the binding rows are skipped')
+const HAS = hasTool('ffmpeg') && hasTool('lame')
+if (!HAS) console.warn('binding.test.ts: ffmpeg or lame missing; the binding rows are skipped')
 
 async function stamp(bytes: Uint8Array, f: FormatInfo, extra: Partial<StampOptions> = {}): Promise<Uint8Array> {
   return (await stampWith(adapter, bytes, f, { signer: creds.signer, system: { name: 'Gen' }, owner: { name: 'Owner' }, c2pa: false, notice: { visible: false }, ...extra })).bytes
@@ -105,4 +106,88 @@ describe.skipIf(!HAS)('WAV: every chunk a player uses is bound', () => {
       expect(await status(edited, wav)).toBe('valid')
     })
   }
+})
+
+/** An APEv2 footer (no header) closing `items` bytes: what mp3Layout and tag readers take for an APE tag. */
+function apeFooter(itemsLength: number): Uint8Array {
+  const f = new Uint8Array(32)
+  f.set(utf8('APETAGEX'))
+  const v = new DataView(f.buffer)
+  v.setUint32(8, 2000, true)
+  v.setUint32(12, itemsLength + 32, true)
+  v.setUint32(16, 1, true)
+  return f
+}
+
+describe.skipIf(!HAS)('MP3: every byte a decoder uses is bound', () => {
+  const mp3 = format('mp3')
+  // LAME writes an Info frame with its LAME extension (delay, padding, ReplayGain).
+  const input = () => {
+    const wav = join(dir, 'lame-in.wav')
+    writeFileSync(wav, fixture('programme.wav'))
+    tool('lame', ['--quiet', '-b', '128', wav, join(dir, 'lame.mp3')])
+    return new Uint8Array(readFileSync(join(dir, 'lame.mp3')))
+  }
+  const rows: { name: string; attack: (s: Uint8Array) => Uint8Array; audible: boolean }[] = [
+    {
+      name: 'the LAME tag encoder delay and padding changed (gapless trimming)',
+      attack: (s) => {
+        const out = s.slice()
+        const l = mp3Layout(out, limits)
+        const x = readXing(out, l.info!)
+        const o = x.lameOffset!
+        // delay 2000, padding 3000 (12 bits each), then the LAME tag CRC as decoders check it.
+        out.set([2000 >> 4, ((2000 & 15) << 4) | (3000 >> 8), 3000 & 255], o + 21)
+        new DataView(out.buffer).setUint16(o + 34, crc16Arc(out, l.info!.offset, o + 34))
+        return out
+      },
+      audible: true,
+    },
+    {
+      name: 'MPEG frames hidden in an APE tag after the audio',
+      attack: (s) => {
+        const l = mp3Layout(s, limits)
+        const scan = scanFrames(s, l.audioStart, l.audioEnd, l.header, limits)
+        const frames = s.subarray(scan.offsets[10]!, scan.offsets[40]!)
+        return joinBytes([s, frames, apeFooter(frames.length)])
+      },
+      audible: true,
+    },
+    {
+      name: 'the Xing frame count changed',
+      attack: (s) => {
+        const out = s.slice()
+        const l = mp3Layout(out, limits)
+        const v = new DataView(out.buffer)
+        v.setUint32(l.info!.tagOffset + 8, v.getUint32(l.info!.tagOffset + 8) + 500)
+        return out
+      },
+      audible: false,
+    },
+    {
+      name: 'bytes inserted between the ID3v2 tag and the first frame',
+      attack: (s) => {
+        const l = mp3Layout(s, limits)
+        return joinBytes([s.subarray(0, l.tagsEnd), new Uint8Array(100).fill(0x20), s.subarray(l.tagsEnd)])
+      },
+      audible: false,
+    },
+  ]
+  for (const row of rows) {
+    it(`${row.name}: verify says invalid${row.audible ? ', and ffmpeg plays something else' : ''}`, async () => {
+      const stamped = await stamp(input(), mp3)
+      expect(await status(stamped, mp3)).toBe('valid')
+      const attacked = row.attack(stamped)
+      if (row.audible) expect(heard(attacked, 'mp3').equals(heard(stamped, 'mp3'))).toBe(false)
+      expect(await status(attacked, mp3)).toBe('invalid')
+    })
+  }
+  it('benign: an ID3v1 tag appended stays valid and ffmpeg plays the same', async () => {
+    const stamped = await stamp(input(), mp3)
+    const v1 = new Uint8Array(128)
+    v1.set(utf8('TAGtitle'))
+    const edited = joinBytes([stamped, v1])
+    expect(heard(edited, 'mp3').equals(heard(stamped, 'mp3'))).toBe(true)
+    expect(await status(edited, mp3)).toBe('valid')
+  })
 })

@@ -6,7 +6,7 @@ import { rmsOf } from '../wav/pcm.js'
 import { buildToc, lameTagCrcOk, mp3Layout, parseMpegHeader, readXing, scanFrames, updateXing, type Mp3Layout, type MpegHeader } from './frames.js'
 import { buildTag, isTanbaFrame, privFrame, readId3Tag, txxxFrame, type Id3Tag } from './id3.js'
 
-export const MP3_BINDING = 'tanba.audio.mp3/1'
+export const MP3_BINDING = 'tanba.audio.mp3/2'
 /** Samples between encoder input and decoder output with LAME/lamejs: 576 encoder delay + 529 decoder delay. */
 export const LAME_TOTAL_DELAY = 1105
 
@@ -56,11 +56,17 @@ function readMp3(bytes: Uint8Array, limits: Limits): AudioRead {
   return out
 }
 
-/** Essence: every byte of the MPEG audio frames, without ID3/APE/Lyrics3 tags and without the Xing/Info/VBRI frame. */
+/**
+ * Essence (v2): every byte after the leading ID3v2 tags up to a final ID3v1 tag. That holds the
+ * Xing/Info/LAME frame (encoder delay and padding trim what is heard), any bytes before the first
+ * frame, and the APE, Lyrics3 and appended ID3v2 tags: ffmpeg does not skip those, it decodes any
+ * frames hidden in them. Only the leading ID3v2 tags and ID3v1 (both skipped by every decoder) are out.
+ */
 function mp3Essence(bytes: Uint8Array, limits: Limits): EssenceResult {
   checkInputSize(bytes, limits)
   const layout = mp3Layout(bytes, limits)
-  return { method: MP3_BINDING, parts: [utf8(`${MP3_BINDING}\n`), bytes.subarray(layout.audioStart, layout.audioEnd)] }
+  const end = layout.trailing[0] === 'id3v1' ? bytes.length - 128 : bytes.length
+  return { method: MP3_BINDING, parts: [utf8(`${MP3_BINDING}\n`), bytes.subarray(layout.tagsEnd, end)] }
 }
 
 function writeMp3(bytes: Uint8Array, payload: CarrierPayload, limits: Limits): WriteResult {
