@@ -10,6 +10,7 @@ import { createTestCredentials, type TestCredentials } from '@tanba/core/testing
 import { createAudioAdapter } from '../src/adapter.js'
 import { joinBytes } from '../src/util.js'
 import { mp3Layout, readXing, scanFrames } from '../src/mp3/frames.js'
+import { parseFlac } from '../src/flac/flac.js'
 import { fixture, format, limits } from './helpers.js'
 import { hasTool, pcmOf, tool } from './tools.js'
 
@@ -190,4 +191,49 @@ describe.skipIf(!HAS)('MP3: every byte a decoder uses is bound', () => {
     expect(heard(edited, 'mp3').equals(heard(stamped, 'mp3'))).toBe(true)
     expect(await status(edited, mp3)).toBe('valid')
   })
+})
+
+describe.skipIf(!HAS)('FLAC: STREAMINFO and the frames are bound', () => {
+  const flac = format('flac')
+  const streaminfo = (s: Uint8Array) => parseFlac(s, limits).blocks[0]!.offset + 4
+  const rows: { name: string; attack: (s: Uint8Array) => Uint8Array; audible: boolean }[] = [
+    {
+      name: 'STREAMINFO total samples halved (players show and seek by it)',
+      attack: (s) => {
+        const out = s.slice()
+        const p = streaminfo(out)
+        const v = new DataView(out.buffer)
+        v.setUint32(p + 14, Math.floor(v.getUint32(p + 14) / 2))
+        return out
+      },
+      audible: false,
+    },
+    {
+      name: 'STREAMINFO MD5 changed',
+      attack: (s) => {
+        const out = s.slice()
+        out[streaminfo(out) + 20]! ^= 0xff
+        return out
+      },
+      audible: false,
+    },
+    {
+      name: 'STREAMINFO block sizes changed',
+      attack: (s) => {
+        const out = s.slice()
+        new DataView(out.buffer).setUint16(streaminfo(out) + 2, 16)
+        return out
+      },
+      audible: false,
+    },
+  ]
+  for (const row of rows) {
+    it(`${row.name}: verify says invalid${row.audible ? ', and ffmpeg plays something else' : ''}`, async () => {
+      const stamped = await stamp(fixture('programme.flac'), flac)
+      expect(await status(stamped, flac)).toBe('valid')
+      const attacked = row.attack(stamped)
+      if (row.audible) expect(heard(attacked, 'flac').equals(heard(stamped, 'flac'))).toBe(false)
+      expect(await status(attacked, flac)).toBe('invalid')
+    })
+  }
 })
