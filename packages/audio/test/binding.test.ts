@@ -5,12 +5,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { crc16Arc, riffChunk, stampWith, utf8, verifyWith, walkRiff, type FormatInfo, type StampOptions } from '@tanba/core'
+import { crc16Arc, oggCrc32, riffChunk, stampWith, utf8, verifyWith, walkRiff, type FormatInfo, type StampOptions } from '@tanba/core'
 import { createTestCredentials, type TestCredentials } from '@tanba/core/testing'
 import { createAudioAdapter } from '../src/adapter.js'
 import { joinBytes } from '../src/util.js'
 import { mp3Layout, readXing, scanFrames } from '../src/mp3/frames.js'
 import { parseFlac } from '../src/flac/flac.js'
+import { readPages } from '../src/ogg/ogg.js'
 import { fixture, format, limits } from './helpers.js'
 import { hasTool, pcmOf, tool } from './tools.js'
 
@@ -236,4 +237,55 @@ describe.skipIf(!HAS)('FLAC: STREAMINFO and the frames are bound', () => {
       expect(await status(attacked, flac)).toBe('invalid')
     })
   }
+})
+
+/** Rewrites one Ogg page's CRC after an edit, as an attacker would. */
+function fixCrc(b: Uint8Array, offset: number, length: number): void {
+  const v = new DataView(b.buffer, b.byteOffset)
+  v.setUint32(offset + 22, 0, true)
+  v.setUint32(offset + 22, oggCrc32(b, offset, offset + length), true)
+}
+
+describe.skipIf(!HAS)('Ogg: packets, identification header and granule positions are bound', () => {
+  const ogg = format('ogg')
+  const cases = [
+    ['programme.ogg', 'ogg'],
+    ['programme.opus', 'opus'],
+  ] as const
+  for (const [file, ext] of cases) {
+    it(`${file}: the last page's granule position cut (ffmpeg trims the end): invalid`, async () => {
+      const stamped = await stamp(fixture(file), ogg)
+      expect(await status(stamped, ogg)).toBe('valid')
+      const out = stamped.slice()
+      const pages = readPages(out, limits)
+      const last = pages[pages.length - 1]!
+      const prev = pages[pages.length - 2]!
+      const v = new DataView(out.buffer)
+      v.setBigInt64(last.offset + 6, prev.granule + 1n, true)
+      fixCrc(out, last.offset, last.length)
+      expect(heard(out, ext).equals(heard(stamped, ext))).toBe(false)
+      expect(await status(out, ogg)).toBe('invalid')
+    })
+    it(`${file}: a page of another logical stream inserted: not valid`, async () => {
+      const stamped = await stamp(fixture(file), ogg)
+      const pages = readPages(stamped, limits)
+      const page = pages[pages.length - 1]!
+      const copy = stamped.slice(page.offset, page.offset + page.length)
+      new DataView(copy.buffer).setUint32(14, 0x1234567, true)
+      fixCrc(copy, 0, copy.length)
+      const out = joinBytes([stamped.subarray(0, page.offset), copy, stamped.subarray(page.offset)])
+      expect(await status(out, ogg)).not.toBe('valid')
+    })
+  }
+  it('programme.opus: OpusHead output gain and pre-skip changed (what ffmpeg plays): invalid', async () => {
+    const stamped = await stamp(fixture('programme.opus'), ogg)
+    const out = stamped.slice()
+    const first = readPages(out, limits)[0]!
+    const v = new DataView(out.buffer)
+    v.setUint16(first.body + 10, 3000, true) // pre-skip
+    v.setInt16(first.body + 16, -20 * 256, true) // output gain -20 dB
+    fixCrc(out, first.offset, first.length)
+    expect(heard(out, 'opus').equals(heard(stamped, 'opus'))).toBe(false)
+    expect(await status(out, ogg)).toBe('invalid')
+  })
 })

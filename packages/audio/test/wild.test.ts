@@ -8,7 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { stampWith, verifyWith, type StampOptions } from '@tanba/core'
 import { createTestCredentials, type TestCredentials } from '@tanba/core/testing'
 import { createAudioAdapter } from '../src/adapter.js'
-import { format } from './helpers.js'
+import { format, limits } from './helpers.js'
+import { readPages } from '../src/ogg/ogg.js'
+import { joinBytes } from '../src/util.js'
 import { ffmpegDecodes, hasTool, pcmOf, tool } from './tools.js'
 
 const adapter = createAudioAdapter()
@@ -134,6 +136,32 @@ describe.skipIf(!HAS)('streamed WAVs (RIFF and data sizes 0xFFFFFFFF or 0)', () 
         const r = await verifyWith(adapter, out.bytes, format('wav'), { trust: creds.trust, c2pa: false })
         expect(r.status).toBe('valid')
       }
+    })
+  }
+})
+
+describe.skipIf(!HAS)('Ogg with junk between pages (ffmpeg resynchronises)', () => {
+  for (const [codec, ext] of [['libvorbis', 'ogg'], ['libopus', 'opus']] as const) {
+    it(`${codec}: junk between pages is skipped, as ffmpeg skips it; the file stamps and verifies`, async () => {
+      const clean = join(dir, `clean.${ext}`)
+      tool('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine=f=440:d=3', '-c:a', codec, clean])
+      const bytes = new Uint8Array(readFileSync(clean))
+      const pages = readPages(bytes, limits)
+      const at = pages[Math.floor(pages.length / 2)]!.offset
+      const junk = new Uint8Array(333).fill(0x5a)
+      const dirty = joinBytes([bytes.subarray(0, at), junk, bytes.subarray(at)])
+      const path = join(dir, `junk.${ext}`)
+      writeFileSync(path, dirty)
+      expect(pcmOf(path).equals(pcmOf(clean))).toBe(true)
+      const report = await verifyWith(adapter, dirty, format('ogg'), { c2pa: false })
+      expect(report.status).toBe('unlabelled')
+      expect(report.messages.map((m) => m.rule)).toContain('ogg.skipped-bytes')
+      const out = await stampWith(adapter, dirty, format('ogg'), opts({ notice: { visible: false } }))
+      const o = join(dir, `o-junk.${ext}`)
+      writeFileSync(o, out.bytes)
+      expect(ffmpegDecodes(o)).toBe('')
+      expect(pcmOf(o).equals(pcmOf(clean))).toBe(true)
+      expect((await verifyWith(adapter, out.bytes, format('ogg'), { trust: creds.trust, c2pa: false })).status).toBe('valid')
     })
   }
 })
