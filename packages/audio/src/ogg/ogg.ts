@@ -37,7 +37,7 @@ export function readPages(b: Uint8Array, limits: Limits, checkCrc = true): OggPa
       // The first page must be where the file starts; elsewhere resynchronise as decoders do.
       const next = pages.length ? nextCapture(b, o + 1) : -1
       if (next < 0) {
-        if (pages.length && page !== 'cut off' && !hasCapture(b, o)) {
+        if (pages.length && page !== 'cut off') {
           skipped += b.length - o
           break
         }
