@@ -12,6 +12,8 @@ import { joinBytes } from '../src/util.js'
 import { mp3Layout, readXing, scanFrames } from '../src/mp3/frames.js'
 import { parseFlac } from '../src/flac/flac.js'
 import { readPages } from '../src/ogg/ogg.js'
+import { parseMp4 } from '../src/mp4/mp4.js'
+import { child, type BoxNode } from '../src/mp4/boxes.js'
 import { fixture, format, limits } from './helpers.js'
 import { hasTool, pcmOf, tool } from './tools.js'
 
@@ -288,4 +290,77 @@ describe.skipIf(!HAS)('Ogg: packets, identification header and granule positions
     expect(heard(out, 'opus').equals(heard(stamped, 'opus'))).toBe(false)
     expect(await status(out, ogg)).toBe('invalid')
   })
+})
+
+describe.skipIf(!HAS)('M4A: timing, edit lists and sample tables are bound', () => {
+  const m4a = format('m4a')
+  // ffmpeg's AAC encoder writes an edit list that skips the encoder priming.
+  const input = () => {
+    const path = join(dir, 'ff.m4a')
+    tool('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine=f=440:d=2', '-c:a', 'aac', '-b:a', '96k', path])
+    return new Uint8Array(readFileSync(path))
+  }
+  const box = (s: Uint8Array, ...path: string[]): BoxNode => {
+    let node: BoxNode | undefined = parseMp4(s, limits).moov
+    for (const t of path) node = child(node, t)
+    return node!
+  }
+  const rows: { name: string; attack: (s: Uint8Array) => Uint8Array; audible: boolean }[] = [
+    {
+      name: 'the edit list skips the first second',
+      attack: (s) => {
+        const out = s.slice()
+        const elst = box(out, 'trak', 'edts', 'elst').box
+        const v = new DataView(out.buffer)
+        const version = out[elst.dataOffset]!
+        // First entry: segment duration, then media time.
+        const mediaTime = elst.dataOffset + 8 + (version === 1 ? 8 : 4)
+        if (version === 1) v.setBigInt64(mediaTime, 44100n + 1024n)
+        else v.setInt32(mediaTime, 44100 + 1024)
+        return out
+      },
+      audible: true,
+    },
+    {
+      name: 'the media timescale halved (mdhd)',
+      attack: (s) => {
+        const out = s.slice()
+        const mdhd = box(out, 'trak', 'mdia', 'mdhd').box
+        const v = new DataView(out.buffer)
+        const at = mdhd.dataOffset + (out[mdhd.dataOffset] === 1 ? 20 : 12)
+        v.setUint32(at, v.getUint32(at) / 2)
+        return out
+      },
+      audible: false,
+    },
+    {
+      name: 'the sample durations changed (stts)',
+      attack: (s) => {
+        const out = s.slice()
+        const stts = box(out, 'trak', 'mdia', 'minf', 'stbl', 'stts').box
+        const v = new DataView(out.buffer)
+        v.setUint32(stts.dataOffset + 12, v.getUint32(stts.dataOffset + 12) * 2)
+        return out
+      },
+      audible: false,
+    },
+    {
+      name: 'the track disabled (tkhd flags)',
+      attack: (s) => {
+        const out = s.slice()
+        out[box(out, 'trak', 'tkhd').box.dataOffset + 3] = 0
+        return out
+      },
+      audible: false,
+    },
+  ]
+  for (const row of rows) {
+    it(`${row.name}: verify says invalid${row.audible ? ', and ffmpeg plays something else' : ''}`, async () => {
+      const stamped = await stamp(input(), m4a)
+      expect(await status(stamped, m4a)).toBe('valid')
+      const attacked = row.attack(stamped)
+      if (row.audible) expect(heard(attacked, 'm4a').equals(heard(stamped, 'm4a'))).toBe(false)
+      expect(await status(attacked, m4a)).toBe('invalid')
+    })
+  }
 })
