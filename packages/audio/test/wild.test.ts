@@ -165,3 +165,39 @@ describe.skipIf(!HAS)('Ogg with junk between pages (ffmpeg resynchronises)', () 
     })
   }
 })
+
+describe.skipIf(!HAS)('refusals of the audible notice name the way out; the carriers still stamp', () => {
+  const cases: [string, string[], string][] = [
+    ['mp2.mp3', ['-c:a', 'mp2', '-b:a', '128k'], 'mp3'],
+    ['alaw.wav', ['-c:a', 'pcm_alaw'], 'wav'],
+    ['adpcm.wav', ['-c:a', 'adpcm_ms'], 'wav'],
+    ['aac.m4a', ['-c:a', 'aac'], 'm4a'],
+    ['vorbis.ogg', ['-c:a', 'libvorbis'], 'ogg'],
+  ]
+  for (const [name, args, id] of cases) {
+    it(`${name} (${args[1]}): the notice is refused with the no-notice option named; without it the file stamps and verifies`, async () => {
+      const path = join(dir, name)
+      tool('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine=f=440:d=2', '-ar', '44100', ...args, ...(id === 'mp3' ? ['-f', 'mp2'] : []), path])
+      const input = new Uint8Array(readFileSync(path))
+      await expect(stampWith(adapter, input, format(id), opts())).rejects.toMatchObject({ code: 'TANBA_UNSUPPORTED_FORMAT', message: expect.stringContaining('notice: { visible: false }') })
+      const out = await stampWith(adapter, input, format(id), opts({ notice: { visible: false } }))
+      const o = join(dir, `o-${name}`)
+      writeFileSync(o, out.bytes)
+      expect(pcmOf(o).equals(pcmOf(path))).toBe(true)
+      expect((await verifyWith(adapter, out.bytes, format(id), { trust: creds.trust, c2pa: false })).status).toBe('valid')
+    })
+  }
+  it('AIFF and AIFF-C are recognised and refused as unsupported, with the reason and a way out', async () => {
+    for (const [name, codec, form] of [['t.aiff', 'pcm_s16be', 'AIFF'], ['t.aifc', 'pcm_f32be', 'AIFC']] as const) {
+      const path = join(dir, name)
+      tool('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine=d=1', '-c:a', codec, '-f', 'aiff', path])
+      const input = new Uint8Array(readFileSync(path))
+      expect(String.fromCharCode(...input.subarray(8, 12))).toBe(form)
+      const aiff = format('aiff')
+      expect(aiff.sniff!(input)).toBe(true)
+      expect(aiff.supported).toBe(false)
+      expect(aiff.note).toMatch(/WAV or FLAC/)
+      await expect(stampWith(adapter, input, aiff, opts({ notice: { visible: false } }))).rejects.toMatchObject({ code: 'TANBA_UNSUPPORTED_FORMAT', message: expect.stringMatching(/AIFF.*not supported.*WAV or FLAC/) })
+    }
+  })
+})
