@@ -29,6 +29,7 @@ export const MP3_FORMAT: FormatInfo = {
     return mpegSync(b, 0)
   },
   supported: true,
+  note: 'MPEG-1/2/2.5 audio, Layers I to III; the audible notice in Layer III (MP3) only: MP1, MP2 and free-format streams stamp with notice: { visible: false }',
 }
 
 export const WAV_FORMAT: FormatInfo = {
@@ -38,6 +39,7 @@ export const WAV_FORMAT: FormatInfo = {
   extensions: ['wav', 'wave'],
   sniff: (b) => ascii(b, 0, 'RIFF') && ascii(b, 8, 'WAVE'),
   supported: true,
+  note: 'RIFF WAVE, streamed headers included (RF64 is not supported); the audible notice in linear PCM and float only: other codecs (A-law, µ-law, ADPCM, MP3-in-WAV) stamp with notice: { visible: false }',
 }
 
 export const FLAC_FORMAT: FormatInfo = {
@@ -64,7 +66,7 @@ export const M4A_FORMAT: FormatInfo = {
     return false
   },
   supported: true,
-  note: 'MPEG-4 audio (AAC, ALAC); the audible notice is not available (no pure-JavaScript AAC encoder)',
+  note: 'MPEG-4 audio (AAC, ALAC), not fragmented; no audible notice (no pure-JavaScript AAC encoder): stamp with notice: { visible: false }',
 }
 
 export const OGG_FORMAT: FormatInfo = {
@@ -74,7 +76,7 @@ export const OGG_FORMAT: FormatInfo = {
   extensions: ['ogg', 'oga', 'opus'],
   sniff: (b) => ascii(b, 0, 'OggS'),
   supported: true,
-  note: 'Ogg Vorbis and Ogg Opus; no C2PA (c2pa-node cannot sign Ogg) and no audible notice',
+  note: 'Ogg Vorbis and Ogg Opus, one logical stream; no C2PA (c2pa-node cannot sign Ogg) and no audible notice: stamp with notice: { visible: false }',
 }
 
 export const AIFF_FORMAT: FormatInfo = {
@@ -84,7 +86,7 @@ export const AIFF_FORMAT: FormatInfo = {
   extensions: ['aiff', 'aif', 'aifc'],
   sniff: (b) => ascii(b, 0, 'FORM') && (ascii(b, 8, 'AIFF') || ascii(b, 8, 'AIFC')),
   supported: false,
-  note: 'AIFF is recognised but not supported; convert to WAV or FLAC',
+  note: 'AIFF and AIFF-C are recognised but not supported (no carrier writer for them yet, with or without the notice); convert to WAV or FLAC first',
 }
 
 export const AUDIO_FORMATS: readonly FormatInfo[] = [MP3_FORMAT, WAV_FORMAT, FLAC_FORMAT, M4A_FORMAT, OGG_FORMAT, AIFF_FORMAT]

@@ -51,7 +51,14 @@ describe('adversarial corpus', () => {
   }
 
   it('riff_bomb_1000.wav hits limits.maxDepth; sample3.invalid.wav is reported as truncated and still stamps', async () => {
-    const bomb = await verifyWith(adapter, corpus('adversarial/riff_bomb_1000.wav'), format('wav'), { c2pa: false })
+    // Its data chunk declares 0 bytes, so (as ffmpeg reads it) the data runs to the end of the file and
+    // the nested LISTs are samples; with that chunk renamed, the LISTs are chunks and hit maxDepth.
+    const streamed = await verifyWith(adapter, corpus('adversarial/riff_bomb_1000.wav'), format('wav'), { c2pa: false })
+    expect(streamed.status).toBe('unlabelled')
+    expect(streamed.messages.map((m) => m.rule)).toContain('riff.streamed')
+    const renamed = corpus('adversarial/riff_bomb_1000.wav').slice()
+    renamed.set([0x4a, 0x55, 0x4e, 0x4b], 0x24)
+    const bomb = await verifyWith(adapter, renamed, format('wav'), { c2pa: false })
     expect(bomb.error?.code).toBe('TANBA_TOO_LARGE')
     const bad = await verifyWith(adapter, corpus('adversarial/sample3.invalid.wav'), format('wav'), { c2pa: false })
     expect(bad.messages.map((m) => m.rule)).toContain('riff.truncated')

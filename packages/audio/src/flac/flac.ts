@@ -2,11 +2,12 @@ import { crc16, MalformedInputError, TooLargeError, UnsupportedFormatError, utf8
 import { id3Length, readId3Tag } from '../mp3/id3.js'
 import type { AudioCodec, AudioRead, CarrierPayload, DecodedExcerpt, EssenceResult, NoticeRequest, NoticeResult, WriteResult } from '../types.js'
 import { emptyRead } from '../types.js'
-import { checkInputSize, checkMetadataSize, joinBytes, payloadText } from '../util.js'
+import { checkInputSize, checkMetadataSize, joinBytes, NO_NOTICE_HINT, payloadText } from '../util.js'
 import { buildVorbisComments, commentEntry, commentField, commentTags, parseVorbisComments, TANBA_COMMENTS } from '../vorbis-comment.js'
 import { buildFrameHeader, decodeFrame, encodeFrame, frameEnd, parseFrameHeader, type EncodeSpec, type FrameHeader, type StreamParams } from './frame.js'
 
-export const FLAC_BINDING = 'tanba.audio.flac/1'
+/** v2: the whole STREAMINFO block (total samples, block and frame sizes, MD5 as well) and every audio frame. */
+export const FLAC_BINDING = 'tanba.audio.flac/2'
 /** The APPLICATION block id Tanba uses for an XMP packet in FLAC (not a registered id: FLAC has no XMP convention). */
 export const FLAC_XMP_APP_ID = 'XMP '
 
@@ -138,11 +139,13 @@ function readFlac(b: Uint8Array, limits: Limits): AudioRead {
   return out
 }
 
-/** Essence: the stream parameters and every byte of the audio frames; metadata blocks are excluded. */
+/**
+ * Essence: the STREAMINFO payload (decoders take the stream's parameters and length from it) and every
+ * byte after the metadata blocks up to a final ID3v1 tag; the other metadata blocks are excluded.
+ */
 function flacEssence(b: Uint8Array, limits: Limits): EssenceResult {
   const f = parseFlac(b, limits)
-  const head = `${FLAC_BINDING};rate=${f.info.sampleRate};channels=${f.info.channels};bits=${f.info.bitsPerSample}\n`
-  return { method: FLAC_BINDING, parts: [utf8(head), b.subarray(f.framesStart, f.framesEnd)] }
+  return { method: FLAC_BINDING, parts: [utf8(`${FLAC_BINDING}\n`), payload(b, f.blocks[0]!), b.subarray(f.framesStart, f.framesEnd)] }
 }
 
 function blockBytes(type: number, body: Uint8Array): Uint8Array {
@@ -232,7 +235,7 @@ function toInt(v: number, bps: number): number {
 async function addFlacNotice(b: Uint8Array, request: NoticeRequest, limits: Limits): Promise<NoticeResult> {
   const f = parseFlac(b, limits)
   const { info } = f
-  if (info.bitsPerSample > 24) throw new UnsupportedFormatError(`The audible notice supports FLAC streams of up to 24 bits per sample; this one has ${info.bitsPerSample}`)
+  if (info.bitsPerSample > 24) throw new UnsupportedFormatError(`The audible notice supports FLAC streams of up to 24 bits per sample; this one has ${info.bitsPerSample}. ${NO_NOTICE_HINT}`)
   const scan = scanFlacFrames(b, f, limits)
   if (!scan.offsets.length) throw new MalformedInputError('Expected FLAC audio frames after the metadata but found none')
   const ref = scan.headers[0]!

@@ -1,12 +1,12 @@
 import { crc16Arc, MalformedInputError, UnsupportedFormatError, utf8, type Limits, type ReportMessage } from '@tanba/core'
 import type { AudioCodec, AudioRead, CarrierPayload, DecodedExcerpt, EssenceResult, NoticeRequest, NoticeResult, WriteResult } from '../types.js'
 import { emptyRead } from '../types.js'
-import { checkInputSize, joinBytes } from '../util.js'
+import { checkInputSize, joinBytes, NO_NOTICE_HINT } from '../util.js'
 import { rmsOf } from '../wav/pcm.js'
 import { buildToc, lameTagCrcOk, mp3Layout, parseMpegHeader, readXing, scanFrames, updateXing, type Mp3Layout, type MpegHeader } from './frames.js'
 import { buildTag, isTanbaFrame, privFrame, readId3Tag, txxxFrame, type Id3Tag } from './id3.js'
 
-export const MP3_BINDING = 'tanba.audio.mp3/1'
+export const MP3_BINDING = 'tanba.audio.mp3/2'
 /** Samples between encoder input and decoder output with LAME/lamejs: 576 encoder delay + 529 decoder delay. */
 export const LAME_TOTAL_DELAY = 1105
 
@@ -56,11 +56,17 @@ function readMp3(bytes: Uint8Array, limits: Limits): AudioRead {
   return out
 }
 
-/** Essence: every byte of the MPEG audio frames, without ID3/APE/Lyrics3 tags and without the Xing/Info/VBRI frame. */
+/**
+ * Essence (v2): every byte after the leading ID3v2 tags up to a final ID3v1 tag. That holds the
+ * Xing/Info/LAME frame (encoder delay and padding trim what is heard), any bytes before the first
+ * frame, and the APE, Lyrics3 and appended ID3v2 tags: ffmpeg does not skip those, it decodes any
+ * frames hidden in them. Only the leading ID3v2 tags and ID3v1 (both skipped by every decoder) are out.
+ */
 function mp3Essence(bytes: Uint8Array, limits: Limits): EssenceResult {
   checkInputSize(bytes, limits)
   const layout = mp3Layout(bytes, limits)
-  return { method: MP3_BINDING, parts: [utf8(`${MP3_BINDING}\n`), bytes.subarray(layout.audioStart, layout.audioEnd)] }
+  const end = layout.trailing[0] === 'id3v1' ? bytes.length - 128 : bytes.length
+  return { method: MP3_BINDING, parts: [utf8(`${MP3_BINDING}\n`), bytes.subarray(layout.tagsEnd, end)] }
 }
 
 function writeMp3(bytes: Uint8Array, payload: CarrierPayload, limits: Limits): WriteResult {
@@ -146,8 +152,47 @@ async function estimateMp3Rms(bytes: Uint8Array, offsets: number[], ref: MpegHea
   return count ? Math.sqrt(sum / count) : null
 }
 
-/** Encodes `mono` (padded) with lamejs and returns exactly `frameCount` whole frames. */
-async function encodeNoticeFrames(mono: Float32Array, ref: MpegHeader, frameCount: number): Promise<Uint8Array[]> {
+/** Layer III bit rates (kbit/s) a stream of this MPEG version may use, ascending. */
+function layer3Bitrates(version: MpegHeader['version']): number[] {
+  return version === 1 ? [32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320] : [8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160]
+}
+
+/** Output sample rate lamejs picks for (channels, rate, bit rate): it resamples low bit rates down and cannot be told not to. */
+const lameRates = new Map<string, number | null>()
+async function lameOutputRate(channels: 1 | 2, sampleRate: number, bitrate: number): Promise<number | null> {
+  const key = `${channels}/${sampleRate}/${bitrate}`
+  if (lameRates.has(key)) return lameRates.get(key)!
+  const { Mp3Encoder } = await loadLame()
+  let rate: number | null = null
+  try {
+    const encoder = new Mp3Encoder(channels, sampleRate, bitrate)
+    const pcm = new Int16Array(1152 * 4)
+    const out = joinBytes([new Uint8Array(channels === 2 ? encoder.encodeBuffer(pcm, pcm) : encoder.encodeBuffer(pcm)), new Uint8Array(encoder.flush())])
+    rate = parseMpegHeader(out, 0)?.sampleRate ?? null
+  } catch {
+    rate = null
+  }
+  lameRates.set(key, rate)
+  return rate
+}
+
+/**
+ * The bit rate for the notice frames: the stream's own (its mean for VBR) when lamejs keeps the
+ * stream's sample rate there, else the nearest higher rate that keeps it (lamejs picks its output
+ * rate from the bit rate; MPEG audio allows the bit rate to change from frame to frame, the sample
+ * rate not). Null when no bit rate keeps it.
+ */
+async function noticeBitrate(ref: MpegHeader, meanKbps: number): Promise<number | null> {
+  const table = layer3Bitrates(ref.version)
+  const start = table.findIndex((b) => b >= meanKbps)
+  const from = start < 0 ? table.length - 1 : start
+  const order = [...table.slice(from), ...table.slice(0, from).reverse()]
+  for (const kbps of order) if ((await lameOutputRate(ref.channels, ref.sampleRate, kbps)) === ref.sampleRate) return kbps
+  return null
+}
+
+/** Encodes `mono` (padded) with lamejs at `kbps` and returns exactly `frameCount` whole frames. */
+async function encodeNoticeFrames(mono: Float32Array, ref: MpegHeader, kbps: number, frameCount: number): Promise<Uint8Array[]> {
   const { Mp3Encoder } = await loadLame()
   const spf = ref.samplesPerFrame
   const total = (frameCount + 3) * spf
@@ -155,9 +200,9 @@ async function encodeNoticeFrames(mono: Float32Array, ref: MpegHeader, frameCoun
   for (let i = 0; i < mono.length && i < total; i++) pcm[i] = Math.max(-32768, Math.min(32767, Math.round(mono[i]! * 32767)))
   let encoder: InstanceType<Lame['Mp3Encoder']>
   try {
-    encoder = new Mp3Encoder(ref.channels, ref.sampleRate, ref.bitrate)
+    encoder = new Mp3Encoder(ref.channels, ref.sampleRate, kbps)
   } catch (cause) {
-    throw new UnsupportedFormatError(`lamejs cannot encode ${ref.channels} channel(s) at ${ref.sampleRate} Hz and ${ref.bitrate} kbit/s`, { cause })
+    throw new UnsupportedFormatError(`lamejs cannot encode ${ref.channels} channel(s) at ${ref.sampleRate} Hz and ${kbps} kbit/s`, { cause })
   }
   const chunks: Uint8Array[] = []
   const block = 1152 * 8
@@ -182,13 +227,20 @@ async function encodeNoticeFrames(mono: Float32Array, ref: MpegHeader, frameCoun
   return frames
 }
 
+/** Mean bit rate (kbit/s) of the frames at `offsets`, as a VBR stream's notice should match it. */
+function meanBitrate(bytes: Uint8Array, offsets: number[]): number {
+  let sum = 0
+  for (const o of offsets) sum += parseMpegHeader(bytes, o)!.bitrate
+  return offsets.length ? sum / offsets.length : 0
+}
+
 async function addMp3Notice(bytes: Uint8Array, request: NoticeRequest, limits: Limits): Promise<NoticeResult> {
   const { layout } = parse(bytes, limits)
   const scan = scanFrames(bytes, layout.audioStart, layout.audioEnd, layout.header, limits)
   if (!scan.offsets.length) throw new MalformedInputError('Expected MPEG audio frames after the info frame but found none')
   const ref = parseMpegHeader(bytes, scan.offsets[0]!)!
-  if (ref.layer !== 3) throw new UnsupportedFormatError(`The audible notice can be added to MPEG Layer III (MP3) only; this stream is Layer ${'I'.repeat(ref.layer)}`)
-  if (!ref.bitrate) throw new UnsupportedFormatError('The audible notice cannot be added to free-format MP3 streams')
+  if (ref.layer !== 3) throw new UnsupportedFormatError(`The audible notice can be added to MPEG Layer III (MP3) only; this stream is MPEG-${ref.version} Layer ${'I'.repeat(ref.layer)}. ${NO_NOTICE_HINT}`, { details: { layer: ref.layer } })
+  if (!ref.bitrate) throw new UnsupportedFormatError(`The audible notice cannot be added to free-format MP3 streams (no bit rate in the frame headers). ${NO_NOTICE_HINT}`)
   const messages: ReportMessage[] = []
   const xing = layout.info && layout.info.kind !== 'VBRI' ? readXing(bytes, layout.info) : undefined
   const endPadding = xing?.padding ?? 0
@@ -199,7 +251,9 @@ async function addMp3Notice(bytes: Uint8Array, request: NoticeRequest, limits: L
   const atEnd = request.placement !== 'start'
   // The decoded notice starts LAME_TOTAL_DELAY samples late; at the end, gapless players also cut `endPadding` samples.
   const frameCount = Math.ceil((natural.length + LAME_TOTAL_DELAY + (atEnd ? endPadding : 0)) / spf)
-  const frames = await encodeNoticeFrames(natural, ref, frameCount)
+  const kbps = await noticeBitrate(ref, meanBitrate(bytes, scan.offsets))
+  if (kbps === null) throw new UnsupportedFormatError(`lamejs cannot encode ${ref.channels} channel(s) at ${ref.sampleRate} Hz at any Layer III bit rate. ${NO_NOTICE_HINT}`, { details: { sampleRate: ref.sampleRate, channels: ref.channels } })
+  const frames = await encodeNoticeFrames(natural, ref, kbps, frameCount)
   const notice = joinBytes(frames)
   const insertAt = scan.end
   const out = joinBytes([

@@ -4,7 +4,12 @@ import { emptyRead } from '../types.js'
 import { checkInputSize, checkMetadataSize, joinBytes, payloadText } from '../util.js'
 import { child, children, parseTree, payloadOf, serialize, type BoxNode, type Edited } from './boxes.js'
 
-export const MP4_BINDING = 'tanba.audio.mp4/1'
+/**
+ * v2: adds what a player uses to time and trim the samples: movie and media timescales and
+ * durations, track flags, edit lists, sample durations (stts) and composition offsets (ctts), and
+ * iTunes gapless info (iTunSMPB).
+ */
+export const MP4_BINDING = 'tanba.audio.mp4/2'
 /** Adobe's XMP box for MPEG-4 files: a top-level uuid box with this extended type. */
 export const XMP_UUID = 'be7acfcb97a942e89c71999491e3afac'
 /** The C2PA manifest store box (a top-level uuid box). */
@@ -179,18 +184,39 @@ function sampleRanges(b: Uint8Array, trak: BoxNode, limits: Limits): [number, nu
   return ranges
 }
 
-/** Essence: per audio track, its sample description and its samples in order; boxes and tags are excluded. */
+/** Timescale and duration of an mvhd or mdhd payload (versions 0 and 1); creation and modification times are left out. */
+function timing(p: Uint8Array): Uint8Array {
+  return p[0] === 1 ? p.subarray(20, Math.min(p.length, 32)) : p.subarray(12, Math.min(p.length, 20))
+}
+
+/** Essence: the movie timing, then per audio track its flags, timing, edit list, sample tables and samples in order; iTunSMPB last. */
 function mp4Essence(b: Uint8Array, limits: Limits): EssenceResult {
   const { moov } = parseMp4(b, limits)
   const tracks = audioTracks(b, moov)
   if (!tracks.length) throw new MalformedInputError('The MP4 file has no audio track')
   const parts: Uint8Array[] = [utf8(`${MP4_BINDING}\n`)]
+  const labelled = (name: string, bytes: Uint8Array | undefined) => {
+    if (bytes) parts.push(utf8(`${name} ${bytes.length}\n`), bytes)
+  }
+  const mvhd = child(moov, 'mvhd')
+  labelled('mvhd', mvhd && timing(payloadOf(b, mvhd)))
   tracks.forEach((trak, i) => {
-    const stsd = child(child(child(child(trak, 'mdia'), 'minf'), 'stbl'), 'stsd')
+    const mdia = child(trak, 'mdia')
+    const stbl = child(child(mdia, 'minf'), 'stbl')
     parts.push(utf8(`track ${i}\n`))
-    if (stsd) parts.push(payloadOf(b, stsd))
+    const tkhd = child(trak, 'tkhd')
+    labelled('tkhd.flags', tkhd && payloadOf(b, tkhd).subarray(0, 4))
+    const mdhd = child(mdia, 'mdhd')
+    labelled('mdhd', mdhd && timing(payloadOf(b, mdhd)))
+    for (const [name, node] of [['elst', child(child(trak, 'edts'), 'elst')], ['stsd', child(stbl, 'stsd')], ['stts', child(stbl, 'stts')], ['ctts', child(stbl, 'ctts')]] as const) {
+      labelled(name, node && payloadOf(b, node))
+    }
     for (const [offset, length] of sampleRanges(b, trak, limits)) if (length) parts.push(b.subarray(offset, offset + length))
   })
+  const metas = [child(moov, 'meta'), child(child(moov, 'udta'), 'meta')].filter((m): m is BoxNode => Boolean(m))
+  for (const meta of metas) {
+    for (const item of ilstItems(b, child(meta, 'ilst'), mdtaKeys(b, meta))) if (item.name.endsWith(':iTunSMPB')) labelled('iTunSMPB', item.values[0])
+  }
   return { method: MP4_BINDING, parts }
 }
 

@@ -4,7 +4,8 @@ import { emptyRead } from '../types.js'
 import { checkInputSize, checkMetadataSize, joinBytes } from '../util.js'
 import { buildVorbisComments, commentEntry, commentField, commentTags, parseVorbisComments, TANBA_COMMENTS } from '../vorbis-comment.js'
 
-export const OGG_BINDING = 'tanba.audio.ogg/1'
+/** v2: adds the granule position of every audio page (decoders trim the start and end by them). */
+export const OGG_BINDING = 'tanba.audio.ogg/2'
 
 export interface OggPage {
   offset: number
@@ -19,34 +20,67 @@ export interface OggPage {
   body: number
 }
 
-/** Reads every page, checking capture patterns and CRCs. */
-export function readPages(b: Uint8Array, limits: Limits, checkCrc = true): OggPage[] {
-  const pages: OggPage[] = []
+/**
+ * Reads every page, checking capture patterns and CRCs. Like ffmpeg, bytes that are not a valid page
+ * (junk between pages, a page failing its CRC) are skipped up to the next "OggS" that starts one;
+ * their count is in `skipped`. A page cut off by the end of the file is still an error.
+ */
+export function readPages(b: Uint8Array, limits: Limits, checkCrc = true): OggPage[] & { skipped?: number } {
+  const pages: OggPage[] & { skipped?: number } = []
   let o = 0
+  let skipped = 0
   const v = new DataView(b.buffer, b.byteOffset, b.byteLength)
   while (o < b.length) {
-    if (o + 27 > b.length) throw new MalformedInputError(`The Ogg page header at offset ${o} is cut off`)
-    if (b[o] !== 0x4f || b[o + 1] !== 0x67 || b[o + 2] !== 0x67 || b[o + 3] !== 0x53) throw new MalformedInputError(`Expected an Ogg page ("OggS") at offset ${o}`)
-    if (b[o + 4] !== 0) throw new MalformedInputError(`Ogg page version ${b[o + 4]} at offset ${o} is unknown`)
     if (pages.length >= limits.maxChunks * 10) throw new TooLargeError('The Ogg file has too many pages')
-    const nsegs = b[o + 26]!
-    if (o + 27 + nsegs > b.length) throw new MalformedInputError(`The Ogg segment table at offset ${o} is cut off`)
-    const lacing = b.subarray(o + 27, o + 27 + nsegs)
-    let bodyLength = 0
-    for (const l of lacing) bodyLength += l
-    const length = 27 + nsegs + bodyLength
-    if (o + length > b.length) throw new MalformedInputError(`The Ogg page at offset ${o} declares ${bodyLength} bytes of data but only ${b.length - o - 27 - nsegs} remain`)
-    if (checkCrc) {
-      const stored = v.getUint32(o + 22, true)
-      let crc = oggCrc32(b, o, o + 22)
-      crc = oggCrc32(new Uint8Array(4), 0, 4, crc)
-      crc = oggCrc32(b, o + 26, o + length, crc)
-      if (crc !== stored) throw new MalformedInputError(`The Ogg page at offset ${o} fails its CRC check`)
+    const page = pageAt(b, v, o, checkCrc)
+    if (typeof page === 'string') {
+      // The first page must be where the file starts; elsewhere resynchronise as decoders do.
+      const next = pages.length ? nextCapture(b, o + 1) : -1
+      if (next < 0) {
+        if (pages.length && page !== 'cut off') {
+          skipped += b.length - o
+          break
+        }
+        throw new MalformedInputError(page === 'cut off' ? `The Ogg page at offset ${o} is cut off by the end of the file` : page.replace('%', String(o)))
+      }
+      skipped += next - o
+      o = next
+      continue
     }
-    pages.push({ offset: o, length, headerType: b[o + 5]!, granule: v.getBigInt64(o + 6, true), serial: v.getUint32(o + 14, true), sequence: v.getUint32(o + 18, true), lacing, body: o + 27 + nsegs })
-    o += length
+    pages.push(page)
+    o += page.length
   }
+  if (skipped) pages.skipped = skipped
   return pages
+}
+
+const hasCapture = (b: Uint8Array, o: number) => b[o] === 0x4f && b[o + 1] === 0x67 && b[o + 2] === 0x67 && b[o + 3] === 0x53
+
+function nextCapture(b: Uint8Array, from: number): number {
+  for (let i = from; i + 4 <= b.length; i++) if (b[i] === 0x4f && hasCapture(b, i)) return i
+  return -1
+}
+
+/** The page at `o`, or why there is none ("%" stands for the offset; "cut off" when it runs past the end). */
+function pageAt(b: Uint8Array, v: DataView, o: number, checkCrc: boolean): OggPage | string {
+  if (!hasCapture(b, o)) return 'Expected an Ogg page ("OggS") at offset %'
+  if (o + 27 > b.length) return 'cut off'
+  if (b[o + 4] !== 0) return `Ogg page version ${b[o + 4]} at offset % is unknown`
+  const nsegs = b[o + 26]!
+  if (o + 27 + nsegs > b.length) return 'cut off'
+  const lacing = b.subarray(o + 27, o + 27 + nsegs)
+  let bodyLength = 0
+  for (const l of lacing) bodyLength += l
+  const length = 27 + nsegs + bodyLength
+  if (o + length > b.length) return 'cut off'
+  if (checkCrc) {
+    const stored = v.getUint32(o + 22, true)
+    let crc = oggCrc32(b, o, o + 22)
+    crc = oggCrc32(new Uint8Array(4), 0, 4, crc)
+    crc = oggCrc32(b, o + 26, o + length, crc)
+    if (crc !== stored) return 'The Ogg page at offset % fails its CRC check'
+  }
+  return { offset: o, length, headerType: b[o + 5]!, granule: v.getBigInt64(o + 6, true), serial: v.getUint32(o + 14, true), sequence: v.getUint32(o + 18, true), lacing, body: o + 27 + nsegs }
 }
 
 /** A packet as the pieces it spans, with its lacing values, and the page on which it ends. */
@@ -94,6 +128,8 @@ interface ParsedOgg {
   /** Header packets (identification, comment, [setup]) and the page index after them. */
   headers: Packet[]
   audioPage: number
+  /** Bytes between pages that are not a valid page (skipped, as decoders skip them). */
+  skipped: number
 }
 
 function startsWith(p: Uint8Array, s: string, at = 0): boolean {
@@ -110,7 +146,7 @@ export function parseOgg(b: Uint8Array, limits: Limits, checkCrc = true): Parsed
   const first = pages[0]
   if (!first || !(first.headerType & 2)) throw new MalformedInputError('Expected the Ogg stream to begin with a beginning-of-stream page')
   const serial = first.serial
-  if (pages.some((p, i) => i > 0 && p.headerType & 2)) throw new UnsupportedFormatError('Ogg files with more than one logical stream (multiplexed or chained) are not supported')
+  if (pages.some((p, i) => i > 0 && (p.headerType & 2 || p.serial !== serial))) throw new UnsupportedFormatError('Ogg files with more than one logical stream (multiplexed or chained, or pages of another stream) are not supported')
   const it = packets(b, pages, serial)
   const idPacket = it.next().value as Packet | undefined
   if (!idPacket) throw new MalformedInputError('The Ogg stream has no identification packet')
@@ -134,7 +170,7 @@ export function parseOgg(b: Uint8Array, limits: Limits, checkCrc = true): Parsed
   const comment = whole(headers[1]!)
   if (codec === 'vorbis' && !startsWith(comment, '\x03vorbis')) throw new MalformedInputError('Expected the Vorbis comment header as the second packet')
   if (codec === 'opus' && !startsWith(comment, 'OpusTags')) throw new MalformedInputError('Expected the OpusTags header as the second packet')
-  return { pages, serial, codec, headers, audioPage: last.endPage + 1 }
+  return { pages, serial, codec, headers, audioPage: last.endPage + 1, skipped: pages.skipped ?? 0 }
 }
 
 function commentsOf(ogg: ParsedOgg, limits: Limits) {
@@ -148,6 +184,7 @@ function readOgg(b: Uint8Array, limits: Limits): AudioRead {
   const ogg = parseOgg(b, limits)
   const out = emptyRead()
   const { parsed } = commentsOf(ogg, limits)
+  if (ogg.skipped) out.messages.push({ rule: 'ogg.skipped-bytes', fatal: false, reason: `${ogg.skipped} bytes between Ogg pages are not a valid page and were skipped, as decoders skip them` })
   for (const e of parsed.entries) {
     const { name, value } = commentField(e)
     if (name === 'AIGC') out.tc260.push({ carrier: 'ogg:comment:AIGC', text: value })
@@ -175,6 +212,9 @@ function oggEssence(b: Uint8Array, limits: Limits): EssenceResult {
   for (const pk of packets(b, ogg.pages, ogg.serial)) {
     if (index++ !== 1) parts.push(Uint8Array.from(pk.lacing), ...pk.pieces)
   }
+  const granules = new DataView(new ArrayBuffer(8 * (ogg.pages.length - ogg.audioPage)))
+  for (let i = ogg.audioPage; i < ogg.pages.length; i++) granules.setBigInt64(8 * (i - ogg.audioPage), ogg.pages[i]!.granule, true)
+  parts.push(utf8('granules\n'), new Uint8Array(granules.buffer))
   return { method: OGG_BINDING, parts }
 }
 

@@ -2,10 +2,18 @@ import { MalformedInputError, riffChunk, TooLargeError, UnsupportedFormatError, 
 import { readId3Tag } from '../mp3/id3.js'
 import type { AudioCodec, AudioRead, CarrierPayload, DecodedExcerpt, EssenceResult, NoticeRequest, NoticeResult, WriteResult } from '../types.js'
 import { emptyRead } from '../types.js'
-import { checkInputSize, joinBytes, payloadText, utf8 } from '../util.js'
+import { checkInputSize, joinBytes, NO_NOTICE_HINT, payloadText, utf8 } from '../util.js'
 import { decodePcmToMono, encodeMonoToPcm, estimatePcmRms, pcmKind, type PcmKind } from './pcm.js'
 
-export const WAV_BINDING = 'tanba.audio.wav/1'
+/** v2: every chunk a player may use (all but the metadata chunks in WAV_METADATA_CHUNKS) and the bytes after the RIFF form. */
+export const WAV_BINDING = 'tanba.audio.wav/2'
+/**
+ * Chunks no player uses to produce sound: tags, padding and Tanba's carriers. Every other chunk
+ * (fmt, data, fact, cue, smpl, LIST adtl, unknown ones) is inside the binding.
+ */
+export const WAV_METADATA_CHUNKS: ReadonlySet<string> = new Set(['id3 ', 'ID3 ', '_PMX', 'AIGC', 'TNBA', 'C2PA', 'bext', 'iXML', 'JUNK', 'junk', 'PAD ', 'FLLR', 'PEAK', 'DISP'])
+/** Streaming writers (ffmpeg to a pipe, text-to-speech services) leave these sizes when they cannot seek back. */
+const STREAMED_SIZES = new Set([0, 0xffffffff])
 /** RIFF chunk ids Tanba writes: the TC260 label, XMP and the Tanba label. */
 export const WAV_CHUNKS = { tc260: 'AIGC', xmp: '_PMX', tanba: 'TNBA', c2pa: 'C2PA' } as const
 
@@ -26,16 +34,22 @@ export interface ParsedWav {
   form: RiffForm
   fmt: WavFormat
   data: RiffChunk
+  /** The RIFF or data size was left 0 or 0xFFFFFFFF by a streaming writer: the data runs to the end of the file, as ffmpeg reads it. */
+  streamed: boolean
+  /** Chunk ids that occur more than once where a player uses only one ("fmt ", "data"). */
+  duplicates: string[]
 }
 
 const INFO_FIELDS: Record<string, string> = { INAM: 'title', IART: 'artist', IPRD: 'album', ICMT: 'comment', ICRD: 'date', IGNR: 'genre', ISFT: 'software', ICOP: 'copyright' }
 
 export function parseWav(bytes: Uint8Array, limits: Limits): ParsedWav {
   checkInputSize(bytes, limits)
-  const form = walkRiff(bytes, { maxDepth: limits.maxDepth, maxChunks: limits.maxChunks })
+  const streamedData = streamedDataOffset(bytes, limits)
+  const form = streamedData === null ? walkRiff(bytes, { maxDepth: limits.maxDepth, maxChunks: limits.maxChunks }) : streamedForm(bytes, streamedData, limits)
   if (form.magic !== 'RIFF' || form.formType !== 'WAVE') throw new MalformedInputError(`Expected a RIFF WAVE file but found ${form.magic} form ${JSON.stringify(form.formType)}`)
   const fmtChunk = form.chunks.find((c) => c.id === 'fmt ')
   const data = form.chunks.find((c) => c.id === 'data')
+  const duplicates = ['fmt ', 'data'].filter((id) => form.chunks.filter((c) => c.id === id).length > 1)
   if (!fmtChunk) throw new MalformedInputError('Expected a "fmt " chunk in the WAV file but found none')
   if (!data) throw new MalformedInputError('Expected a "data" chunk in the WAV file but found none')
   if (fmtChunk.size < 16) throw new MalformedInputError(`Expected a "fmt " chunk of at least 16 bytes but it has ${fmtChunk.size}`)
@@ -56,7 +70,37 @@ export function parseWav(bytes: Uint8Array, limits: Limits): ParsedWav {
   }
   const container = blockAlign % channels === 0 ? blockAlign / channels : 0
   const kind = container ? pcmKind(formatTag, bitsPerSample, container) : null
-  return { form, fmt: { formatTag, extensible, channels, sampleRate, byteRate, blockAlign, bitsPerSample, kind }, data }
+  return { form, fmt: { formatTag, extensible, channels, sampleRate, byteRate, blockAlign, bitsPerSample, kind }, data, streamed: streamedData !== null, duplicates }
+}
+
+/**
+ * The offset of the `data` chunk header when the file was written by a streaming writer (RIFF or
+ * data size 0 or 0xFFFFFFFF), else null. Only the chunks before `data` are walked.
+ */
+function streamedDataOffset(bytes: Uint8Array, limits: Limits): number | null {
+  if (bytes.length < 12) return null
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const riffStreamed = STREAMED_SIZES.has(v.getUint32(4, true))
+  let o = 12
+  for (let n = 0; o + 8 <= bytes.length && n < limits.maxChunks; n++) {
+    const size = v.getUint32(o + 4, true)
+    if (bytes[o] === 0x64 && bytes[o + 1] === 0x61 && bytes[o + 2] === 0x74 && bytes[o + 3] === 0x61) {
+      // A data size that fits the file, in a file whose RIFF size is also streamed, is kept as declared only if it is not a streaming size.
+      return STREAMED_SIZES.has(size) || (riffStreamed && o + 8 + size > bytes.length) ? o : null
+    }
+    o += 8 + size + (size & 1)
+  }
+  return null
+}
+
+/** The form of a streamed file: the chunks before `data`, then `data` running to the end of the file. */
+function streamedForm(bytes: Uint8Array, dataAt: number, limits: Limits): RiffForm {
+  const head = new Uint8Array(dataAt)
+  head.set(bytes.subarray(0, dataAt))
+  new DataView(head.buffer).setUint32(4, dataAt - 8, true)
+  const before = walkRiff(head, { maxDepth: limits.maxDepth, maxChunks: limits.maxChunks })
+  const data: RiffChunk = { id: 'data', offset: dataAt, dataOffset: dataAt + 8, size: bytes.length - dataAt - 8, end: bytes.length }
+  return { ...before, declaredSize: bytes.length - 8, end: bytes.length, chunks: [...before.chunks, data], sizeMismatch: false }
 }
 
 function readWav(bytes: Uint8Array, limits: Limits): AudioRead {
@@ -71,6 +115,10 @@ function readWav(bytes: Uint8Array, limits: Limits): AudioRead {
       fatal: cut,
       reason: `The RIFF header declares ${form.declaredSize + 8} bytes but the file has ${bytes.length}${cut ? ': the file is truncated' : ''}`,
     })
+  }
+  if (wav.streamed) out.messages.push({ rule: 'riff.streamed', fatal: false, reason: 'The WAV header leaves the RIFF or data size unset (0 or 0xFFFFFFFF), as streaming writers do: the data runs to the end of the file' })
+  for (const id of wav.duplicates) {
+    out.messages.push({ rule: 'riff.duplicate-chunk', carrier: `riff:${id}`, fatal: true, reason: `The WAV file has more than one ${JSON.stringify(id)} chunk; players disagree about which one they use, so no label on it can be vouched for` })
   }
   out.fields = {
     container: 'RIFF WAVE',
@@ -110,11 +158,38 @@ function readWav(bytes: Uint8Array, limits: Limits): AudioRead {
   return out
 }
 
-/** Essence: the stream format (normalised) and the `data` payload. Other chunks are metadata. */
+/**
+ * Essence: every chunk a player may use, in file order, as id, size and payload (the `data` chunk of a
+ * streamed file with its real size), then any bytes after the RIFF form (ffmpeg reads chunks there).
+ * Only the metadata chunks of WAV_METADATA_CHUNKS and LIST INFO are left out.
+ */
 function wavEssence(bytes: Uint8Array, limits: Limits): EssenceResult {
-  const { fmt, data } = parseWav(bytes, limits)
-  const head = `${WAV_BINDING};format=${fmt.formatTag};channels=${fmt.channels};rate=${fmt.sampleRate};bits=${fmt.bitsPerSample};block=${fmt.blockAlign}\n`
-  return { method: WAV_BINDING, parts: [utf8(head), bytes.subarray(data.dataOffset, data.dataOffset + data.size)] }
+  const wav = parseWav(bytes, limits)
+  const parts: Uint8Array[] = [utf8(`${WAV_BINDING}\n`)]
+  for (const chunk of wav.form.chunks) {
+    if (WAV_METADATA_CHUNKS.has(chunk.id) || (chunk.id === 'LIST' && chunk.listType === 'INFO')) continue
+    const head = new Uint8Array(8)
+    for (let i = 0; i < 4; i++) head[i] = chunk.id.charCodeAt(i)
+    new DataView(head.buffer).setUint32(4, chunk.size, true)
+    parts.push(head, bytes.subarray(chunk.dataOffset, chunk.dataOffset + chunk.size))
+  }
+  if (wav.form.end < bytes.length) parts.push(utf8('\ntrailing\n'), bytes.subarray(wav.form.end))
+  return { method: WAV_BINDING, parts }
+}
+
+/** Refuses to stamp a file whose sound players disagree about. */
+function checkStampable(wav: ParsedWav): void {
+  if (wav.duplicates.length) {
+    throw new MalformedInputError(`Expected one "fmt " and one "data" chunk in the WAV file but found more than one ${wav.duplicates.map((d) => JSON.stringify(d)).join(' and ')}; players disagree about which one they play`, { details: { duplicates: wav.duplicates } })
+  }
+}
+
+/** A streamed file's `data` chunk with its real size (and a pad byte), so the output has a correct header. */
+function fixedData(bytes: Uint8Array, wav: ParsedWav): Uint8Array[] {
+  const header = new Uint8Array(8)
+  header.set([0x64, 0x61, 0x74, 0x61])
+  new DataView(header.buffer).setUint32(4, wav.data.size, true)
+  return [header, bytes.subarray(wav.data.dataOffset, wav.data.dataOffset + wav.data.size), wav.data.size & 1 ? new Uint8Array(1) : new Uint8Array(0)]
 }
 
 /**
@@ -173,7 +248,9 @@ function assembleWav(bytes: Uint8Array, wav: ParsedWav, replace: Map<RiffChunk, 
 
 function writeWav(bytes: Uint8Array, payload: CarrierPayload, limits: Limits): WriteResult {
   const wav = parseWav(bytes, limits)
-  const replace = new Map<RiffChunk, Uint8Array | null>()
+  checkStampable(wav)
+  const replace = new Map<RiffChunk, Uint8Array | Uint8Array[] | null>()
+  if (wav.streamed) replace.set(wav.data, fixedData(bytes, wav))
   const append: Uint8Array[] = [riffChunk(WAV_CHUNKS.tc260, utf8(payload.tc260))]
   let xmpDone = false
   for (const chunk of wav.form.chunks) {
@@ -214,9 +291,10 @@ function appendInPlace(bytes: Uint8Array, wav: ParsedWav, replace: Map<RiffChunk
 
 async function addWavNotice(bytes: Uint8Array, request: NoticeRequest, limits: Limits): Promise<NoticeResult> {
   const wav = parseWav(bytes, limits)
+  checkStampable(wav)
   const { fmt, data } = wav
   if (!fmt.kind) {
-    throw new UnsupportedFormatError(`The audible notice needs linear PCM (8, 16, 24 or 32 bit) or float WAV; this WAV has format tag ${fmt.formatTag} with ${fmt.bitsPerSample} bits`, { details: { formatTag: fmt.formatTag } })
+    throw new UnsupportedFormatError(`The audible notice needs linear PCM (8, 16, 24 or 32 bit) or float WAV; this WAV has format tag ${fmt.formatTag} with ${fmt.bitsPerSample} bits. ${NO_NOTICE_HINT}`, { details: { formatTag: fmt.formatTag } })
   }
   const kind = fmt.kind
   const audio = bytes.subarray(data.dataOffset, data.dataOffset + data.size - (data.size % fmt.blockAlign))
