@@ -290,16 +290,21 @@ async function typed<T>(fn: () => Promise<T>): Promise<T> {
 function describeUpdates(file: PdfFile, extent: number): ReportMessage[] {
   const a = analyseUpdates(file, extent)
   const out: ReportMessage[] = []
-  if (a.touched.length || a.pagesReplaced) {
+  const what = [
+    ...(a.pagesReplaced ? ['the page tree'] : []),
+    ...(a.catalogChanged.length ? [`catalog entries that change what is rendered, run or shown first (${a.catalogChanged.join(', ')})`] : []),
+    ...(a.touched.length ? [`objects of the pages or of those catalog entries (objects ${a.touched.slice(0, 12).join(', ')}${a.touched.length > 12 ? ', ...' : ''})`] : []),
+  ]
+  if (what.length) {
     out.push({
       rule: 'pdf.changed-after-labelling',
       carrier: 'pdf:incremental-update',
       fatal: true,
-      reason: `An incremental update appended after labelling changes ${a.pagesReplaced ? 'the page tree' : `page content, resources or annotations (objects ${a.touched.slice(0, 12).join(', ')}${a.touched.length > 12 ? ', ...' : ''})`}`,
+      reason: `An incremental update appended after labelling changes ${what.join('; ')}`,
     })
   }
   const others = a.later.length - 1
-  if (others > 0 && !a.touched.length && !a.pagesReplaced) {
+  if (others > 0 && !what.length) {
     out.push({
       rule: 'pdf.updated-after-labelling',
       carrier: 'pdf:incremental-update',
