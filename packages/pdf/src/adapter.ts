@@ -35,6 +35,7 @@ import { findNotice } from './notice/read.js'
 import { PdfFile } from './syntax/file.js'
 import { listPages } from './syntax/pages.js'
 import { writeIncrementalUpdate } from './syntax/writer.js'
+import type { NoticeLayout } from './notice/stamp.js'
 
 export const PDF_ADAPTER_NAME = 'pdf'
 
@@ -50,7 +51,12 @@ export { PDF_FORMAT, PDF_FORMATS } from './formats.js'
 export interface PdfAdapterOptions {
   /** Pages that get the visible notice: every page (default) or the first only. */
   pages?: 'all' | 'first'
-  /** Notice text height as a fraction of the page's shorter side (default 0.02: 12 pt on A4). */
+  /**
+   * Where the notice goes: `band` (default) adds a strip to the page (MediaBox and CropBox grow on the
+   * placement's edge) so the notice covers nothing; `overlay` draws it over the page's own content.
+   */
+  noticeLayout?: NoticeLayout
+  /** Notice text height as a fraction of the page's shorter side (default 0.02: 12 pt on A4; never below 6 pt). */
   textHeight?: number
   /** Fonts (TrueType, OpenType or WOFF bytes) tried before the bundled Noto Sans faces. */
   fonts?: Uint8Array[]
@@ -67,6 +73,7 @@ export function createPdfAdapter(defaults: PdfAdapterOptions = {}): Adapter {
     if (given !== undefined && (typeof given !== 'object' || given === null)) throw new InvalidOptionError('Expected adapterOptions.pdf to be an object')
     const o = { ...defaults, ...(given as PdfAdapterOptions | undefined) }
     if (o.pages !== undefined && o.pages !== 'all' && o.pages !== 'first') throw new InvalidOptionError(`Expected adapterOptions.pdf.pages "all" or "first" but received ${JSON.stringify(o.pages)}`)
+    if (o.noticeLayout !== undefined && o.noticeLayout !== 'band' && o.noticeLayout !== 'overlay') throw new InvalidOptionError(`Expected adapterOptions.pdf.noticeLayout "band" or "overlay" but received ${JSON.stringify(o.noticeLayout)}`)
     if (o.textHeight !== undefined && !(o.textHeight > 0 && o.textHeight <= 0.5)) throw new InvalidOptionError(`Expected adapterOptions.pdf.textHeight between 0 and 0.5 but received ${String(o.textHeight)}`)
     if (o.password !== undefined && typeof o.password !== 'string') throw new InvalidOptionError('Expected adapterOptions.pdf.password to be a string')
     return o
@@ -139,10 +146,18 @@ async function stampPdf(input: Uint8Array, ctx: StampContext, opts: PdfAdapterOp
     const built = await buildPageNotice(file, targets, {
       lines: ctx.notice.lines,
       placement: ctx.notice.placement,
+      layout: opts.noticeLayout ?? 'band',
       textHeight,
       ...(opts.fonts ? { fonts: opts.fonts } : {}),
     })
     appendRevision(built.objects, built.size)
+    if (built.fragilePages.length) {
+      messages.push({
+        rule: 'pdf.notice-may-be-hidden',
+        fatal: false,
+        reason: `The content of page(s) ${built.fragilePages.slice(0, 12).join(', ')}${built.fragilePages.length > 12 ? ', ...' : ''} has an error at which viewers such as poppler stop painting, so the overlaid notice may not be shown there; the default band layout (adapterOptions.pdf.noticeLayout "band") is not affected`,
+      })
+    }
     const custom = ctx.notice.lines.some((l) => noticeText(l.lang, ctx.origin) !== l.text)
     notice = {
       method: 'page-text',

@@ -251,22 +251,19 @@ describe('visible notice', () => {
     expect(result.label.notice?.placement).toBe('every-page:bottom-right')
   })
 
-  it('scales with the page: the same share of the page from a business card to A0, readable on a long banner', async () => {
+  it('scales with the page (2 % of its reference side) but never below 6 pt: business card, A4, A0, a long banner, a 1-inch page', async () => {
     const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs')
     const doc = await pdfjs.getDocument({ data: stamped.get('sizes.pdf')!.result.bytes.slice(), isEvalSupported: false, verbosity: 0 }).promise
-    const ratios: number[] = []
+    const sizes: number[] = []
     for (let n = 1; n <= doc.numPages; n++) {
       const page = await doc.getPage(n)
-      const vp = page.getViewport({ scale: 1 })
       const item = (await page.getTextContent()).items.find((i) => 'str' in i && i.str.includes('Бұл')) as { transform: number[] }
-      const size = Math.hypot(item.transform[0]!, item.transform[1]!)
-      ratios.push(size / Math.max(Math.min(vp.width, vp.height), Math.max(vp.width, vp.height) / 4))
-      expect(size).toBeGreaterThan(0.5)
+      sizes.push(Math.hypot(item.transform[0]!, item.transform[1]!))
     }
     await doc.destroy()
-    // card, A4, A0 and the 1-inch page share one ratio; the 2000×120 banner may shrink to fit its height.
-    for (const r of [ratios[0], ratios[1], ratios[2], ratios[4]]) expect(r).toBeCloseTo(0.02, 3)
-    expect(ratios[3]).toBeGreaterThan(0.005)
+    // Reference side: the shorter side, at least a quarter of the longer one (card 252×144, A4, A0, 2000×120, 72×72).
+    const expected = [144, 595.28, 2383.94, 500, 72].map((side) => Math.max(0.02 * side, 6))
+    sizes.forEach((size, i) => expect(size, `page ${i + 1}`).toBeCloseTo(expected[i]!, 1))
   })
 
   it('re-stamping replaces the notice and the label instead of adding a second one', async () => {
