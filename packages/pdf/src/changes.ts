@@ -32,6 +32,8 @@ const FREE_NAME_TREES = new Set(['EmbeddedFiles'])
 const FREE_ACROFORM_KEYS = new Set(['Fields', 'SigFlags'])
 /** AcroForm /DR may gain resources (pdfsig adds /ZaDb); the ones it had stay bound, name by name. */
 const ACROFORM_DR = 'DR'
+/** AcroForm entries that draw or run something even without fields of their own (XFA forms, regenerated appearances, calculations). */
+const ACROFORM_DRAWING_KEYS = new Set(['XFA', 'NeedAppearances', 'CO'])
 
 /**
  * Classifies what was appended after `extent`: every object a later update defines, frees
@@ -156,6 +158,8 @@ function catalogChanges(before: PdfFile, now: PdfFile): string[] {
   }
   for (const key of keysOf(formA, formB)) {
     if (FREE_ACROFORM_KEYS.has(key) || key === ACROFORM_DR) continue
+    // A form added after labelling has only signature fields (checked below): its defaults (/DA, /Q) style nothing shown.
+    if (!formA && !ACROFORM_DRAWING_KEYS.has(key)) continue
     if (written(formA?.get(PDFName.of(key))) !== written(formB?.get(PDFName.of(key)))) out.push(`AcroForm/${key}`)
   }
   if (!onlyAddsSignatureFields(before, now, formA, formB)) out.push('AcroForm/Fields')

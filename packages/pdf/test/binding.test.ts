@@ -187,6 +187,15 @@ const ROWS: Row[] = [
   },
   { name: 'AcroForm /NeedAppearances', attack: (b) => catalogUpdate(b, (_f, ctx) => ({ AcroForm: ctx.obj({ Fields: [], NeedAppearances: true }) })), shows: { qpdf: /NeedAppearances/ } },
   {
+    name: 'an XFA form added with the AcroForm',
+    attack: (b) => catalogUpdate(b, (_f, ctx, alloc, objects) => {
+      const xfa = alloc()
+      objects.push({ ref: xfa, object: ctx.stream('<xdp:xdp xmlns:xdp="http://ns.adobe.com/xdp/"/>') })
+      return { AcroForm: ctx.obj({ Fields: [], XFA: xfa }) }
+    }),
+    shows: { qpdf: /"\/XFA"/ },
+  },
+  {
     name: 'viewer preferences choosing another view area',
     attack: (b) => catalogUpdate(b, (_f, ctx) => ({ ViewerPreferences: ctx.obj({ ViewArea: 'ArtBox', PrintArea: 'ArtBox' }) })),
     shows: { qpdf: /ViewArea/ },
@@ -263,6 +272,16 @@ describe.skipIf(!tools)('benign updates after labelling stay valid', () => {
     const report = await verify(attached)
     expect(report.status).toBe('valid')
     expect(report.messages).toContainEqual(expect.objectContaining({ rule: 'pdf.updated-after-labelling', fatal: false }))
+  })
+
+  it('a form added only for a signature, with the defaults signing tools write (/DA, /DR)', async () => {
+    const signed = catalogUpdate(labelled, (_f, ctx, alloc, objects) => {
+      const field = alloc()
+      objects.push({ ref: field, object: ctx.obj({ FT: 'Sig', T: PDFString.of('Signature1'), Rect: [0, 0, 0, 0], Subtype: 'Widget', F: 132 }) })
+      return { AcroForm: ctx.obj({ Fields: [field], SigFlags: 3, DA: PDFString.of('/Helv 0 Tf 0 g'), DR: { Font: { Helv: ctx.obj({ Type: 'Font', Subtype: 'Type1', BaseFont: 'Helvetica' }) } } }) }
+    })
+    expect(render(signed, 'sigform')).toEqual(render(labelled, 'sigform-before'))
+    expect((await verify(signed)).status).toBe('valid')
   })
 
   it('adding an ordinary bookmark (go to a page)', async () => {

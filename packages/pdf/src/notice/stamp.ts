@@ -2,7 +2,7 @@ import type { NoticeLine, ResolvedNotice } from '@tanba/core'
 import fontkit from '@pdf-lib/fontkit'
 import { PDFDict, PDFDocument, PDFName, PDFNumber, PDFRawStream, PDFRef, type PDFContext, type PDFFont, type PDFObject } from 'pdf-lib'
 import type { PdfFile } from '../syntax/file.js'
-import { Keyword, latin1, Lexer } from '../syntax/lexer.js'
+import { isRegular, Keyword, latin1, Lexer } from '../syntax/lexer.js'
 import { boxOf, contentRefs, displayMatrix, displaySize, type Box, type PageInfo } from '../syntax/pages.js'
 import type { UpdateObject } from '../syntax/writer.js'
 import { FontChain, type FontFace } from './fonts.js'
@@ -167,7 +167,9 @@ export async function buildPageNotice(file: PdfFile, pages: PageInfo[], options:
       // Bleed, trim and art boxes grow by the same strip, so a print trimmed to them keeps the notice.
       for (const key of ['BleedBox', 'TrimBox', 'ArtBox'] as const) {
         const b = original.boxes[key]
-        if (b) dict.set(PDFName.of(key), ctx.obj(intersect(growBox(b, original.rotate, edges, band), grown).map(num)))
+        if (!b) continue
+        const g = intersect(growBox(b, original.rotate, edges, band), grown)
+        dict.set(PDFName.of(key), ctx.obj((g[2] > g[0] && g[3] > g[1] ? g : grown).map(num)))
       }
       const saved = PDFDict.withContext(ctx)
       for (const key of BOX_KEYS) if (original.boxes[key]) saved.set(PDFName.of(key), ctx.obj(original.boxes[key]!.map(num)))
@@ -382,14 +384,17 @@ function stackDeficit(file: PdfFile, contents: PDFObject[]): { deficit: number; 
   for (const c of contents) {
     const stream = file.resolve(c)
     if (!(stream instanceof PDFRawStream)) continue
-    let text: string
+    let data: Uint8Array
     try {
-      text = latin1(file.streamData(stream))
+      data = file.streamData(stream)
     } catch {
       continue
     }
-    for (const m of text.matchAll(/(?<![^\s[\]<>(){}/%])[qQ](?![^\s[\]<>(){}/%])/g)) {
-      depth += m[0] === 'q' ? 1 : -1
+    // A byte loop: "q" or "Q" standing alone between delimiters (an operator, not part of a name or string).
+    for (let i = 0; i < data.length; i++) {
+      const b = data[i]
+      if ((b !== 0x71 && b !== 0x51) || isRegular(data[i - 1]) || isRegular(data[i + 1])) continue
+      depth += b === 0x71 ? 1 : -1
       if (depth < lowest) lowest = depth
     }
   }
