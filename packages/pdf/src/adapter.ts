@@ -151,6 +151,13 @@ async function stampPdf(input: Uint8Array, ctx: StampContext, opts: PdfAdapterOp
       ...(opts.fonts ? { fonts: opts.fonts } : {}),
     })
     appendRevision(built.objects, built.size)
+    if (built.annotatedBands.length) {
+      messages.push({
+        rule: 'pdf.annotation-in-band',
+        fatal: false,
+        reason: `Page(s) ${built.annotatedBands.slice(0, 12).join(', ')} have an annotation placed outside the page's visible area that now shows in the added band, where it may cover part of the notice`,
+      })
+    }
     if (built.fragilePages.length) {
       messages.push({
         rule: 'pdf.notice-may-be-hidden',

@@ -103,6 +103,18 @@ describe.skipIf(!tools)('the default band leaves every page as it was and holds 
     expect(boxes(overlay.bytes)).toEqual(boxes(input))
   })
 
+  it('an annotation that sat outside the visible page and now reaches into the band is reported', async () => {
+    const doc = await PDFDocument.create()
+    const page = doc.addPage([300, 300])
+    page.node.set(PDFName.of('CropBox'), doc.context.obj([0, 0, 300, 250]))
+    const note = doc.context.register(doc.context.obj({ Type: 'Annot', Subtype: 'Square', Rect: [10, 260, 290, 295], C: [1, 0, 0] }))
+    page.node.set(PDFName.of('Annots'), doc.context.obj([note]))
+    const result = await stamp(await doc.save(), { profiles: ['eu'] })
+    expect(result.messages).toContainEqual(expect.objectContaining({ rule: 'pdf.annotation-in-band', fatal: false }))
+    const clean = await stamp(load(FIXTURE_PDFS.find((p) => p.endsWith('rotated.pdf'))!), { profiles: ['eu'] })
+    expect(clean.messages.map((m) => m.rule)).not.toContain('pdf.annotation-in-band')
+  })
+
   it('bottom placement puts the band under the page', async () => {
     const path = FIXTURE_PDFS.find((p) => p.endsWith('rotated.pdf'))!
     const input = load(path)

@@ -40,6 +40,8 @@ export interface PageNoticeResult {
   height: number
   /** Overlay only: 1-based pages whose own content has an error at which a viewer may stop painting. */
   fragilePages: number[]
+  /** Band only: 1-based pages with an annotation whose rectangle reaches into the band (it was outside the page before). */
+  annotatedBands: number[]
 }
 
 type Matrix = [number, number, number, number, number, number]
@@ -118,6 +120,7 @@ export async function buildPageNotice(file: PdfFile, pages: PageInfo[], options:
   const edges: ('top' | 'bottom')[] = place === 'both' ? ['top', 'bottom'] : place === 'end' || place === 'bottom' || place === 'bottom-left' || place === 'bottom-right' ? ['bottom'] : ['top']
   let height = 0
   const fragilePages: number[] = []
+  const annotatedBands: number[] = []
   for (const page of pages) {
     const original = originalGeometry(file, page)
     const [dw, dh] = displaySize(original)
@@ -171,6 +174,7 @@ export async function buildPageNotice(file: PdfFile, pages: PageInfo[], options:
         const g = intersect(growBox(b, original.rotate, edges, band), grown)
         dict.set(PDFName.of(key), ctx.obj((g[2] > g[0] && g[3] > g[1] ? g : grown).map(num)))
       }
+      if (annotationsReach(file, page.dict, grown, original.box)) annotatedBands.push(page.index + 1)
       const saved = PDFDict.withContext(ctx)
       for (const key of BOX_KEYS) if (original.boxes[key]) saved.set(PDFName.of(key), ctx.obj(original.boxes[key]!.map(num)))
       dict.set(PDFName.of(ORIGINAL_BOXES_KEY), saved)
@@ -187,7 +191,7 @@ export async function buildPageNotice(file: PdfFile, pages: PageInfo[], options:
   }
   await doc.flush()
   for (const [ref, obj] of ctx.enumerateIndirectObjects()) if (ref.objectNumber >= base) objects.push({ ref, object: obj })
-  return { objects, size: ctx.largestObjectNumber + 1, height, fragilePages }
+  return { objects, size: ctx.largestObjectNumber + 1, height, fragilePages, annotatedBands }
 }
 
 function makeLayout(
@@ -400,6 +404,26 @@ function stackDeficit(file: PdfFile, contents: PDFObject[]): { deficit: number; 
   }
   const deficit = Math.min(-lowest, MAX_PADDING)
   return { deficit, net: Math.max(depth, -deficit) }
+}
+
+/** True when an annotation of the page has a rectangle inside `grown` but outside `box` (it would show in the band). */
+function annotationsReach(file: PdfFile, page: PDFDict, grown: Box, box: Box): boolean {
+  try {
+    const annots = file.lookupArray(page, 'Annots')?.asArray() ?? []
+    for (const a of annots.slice(0, file.limits.maxChunks)) {
+      const annot = file.resolve(a)
+      const rect = annot instanceof PDFDict ? boxOf(file, annot.get(PDFName.of('Rect'))) : undefined
+      if (!rect) continue
+      const inGrown = intersect(rect, grown)
+      if (!(inGrown[2] > inGrown[0] && inGrown[3] > inGrown[1])) continue
+      const inBox = intersect(rect, box)
+      const area = (b: Box) => Math.max(0, b[2] - b[0]) * Math.max(0, b[3] - b[1])
+      if (area(inGrown) > area(inBox) + 1e-6) return true
+    }
+  } catch {
+    // an unreadable annotation list is reported by nothing here; the stamp goes on
+  }
+  return false
 }
 
 /** Operands each operator needs (poppler stops painting a page at an operator given fewer). */
