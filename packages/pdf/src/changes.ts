@@ -43,46 +43,53 @@ const ACROFORM_DRAWING_KEYS = new Set(['XFA', 'NeedAppearances', 'CO'])
  */
 export function analyseUpdates(file: PdfFile, extent: number): UpdateAnalysis {
   const later = file.sections.filter((s) => s.offset >= extent).sort((a, b) => a.offset - b.offset)
-  const changed = new Set<number>()
-  for (const s of later) for (const n of s.entries.keys()) changed.add(n)
-  for (const n of objectsWritten(file, extent)) changed.add(n)
   const before = file.at(extent)
   const rootBefore = before.rootRef
   const pagesBefore = before.catalog.get(PDFName.of('Pages'))
   const pagesNow = file.catalog.get(PDFName.of('Pages'))
   const pagesReplaced = !(pagesBefore instanceof PDFRef && pagesNow instanceof PDFRef && pagesBefore === pagesNow)
   const catalogChanged = catalogChanges(before, file)
+  const closure = pagesBefore instanceof PDFRef ? pageClosure(before, pagesBefore, rootBefore.objectNumber) : new Set<number>()
+  const bound = boundCatalogClosure(before, rootBefore.objectNumber)
+  const changed = new Set<number>()
+  for (const s of later) for (const n of s.entries.keys()) changed.add(n)
+  const written = objectsWritten(file, extent)
+  for (const n of written.parsed) changed.add(n)
+  // A header inside stream data (an attached file's bytes) is not an object, except to a viewer that
+  // rebuilds the cross-reference table by scanning: poppler does so when it meets a reference to an
+  // object that is not defined, and then takes such a header as that object. So it counts when its
+  // number is undefined now, or when the labelled document already referred to undefined objects.
+  const defined = (n: number) => file.xref.get(n)?.type === 1 || file.xref.get(n)?.type === 2
+  const rebuilds = [...closure, ...bound].some((n) => !before.xref.has(n) || before.xref.get(n)!.type === 0)
+  for (const n of written.scanned) if (rebuilds || !defined(n)) changed.add(n)
   if (!changed.size) return { later, touched: [], pagesReplaced, catalogChanged, other: [] }
   const candidates = [...changed].filter((n) => n !== rootBefore.objectNumber && n !== 0)
-  let touched: number[] = []
-  if (candidates.length && pagesBefore instanceof PDFRef) {
-    const closure = pageClosure(before, pagesBefore, rootBefore.objectNumber)
-    const bound = boundCatalogClosure(before, rootBefore.objectNumber)
-    touched = candidates.filter((n) => closure.has(n) || bound.has(n)).sort((a, b) => a - b)
-    // Signing after labelling adds an invisible signature widget to a page's /Annots; allow exactly that.
-    if (touched.length) touched = touched.filter((n) => bound.has(n) || !onlyAddsInvisibleSignatureWidgets(before, file, n, closure))
-  }
+  let touched = candidates.filter((n) => closure.has(n) || bound.has(n)).sort((a, b) => a - b)
+  // Signing after labelling adds an invisible signature widget to a page's /Annots; allow exactly that.
+  if (touched.length) touched = touched.filter((n) => bound.has(n) || !onlyAddsInvisibleSignatureWidgets(before, file, n, closure))
   const other = [...changed].filter((n) => n !== 0 && !touched.includes(n)).sort((a, b) => a - b)
   return { later, touched, pagesReplaced, catalogChanged, other }
 }
 
 /**
- * Numbers of the objects written after `extent`. An update whose cross-reference data reads is
- * parsed object by object (stream data skipped by its /Length, so an attached file's own bytes
- * never count); where an object does not parse, or the file needed repair (viewers then scan
- * for headers as Tanba does), the bytes are scanned for "n g obj" headers from there.
+ * The objects written after `extent`: `parsed`, the numbers of the top-level objects, read object by
+ * object (stream data skipped by its /Length); and `scanned`, every "n g obj" header in those bytes,
+ * inside stream data too. Where an object does not parse, or the file needed repair (viewers then
+ * scan for headers as Tanba does), everything from there on counts as parsed.
  */
-function objectsWritten(file: PdfFile, extent: number): Set<number> {
-  const found = new Set<number>()
+function objectsWritten(file: PdfFile, extent: number): { parsed: Set<number>; scanned: Set<number> } {
+  const parsed = new Set<number>()
+  const scanned = new Set<number>()
   const bytes = file.bytes
   const header = /(?:^|[\s>\]])(\d{1,10})[ \t\r\n\f\0]+\d{1,5}[ \t\r\n\f\0]+obj(?![A-Za-z0-9])/g
-  const scanFrom = (from: number) => {
+  const scan = (from: number, into: Set<number>) => {
     const tail = latin1(bytes.subarray(from))
-    for (const m of tail.matchAll(header)) found.add(Number(m[1]))
+    for (const m of tail.matchAll(header)) into.add(Number(m[1]))
   }
+  scan(extent, scanned)
   if (file.repaired) {
-    scanFrom(extent)
-    return found
+    scan(extent, parsed)
+    return { parsed, scanned }
   }
   const resolveLength = (ref: PDFRef) => {
     try {
@@ -114,17 +121,17 @@ function objectsWritten(file: PdfFile, extent: number): Set<number> {
       const num = lex.readNumber()
       lex.readNumber()
       if (!lex.matchKeyword('obj')) throw new Error('not an object')
-      found.add(num)
+      parsed.add(num)
       lex.parseObject()
       lex.matchKeyword('endobj')
       if (lex.pos <= at) throw new Error('no progress')
     } catch (error) {
       if (isTanbaError(error) && error.code === 'TANBA_TOO_LARGE') throw error
-      scanFrom(at)
+      scan(at, parsed)
       break
     }
   }
-  return found
+  return { parsed, scanned }
 }
 
 const TRAILER = utf8('trailer')
