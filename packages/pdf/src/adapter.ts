@@ -35,6 +35,7 @@ import { findNotice } from './notice/read.js'
 import { PdfFile } from './syntax/file.js'
 import { listPages } from './syntax/pages.js'
 import { writeIncrementalUpdate } from './syntax/writer.js'
+import type { NoticeLayout } from './notice/stamp.js'
 
 export const PDF_ADAPTER_NAME = 'pdf'
 
@@ -50,7 +51,12 @@ export { PDF_FORMAT, PDF_FORMATS } from './formats.js'
 export interface PdfAdapterOptions {
   /** Pages that get the visible notice: every page (default) or the first only. */
   pages?: 'all' | 'first'
-  /** Notice text height as a fraction of the page's shorter side (default 0.02: 12 pt on A4). */
+  /**
+   * Where the notice goes: `band` (default) adds a strip to the page (MediaBox and CropBox grow on the
+   * placement's edge) so the notice covers nothing; `overlay` draws it over the page's own content.
+   */
+  noticeLayout?: NoticeLayout
+  /** Notice text height as a fraction of the page's shorter side (default 0.02: 12 pt on A4; never below 6 pt). */
   textHeight?: number
   /** Fonts (TrueType, OpenType or WOFF bytes) tried before the bundled Noto Sans faces. */
   fonts?: Uint8Array[]
@@ -67,6 +73,7 @@ export function createPdfAdapter(defaults: PdfAdapterOptions = {}): Adapter {
     if (given !== undefined && (typeof given !== 'object' || given === null)) throw new InvalidOptionError('Expected adapterOptions.pdf to be an object')
     const o = { ...defaults, ...(given as PdfAdapterOptions | undefined) }
     if (o.pages !== undefined && o.pages !== 'all' && o.pages !== 'first') throw new InvalidOptionError(`Expected adapterOptions.pdf.pages "all" or "first" but received ${JSON.stringify(o.pages)}`)
+    if (o.noticeLayout !== undefined && o.noticeLayout !== 'band' && o.noticeLayout !== 'overlay') throw new InvalidOptionError(`Expected adapterOptions.pdf.noticeLayout "band" or "overlay" but received ${JSON.stringify(o.noticeLayout)}`)
     if (o.textHeight !== undefined && !(o.textHeight > 0 && o.textHeight <= 0.5)) throw new InvalidOptionError(`Expected adapterOptions.pdf.textHeight between 0 and 0.5 but received ${String(o.textHeight)}`)
     if (o.password !== undefined && typeof o.password !== 'string') throw new InvalidOptionError('Expected adapterOptions.pdf.password to be a string')
     return o
@@ -139,10 +146,25 @@ async function stampPdf(input: Uint8Array, ctx: StampContext, opts: PdfAdapterOp
     const built = await buildPageNotice(file, targets, {
       lines: ctx.notice.lines,
       placement: ctx.notice.placement,
+      layout: opts.noticeLayout ?? 'band',
       textHeight,
       ...(opts.fonts ? { fonts: opts.fonts } : {}),
     })
     appendRevision(built.objects, built.size)
+    if (built.annotatedBands.length) {
+      messages.push({
+        rule: 'pdf.annotation-in-band',
+        fatal: false,
+        reason: `Page(s) ${built.annotatedBands.slice(0, 12).join(', ')} have an annotation placed outside the page's visible area that now shows in the added band, where it may cover part of the notice`,
+      })
+    }
+    if (built.fragilePages.length) {
+      messages.push({
+        rule: 'pdf.notice-may-be-hidden',
+        fatal: false,
+        reason: `The content of page(s) ${built.fragilePages.slice(0, 12).join(', ')}${built.fragilePages.length > 12 ? ', ...' : ''} has an error at which viewers such as poppler stop painting, so the overlaid notice may not be shown there; the default band layout (adapterOptions.pdf.noticeLayout "band") is not affected`,
+      })
+    }
     const custom = ctx.notice.lines.some((l) => noticeText(l.lang, ctx.origin) !== l.text)
     notice = {
       method: 'page-text',
@@ -277,16 +299,21 @@ async function typed<T>(fn: () => Promise<T>): Promise<T> {
 function describeUpdates(file: PdfFile, extent: number): ReportMessage[] {
   const a = analyseUpdates(file, extent)
   const out: ReportMessage[] = []
-  if (a.touched.length || a.pagesReplaced) {
+  const what = [
+    ...(a.pagesReplaced ? ['the page tree'] : []),
+    ...(a.catalogChanged.length ? [`catalog entries that change what is rendered, run or shown first (${a.catalogChanged.join(', ')})`] : []),
+    ...(a.touched.length ? [`objects of the pages or of those catalog entries (objects ${a.touched.slice(0, 12).join(', ')}${a.touched.length > 12 ? ', ...' : ''})`] : []),
+  ]
+  if (what.length) {
     out.push({
       rule: 'pdf.changed-after-labelling',
       carrier: 'pdf:incremental-update',
       fatal: true,
-      reason: `An incremental update appended after labelling changes ${a.pagesReplaced ? 'the page tree' : `page content, resources or annotations (objects ${a.touched.slice(0, 12).join(', ')}${a.touched.length > 12 ? ', ...' : ''})`}`,
+      reason: `An incremental update appended after labelling changes ${what.join('; ')}`,
     })
   }
   const others = a.later.length - 1
-  if (others > 0 && !a.touched.length && !a.pagesReplaced) {
+  if (others > 0 && !what.length) {
     out.push({
       rule: 'pdf.updated-after-labelling',
       carrier: 'pdf:incremental-update',

@@ -252,22 +252,19 @@ describe('visible notice', () => {
     expect(result.label.notice?.placement).toBe('every-page:bottom-right')
   })
 
-  it('scales with the page: the same share of the page from a business card to A0, readable on a long banner', async () => {
+  it('scales with the page (2 % of its reference side) but never below 6 pt: business card, A4, A0, a long banner, a 1-inch page', async () => {
     const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs')
     const doc = await pdfjs.getDocument({ data: stamped.get('sizes.pdf')!.result.bytes.slice(), isEvalSupported: false, verbosity: 0 }).promise
-    const ratios: number[] = []
+    const sizes: number[] = []
     for (let n = 1; n <= doc.numPages; n++) {
       const page = await doc.getPage(n)
-      const vp = page.getViewport({ scale: 1 })
       const item = (await page.getTextContent()).items.find((i) => 'str' in i && i.str.includes('Бұл')) as { transform: number[] }
-      const size = Math.hypot(item.transform[0]!, item.transform[1]!)
-      ratios.push(size / Math.max(Math.min(vp.width, vp.height), Math.max(vp.width, vp.height) / 4))
-      expect(size).toBeGreaterThan(0.5)
+      sizes.push(Math.hypot(item.transform[0]!, item.transform[1]!))
     }
     await doc.destroy()
-    // card, A4, A0 and the 1-inch page share one ratio; the 2000×120 banner may shrink to fit its height.
-    for (const r of [ratios[0], ratios[1], ratios[2], ratios[4]]) expect(r).toBeCloseTo(0.02, 3)
-    expect(ratios[3]).toBeGreaterThan(0.005)
+    // Reference side: the shorter side, at least a quarter of the longer one (card 252×144, A4, A0, 2000×120, 72×72).
+    const expected = [144, 595.28, 2383.94, 500, 72].map((side) => Math.max(0.02 * side, 6))
+    sizes.forEach((size, i) => expect(size, `page ${i + 1}`).toBeCloseTo(expected[i]!, 1))
   })
 
   it('re-stamping replaces the notice and the label instead of adding a second one', async () => {
@@ -501,28 +498,30 @@ describe('encryption', () => {
 
 const canSign = hasTool('pdfsig') && hasTool('certutil') && hasTool('openssl')
 describe.skipIf(!canSign)('signing after labelling with a real tool (poppler pdfsig, when installed)', () => {
-  it('both PDF signatures and the Tanba label stay valid when pdfsig signs a labelled, already-signed PDF', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tanba-nss-'))
-    const run = (cmd: string, args: string[]) => execFileSync(cmd, args, { cwd: dir, stdio: 'pipe' })
-    run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'k.pem', '-out', 'c.pem', '-days', '2', '-subj', '/CN=Tanba Test Signer'])
-    run('openssl', ['pkcs12', '-export', '-inkey', 'k.pem', '-in', 'c.pem', '-out', 's.p12', '-passout', 'pass:x', '-name', 'tanba'])
-    run('certutil', ['-N', '-d', `sql:${dir}`, '--empty-password'])
-    run('pk12util', ['-i', 's.p12', '-d', `sql:${dir}`, '-W', 'x'])
-    const stampedPath = join(dir, 'in.pdf')
-    writeFileSync(stampedPath, stamped.get('basic-signed.pdf')!.result.bytes)
-    try {
-      run('pdfsig', ['-add-signature', '-nssdir', `sql:${dir}`, '-nick', 'tanba', stampedPath, join(dir, 'out.pdf')])
-    } catch (error) {
-      // pdfsig may complain on NSS shutdown after writing the file; the file is what counts.
-      void error
-    }
-    const signed = load(join(dir, 'out.pdf'))
-    const sig = pdfsig(signed)!
-    expect(sig.match(/Signature is Valid/g)?.length).toBe(2)
-    const report = await verify(signed)
-    expect(report.status).toBe('valid')
-    expect(report.messages).toContainEqual(expect.objectContaining({ rule: 'pdf.updated-after-labelling', fatal: false }))
-  })
+  for (const [name, signatures] of [['basic-signed.pdf', 2], ['basic.pdf', 1]] as const) {
+    it(`the PDF signature(s) and the Tanba label stay valid when pdfsig signs the labelled ${name} (${signatures === 2 ? 'already signed' : 'no form before'})`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'tanba-nss-'))
+      const run = (cmd: string, args: string[]) => execFileSync(cmd, args, { cwd: dir, stdio: 'pipe' })
+      run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'k.pem', '-out', 'c.pem', '-days', '2', '-subj', '/CN=Tanba Test Signer'])
+      run('openssl', ['pkcs12', '-export', '-inkey', 'k.pem', '-in', 'c.pem', '-out', 's.p12', '-passout', 'pass:x', '-name', 'tanba'])
+      run('certutil', ['-N', '-d', `sql:${dir}`, '--empty-password'])
+      run('pk12util', ['-i', 's.p12', '-d', `sql:${dir}`, '-W', 'x'])
+      const stampedPath = join(dir, 'in.pdf')
+      writeFileSync(stampedPath, stamped.get(name)!.result.bytes)
+      try {
+        run('pdfsig', ['-add-signature', '-nssdir', `sql:${dir}`, '-nick', 'tanba', stampedPath, join(dir, 'out.pdf')])
+      } catch (error) {
+        // pdfsig may complain on NSS shutdown after writing the file; the file is what counts.
+        void error
+      }
+      const signed = load(join(dir, 'out.pdf'))
+      const sig = pdfsig(signed)!
+      expect(sig.match(/Signature is Valid/g)?.length).toBe(signatures)
+      const report = await verify(signed)
+      expect(report.status).toBe('valid')
+      expect(report.messages).toContainEqual(expect.objectContaining({ rule: 'pdf.updated-after-labelling', fatal: false }))
+    })
+  }
 })
 
 describe.skipIf(!hasTool('qpdf'))('encryption made by qpdf (RC4 40 and 128 bit, AES-128)', () => {

@@ -22,14 +22,17 @@ export function findNotice(file: PdfFile, pages: PageInfo[]): FoundNotice | unde
   let lines: NoticeLine[] | undefined
   for (const page of pages) {
     const contents = contentRefs(file, page.dict)
+    const first = contents[0]
     const last = contents[contents.length - 1]
-    if (contents.length < 2 || !isTanbaObject(file, last) || !isTanbaObject(file, contents[0])) continue
-    const close = file.resolve(last) as PDFRawStream
-    let ops: string
-    try {
-      ops = latin1(file.streamData(close, { maxBytes: 1 << 16 }))
-    } catch {
-      continue
+    if (contents.length < 2 || !isTanbaObject(file, last) || !isTanbaObject(file, first)) continue
+    // A band notice is drawn from the opening stream, an overlay from the closing one.
+    let ops = ''
+    for (const ref of [first, last]) {
+      try {
+        ops += latin1(file.streamData(file.resolve(ref) as PDFRawStream, { maxBytes: 1 << 16 })) + '\n'
+      } catch {
+        // an unreadable stream draws nothing
+      }
     }
     const xobjects = file.lookupDict(page.resources, 'XObject')
     for (const m of ops.matchAll(/\/([^\s/()<>[\]{}%]+)\s+Do\b/g)) {

@@ -15,6 +15,8 @@ export interface PageInfo {
   rotate: 0 | 90 | 180 | 270
   /** The resources the page uses (its own or inherited), resolved. */
   resources: PDFDict | undefined
+  /** Size of a user-space unit in points (/UserUnit, PDF 1.6; 1 when absent). */
+  userUnit: number
 }
 
 export type Box = [number, number, number, number]
@@ -52,6 +54,7 @@ export function listPages(file: PdfFile): PageInfo[] {
     const rot = file.resolve(here.Rotate)
     const r = rot instanceof PDFNumber ? ((Math.round(rot.asNumber() / 90) * 90) % 360 + 360) % 360 : 0
     const res = file.resolve(here.Resources)
+    const unit = file.lookup(dict, 'UserUnit')
     out.push({
       index: out.length,
       ref: node,
@@ -61,13 +64,14 @@ export function listPages(file: PdfFile): PageInfo[] {
       box: visible,
       rotate: r as PageInfo['rotate'],
       resources: res instanceof PDFDict ? res : undefined,
+      userUnit: unit instanceof PDFNumber && unit.asNumber() > 0 ? unit.asNumber() : 1,
     })
   }
   walk(pagesRef, {}, 0)
   return out
 }
 
-function boxOf(file: PdfFile, obj: PDFObject | undefined): Box | undefined {
+export function boxOf(file: PdfFile, obj: PDFObject | undefined): Box | undefined {
   const arr = file.resolve(obj)
   if (!(arr instanceof PDFArray) || arr.size() < 4) return undefined
   const n = arr.asArray().slice(0, 4).map((x) => file.resolve(x))
