@@ -10,7 +10,7 @@ import {
   type StampContext,
   type StampResult,
 } from '@tanba/core'
-import { HTML_BINDING, MARKDOWN_BINDING, TEXT_BINDING, digestText } from './essence.js'
+import { HTML_BINDING, HTML_BINDING_V1, MARKDOWN_BINDING, MARKDOWN_BINDING_V1, TEXT_BINDING, TEXT_BINDING_V1, digestText, digestTextV1 } from './essence.js'
 import { TEXT_FORMATS } from './formats.js'
 import { extractPlain, stampPlain } from './plain.js'
 import { decodeUtf8 } from './utf8.js'
@@ -70,13 +70,19 @@ export function createTextAdapter(): Adapter {
       const text = takeOver(input) ?? decodeUtf8(input, options.limits)
       switch (binding.method) {
         case TEXT_BINDING:
-          return digestText(text, input, findSelectorRuns(text, options.limits))
+          return digestText(text, input)
         case MARKDOWN_BINDING:
           return (await loadMarkdown()).digestMarkdown(text, input, options.limits)
         case HTML_BINDING:
-          return (await loadHtml()).digestHtml(text)
+          return (await loadHtml()).digestHtml(text, input)
+        case TEXT_BINDING_V1:
+          return digestTextV1(text, input, findSelectorRuns(text, options.limits))
+        case MARKDOWN_BINDING_V1:
+          return (await loadMarkdown()).digestMarkdownV1(text, input, options.limits)
+        case HTML_BINDING_V1:
+          return (await loadHtml()).digestHtmlV1(text)
         default:
-          throw new InvalidLabelError(`The text adapter does not know the binding method ${JSON.stringify(binding.method)} (expected ${TEXT_BINDING}, ${MARKDOWN_BINDING} or ${HTML_BINDING})`)
+          throw new InvalidLabelError(`The text adapter does not know the binding method ${JSON.stringify(binding.method)} (expected ${TEXT_BINDING}, ${MARKDOWN_BINDING} or ${HTML_BINDING}, or their version 1)`)
       }
     },
   }

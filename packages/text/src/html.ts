@@ -26,8 +26,8 @@ import {
   type StampResult,
 } from '@tanba/core'
 import { Parser } from 'htmlparser2'
-import { labelWrapper, readWrappers, shareCertificates, signText, textOptions } from './carriers.js'
-import { HTML_BINDING, digestEssenceText, essenceText } from './essence.js'
+import { labelWrapper, legacyBindingMessages, readWrappers, shareCertificates, signText, textOptions } from './carriers.js'
+import { HTML_BINDING, LEGACY_BINDINGS, complementSpans, digestEssenceText, digestSpans, essenceText, trailingZoneStart } from './essence.js'
 import { noticeLanguages, noticePlacement, noticeRecord } from './notice.js'
 import { removeRanges } from './plain.js'
 import { decodeUtf8, utf8 } from './utf8.js'
@@ -46,11 +46,14 @@ interface Range {
   end: number
 }
 interface MetaElement extends Range {
+  /** Attribute names, lower case, in source order. */
+  attrs: string[]
   name: string
   content: string | undefined
   charset?: string
 }
 interface ScriptElement extends Range {
+  attrs: string[]
   type: string
   text: string
 }
@@ -83,6 +86,7 @@ export interface HtmlScan {
 
 interface OpenElement {
   name: string
+  attrs?: string[]
   start: number
   openEnd: number
   type?: string
@@ -123,11 +127,12 @@ export function scanHtml(source: string): HtmlScan {
         else if (name === 'body' && scan.bodyOpenEnd === undefined) scan.bodyOpenEnd = openEnd
         if (name === 'html' || name === 'head' || name === 'body') scan.document = true
         if (name === 'meta') {
-          scan.metas.push({ start, end: openEnd, name: (attribs.name ?? '').trim().toLowerCase(), content: attribs.content, ...(attribs.charset ? { charset: attribs.charset } : {}) })
+          scan.metas.push({ start, end: openEnd, attrs: Object.keys(attribs), name: (attribs.name ?? '').trim().toLowerCase(), content: attribs.content, ...(attribs.charset ? { charset: attribs.charset } : {}) })
         } else if (name === 'link' && /(^|\s)c2pa-manifest(\s|$)/i.test(attribs.rel ?? '')) {
           scan.c2paLinks.push({ start, end: openEnd })
         } else if (name === 'script') {
           element.type = (attribs.type ?? '').trim().toLowerCase()
+          element.attrs = Object.keys(attribs)
         }
         if (scan.contentStart === undefined && !HEAD_ELEMENTS.has(name) && inHead === 0 && inHeadLevel === 0) scan.contentStart = start
         if (name === 'head') inHead++
@@ -171,7 +176,7 @@ export function scanHtml(source: string): HtmlScan {
         else if (name === 'html' && explicit) scan.htmlCloseStart = parser.startIndex
         if (element.type === TANBA_SCRIPT_TYPE || element.type === C2PA_SCRIPT_TYPE) {
           const closeStart = explicit ? parser.startIndex : source.length
-          scan.scripts.push({ start: element.start, end: explicit ? end : source.length, type: element.type, text: source.slice(element.openEnd, closeStart) })
+          scan.scripts.push({ start: element.start, end: explicit ? end : source.length, attrs: element.attrs ?? [], type: element.type, text: source.slice(element.openEnd, closeStart) })
         }
         if (element.notice) {
           notices.pop()
@@ -193,18 +198,49 @@ export function scanHtml(source: string): HtmlScan {
 }
 
 /**
- * The essence of an HTML source: without <meta> elements, Tanba and C2PA script/link elements,
- * and the white space between head-level elements before the body (so a tool that adds a
- * `<meta>` on its own line leaves the label valid).
+ * Version 1 essence: without <meta> elements, Tanba and C2PA script/link elements, and the white
+ * space between head-level elements before the body. Kept to verify older labels only.
  */
-export function htmlEssence(source: string): string {
+export function htmlEssenceV1(source: string): string {
   const scan = scanHtml(source)
   const ranges: Range[] = [...scan.metas, ...scan.scripts, ...scan.c2paLinks, ...scan.headSpace].sort((a, b) => a.start - b.start)
   return essenceText(removeRanges(source, disjoint(ranges)))
 }
 
-export async function digestHtml(source: string): Promise<string> {
-  return digestEssenceText(htmlEssence(source))
+export async function digestHtmlV1(source: string): Promise<string> {
+  return digestEssenceText(htmlEssenceV1(source))
+}
+
+/**
+ * Tanba's own carrier elements, exactly as the stamper writes them: `<meta>` with only `name`
+ * (ai-disclosure or AIGC) and `content`, `<script>` with only `type` (Tanba's label type). Any
+ * other attribute (http-equiv, charset, style, src, …) makes the element part of the essence.
+ */
+export function ownCarrierRanges(source: string, scan: HtmlScan): Range[] {
+  const metas = scan.metas.filter((m) => (m.name === 'ai-disclosure' || m.name === 'aigc') && m.attrs.every((a) => a === 'name' || a === 'content'))
+  const scripts = scan.scripts.filter((s) => s.type === TANBA_SCRIPT_TYPE && s.attrs.length === 1 && s.attrs[0] === 'type')
+  // Before the content, one line break after each is left out too, so a tool that deletes a
+  // carrier with its line keeps the label valid (white space there is never rendered).
+  const head = scan.bodyOpenEnd ?? scan.contentStart ?? Infinity
+  return disjoint(
+    [...metas, ...scripts]
+      .map((r) => (r.end <= head ? { start: r.start, end: r.end + lineBreakAt(source, r.end) } : { start: r.start, end: r.end }))
+      .sort((a, b) => a.start - b.start),
+  )
+}
+
+function lineBreakAt(source: string, at: number): number {
+  return source.charCodeAt(at) === 0x0a ? 1 : source.charCodeAt(at) === 0x0d && source.charCodeAt(at + 1) === 0x0a ? 2 : 0
+}
+
+/**
+ * Version 2: the source without Tanba's own carrier elements and its trailing zone (line breaks
+ * and selector runs at the very end), CR LF as LF; BOM, doctype, comments, every other element,
+ * attribute and character bound exactly (no NFC).
+ */
+export function digestHtml(source: string, bytes?: Uint8Array): string {
+  const spans = complementSpans(0, trailingZoneStart(source), ownCarrierRanges(source, scanHtml(source)))
+  return digestSpans(source, spans, false, bytes)
 }
 
 function disjoint(ranges: Range[]): Range[] {
@@ -303,7 +339,7 @@ export async function stampHtml(input: Uint8Array, ctx: StampContext): Promise<S
   // carriers equals the digest of the page with the real ones.
   const skeleton = applyEdits(source, [carriers(null), ...edits])
   throwIfAborted(ctx.signal)
-  const digest = await digestHtml(skeleton)
+  const digest = digestHtml(skeleton)
   const { full, compact } = await signText(ctx, HTML_BINDING, digest, record)
   const page = applyEdits(source, [carriers(full), ...edits])
   const withWrapper = options.wrapper === true
@@ -341,6 +377,7 @@ export async function extractHtml(source: string, options: ExtractOptions): Prom
   markers.push(...wrapperFindings.markers)
   messages.push(...wrapperFindings.messages)
   shareCertificates(labels)
+  messages.push(...legacyBindingMessages(labels, LEGACY_BINDINGS))
   const decoded = labels.flatMap((f) => (f.label ? [f.label] : []))
 
   for (const meta of scan.metas) {

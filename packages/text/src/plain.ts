@@ -11,8 +11,8 @@ import {
   type StampContext,
   type StampResult,
 } from '@tanba/core'
-import { labelWrapper, readWrappers, shareCertificates, signText } from './carriers.js'
-import { TEXT_BINDING, digestText, essenceText } from './essence.js'
+import { labelWrapper, legacyBindingMessages, readWrappers, shareCertificates, signText } from './carriers.js'
+import { LEGACY_BINDINGS, TEXT_BINDING, digestText, essenceText } from './essence.js'
 import { endBlock, findNotices, noticeLine, noticePlacement, noticeRecord, removeNoticeBlocks, startBlock } from './notice.js'
 import { decodeUtf8, utf8, utf8Length } from './utf8.js'
 import { findSelectorRuns, findWrappers, isSelectorAt, type SelectorRun, type TextWrapper } from './wrapper.js'
@@ -97,7 +97,7 @@ export async function stampPlain(input: Uint8Array, ctx: StampContext): Promise<
   const skeleton = body.bom + before + body.content + after + body.tail
   const skeletonBytes = bodyBytes(input, body, before, after)
   throwIfAborted(ctx.signal)
-  const digest = await digestText(skeleton, skeletonBytes, findSelectorRuns(skeleton, ctx.limits))
+  const digest = digestText(skeleton, skeletonBytes)
   const { compact } = await signText(ctx, TEXT_BINDING, digest, record)
   return {
     bytes: concatBytes(skeletonBytes, utf8(labelWrapper(compact))),
@@ -130,7 +130,7 @@ export function extractBody(text: string, options: ExtractOptions, extraLabels: 
   return {
     markers: [...findings.markers, ...noticeMarkers(essence, decoded)],
     labels,
-    messages: findings.messages,
+    messages: [...findings.messages, ...legacyBindingMessages(labels, LEGACY_BINDINGS)],
     fields: {
       encoding: 'utf-8',
       byteOrderMark: text.charCodeAt(0) === 0xfeff && !isSelectorAt(text, 1),

@@ -7,13 +7,12 @@
  */
 import { AbortedError, InvalidOptionError, TooLargeError, createSha256, createStampContext, throwIfAborted, type IncrementalSha256, type Label, type StampContext, type StampOptions } from '@tanba/core'
 import { labelWrapper, signText } from './carriers.js'
-import { TEXT_BINDING, removeSelectorRuns } from './essence.js'
+import { TEXT_BINDING, bomAt, normalisePiece, trailingZoneStart } from './essence.js'
 import { plainTextFormat } from './formats.js'
 import { endBlock, noticeLine, noticePlacement, noticeRecord, startBlock } from './notice.js'
 
 /** Pending text is normalised and hashed once it reaches this many UTF-16 units. */
 const BATCH = 16 * 1024
-const encoder = new TextEncoder()
 const MARK = /\p{M}/u
 
 /**
@@ -67,10 +66,16 @@ export class EssenceHasher {
   #drain(final: boolean): void {
     const p = this.#pending
     let cut = p.length
-    if (!final) {
+    if (final) {
+      cut = trailingZoneStart(p)
+    } else {
+      // What may still turn out to be the trailing zone (line breaks, U+FEFF, selectors) waits.
+      let zone = p.length
+      while (zone > 0 && isZoneUnit(p.charCodeAt(zone - 1))) zone--
       cut = 0
-      for (let i = p.length - 1; i > 0; i--) {
-        if (isSafeStart(p, i) && p.charCodeAt(i - 1) !== 0xfeff) {
+      for (let i = Math.min(zone, p.length - 1); i > 0; i--) {
+        const before = p.charCodeAt(i - 1)
+        if (isSafeStart(p, i) && before !== 0xfeff && before !== 0x0d) {
           cut = i
           break
         }
@@ -82,14 +87,19 @@ export class EssenceHasher {
       }
       this.#threshold = BATCH
     }
-    let segment = removeSelectorRuns(p.slice(0, cut))
-    this.#pending = p.slice(cut)
+    let segment = p.slice(0, cut)
+    this.#pending = final ? '' : p.slice(cut)
     if (this.#atStart && segment.length) {
-      if (segment.charCodeAt(0) === 0xfeff) segment = segment.slice(1)
+      if (bomAt(segment)) segment = segment.slice(1)
       this.#atStart = false
     }
-    if (segment.length) this.#hash.update(encoder.encode(segment.normalize('NFC')))
+    if (segment.length) this.#hash.update(normalisePiece(segment, true))
   }
+}
+
+/** Line breaks, U+FEFF and selector code units: what a trailing zone is made of. */
+function isZoneUnit(c: number): boolean {
+  return c === 0x0a || c === 0x0d || c === 0xfeff || (c >= 0xfe00 && c <= 0xfe0f) || c === 0xdb40 || (c >= 0xdd00 && c <= 0xddef)
 }
 
 /** The label fields known before the stream ends (all but binding, notice and signature). */
