@@ -51,6 +51,7 @@ interface MetaElement extends Range {
   name: string
   content: string | undefined
   charset?: string
+  httpEquiv?: string
 }
 interface ScriptElement extends Range {
   attrs: string[]
@@ -127,7 +128,7 @@ export function scanHtml(source: string): HtmlScan {
         else if (name === 'body' && scan.bodyOpenEnd === undefined) scan.bodyOpenEnd = openEnd
         if (name === 'html' || name === 'head' || name === 'body') scan.document = true
         if (name === 'meta') {
-          scan.metas.push({ start, end: openEnd, attrs: Object.keys(attribs), name: (attribs.name ?? '').trim().toLowerCase(), content: attribs.content, ...(attribs.charset ? { charset: attribs.charset } : {}) })
+          scan.metas.push({ start, end: openEnd, attrs: Object.keys(attribs), name: (attribs.name ?? '').trim().toLowerCase(), content: attribs.content, ...(attribs.charset ? { charset: attribs.charset } : {}), ...(attribs['http-equiv'] ? { httpEquiv: attribs['http-equiv'].trim().toLowerCase() } : {}) })
         } else if (name === 'link' && /(^|\s)c2pa-manifest(\s|$)/i.test(attribs.rel ?? '')) {
           scan.c2paLinks.push({ start, end: openEnd })
         } else if (name === 'script') {
@@ -243,6 +244,20 @@ export function digestHtml(source: string, bytes?: Uint8Array): string {
   return digestSpans(source, spans, false, bytes)
 }
 
+/**
+ * A charset other than UTF-8 that the page declares (`<meta charset>` or an http-equiv
+ * content-type), when no BOM overrides it: a browser would then show other characters than the
+ * UTF-8 text Tanba binds, notice included.
+ */
+export function foreignCharset(source: string, scan: HtmlScan): string | undefined {
+  if (source.charCodeAt(0) === 0xfeff) return undefined
+  for (const m of scan.metas) {
+    const declared = m.charset ?? (m.httpEquiv === 'content-type' ? /charset\s*=\s*["']?\s*([^\s"';]+)/i.exec(m.content ?? '')?.[1] : undefined)
+    if (declared !== undefined && !/^\s*utf-?8\s*$/i.test(declared)) return declared.trim()
+  }
+  return undefined
+}
+
 function disjoint(ranges: Range[]): Range[] {
   const out: Range[] = []
   for (const r of ranges) {
@@ -303,6 +318,10 @@ export async function stampHtml(input: Uint8Array, ctx: StampContext): Promise<S
   const original = decodeHtml(input, ctx)
   const bom = original.charCodeAt(0) === 0xfeff ? '\uFEFF' : ''
   const first = scanHtml(original)
+  const charset = foreignCharset(original, first)
+  if (charset) {
+    throw new MalformedInputError(`Expected a UTF-8 page but it declares charset ${JSON.stringify(charset)}: browsers would decode its bytes (and the notice) differently. Change the <meta charset> to utf-8 first`)
+  }
   // Old Tanba carriers are replaced: both metas (one implicit label per file), Tanba scripts, closed notices.
   const old = [
     ...first.metas.filter((m) => m.name === 'ai-disclosure' || m.name === 'aigc'),
@@ -317,8 +336,8 @@ export async function stampHtml(input: Uint8Array, ctx: StampContext): Promise<S
 
   const edits: Edit[] = []
   // After <meta charset> when there is one: it must stay within the first 1024 bytes.
-  const charset = scan.document ? scan.metas.find((m) => m.charset !== undefined && m.end <= (scan.contentStart ?? Infinity)) : undefined
-  const carrierAt = charset?.end ?? scan.headOpenEnd ?? scan.htmlOpenEnd ?? scan.doctypeEnd ?? bom.length
+  const charsetMeta = scan.document ? scan.metas.find((m) => m.charset !== undefined && m.end <= (scan.contentStart ?? Infinity)) : undefined
+  const carrierAt = charsetMeta?.end ?? scan.headOpenEnd ?? scan.htmlOpenEnd ?? scan.doctypeEnd ?? bom.length
   let record: Label['notice']
   if (ctx.notice && ctx.notice.lines.length) {
     const placement = noticePlacement(ctx.notice)
@@ -378,6 +397,10 @@ export async function extractHtml(source: string, options: ExtractOptions): Prom
   messages.push(...wrapperFindings.messages)
   shareCertificates(labels)
   messages.push(...legacyBindingMessages(labels, LEGACY_BINDINGS))
+  const charset = foreignCharset(source, scan)
+  if (charset && labels.length) {
+    messages.push({ rule: 'html.charset-not-utf8', fatal: true, reason: `The page declares charset ${JSON.stringify(charset)}, so a browser shows other characters than the UTF-8 text the label is bound to` })
+  }
   const decoded = labels.flatMap((f) => (f.label ? [f.label] : []))
 
   for (const meta of scan.metas) {

@@ -144,6 +144,17 @@ describe.skipIf(!hasChromium)('HTML rows, rendered by headless Chromium', () => 
   }, TIMEOUT)
 })
 
+describe('HTML that declares another charset', () => {
+  it('is refused when stamping (the notice would show as other characters) and fatal when verifying', async () => {
+    for (const meta of ['<meta charset="windows-1252">', '<meta http-equiv="Content-Type" content="text/html; charset=koi8-r">']) {
+      await expect(stamp(PAGE.replace('<meta charset="utf-8">', meta), 'html')).rejects.toMatchObject({ code: 'TANBA_MALFORMED_INPUT' })
+    }
+    const stamped = await stamp(PAGE, 'html')
+    const report = await verifyText(stamped.replace('<meta charset="utf-8">', '<meta charset="windows-1252">'), { format: 'html', trust: creds.trust })
+    expect(report.messages.find((m) => m.rule === 'html.charset-not-utf8')?.fatal).toBe(true)
+  })
+})
+
 const TEXT = `${fixture('sample.txt').trimEnd()}\n`
 
 const TEXT_ROWS: Row[] = [
