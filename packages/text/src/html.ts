@@ -239,8 +239,8 @@ function lineBreakAt(source: string, at: number): number {
  * and selector runs at the very end), CR LF as LF; BOM, doctype, comments, every other element,
  * attribute and character bound exactly (no NFC).
  */
-export function digestHtml(source: string, bytes?: Uint8Array): string {
-  const spans = complementSpans(0, trailingZoneStart(source), ownCarrierRanges(source, scanHtml(source)))
+export function digestHtml(source: string, bytes?: Uint8Array, scan: HtmlScan = scanHtml(source)): string {
+  const spans = complementSpans(0, trailingZoneStart(source), ownCarrierRanges(source, scan))
   return digestSpans(source, spans, false, bytes)
 }
 
@@ -314,10 +314,8 @@ function withLineBreak(source: string, r: Range): Range {
   return r
 }
 
-export async function stampHtml(input: Uint8Array, ctx: StampContext): Promise<StampResult> {
-  const original = decodeHtml(input, ctx)
+export async function stampHtml(_input: Uint8Array, original: string, ctx: StampContext, first: HtmlScan = scanHtml(original)): Promise<StampResult> {
   const bom = original.charCodeAt(0) === 0xfeff ? '\uFEFF' : ''
-  const first = scanHtml(original)
   const charset = foreignCharset(original, first)
   if (charset) {
     throw new MalformedInputError(`Expected a UTF-8 page but it declares charset ${JSON.stringify(charset)}: browsers would decode its bytes (and the notice) differently. Change the <meta charset> to utf-8 first`)
@@ -370,8 +368,7 @@ export async function stampHtml(input: Uint8Array, ctx: StampContext): Promise<S
   }
 }
 
-export async function extractHtml(source: string, options: ExtractOptions): Promise<Extraction> {
-  const scan = scanHtml(source)
+export async function extractHtml(source: string, options: ExtractOptions, scan: HtmlScan = scanHtml(source)): Promise<Extraction> {
   const markers: Marker[] = []
   const messages: ReportMessage[] = []
   const labels: FoundLabel[] = []

@@ -8,7 +8,7 @@ import {
   MalformedInputError,
   TooLargeError,
   assertLabel,
-  concatBytes,
+  resultFromParts,
   createSha256,
   parseLabel,
   parseTc260,
@@ -31,7 +31,7 @@ import { labelWrapper, signText, textOptions } from './carriers.js'
 import { MARKDOWN_BINDING, bomAt, complementSpans, contentSpan, digestTextV1, hashSpans, normalisePiece, trailingZoneStart, type Span } from './essence.js'
 import { addNotice, extractBody, inputNotes, prepareBody } from './plain.js'
 import { FRONT_MATTER_LABEL_KEY, FRONT_MATTER_TC260_KEY, findFrontMatter } from './frontmatter.js'
-import { decodeUtf8, utf8, utf8Length } from './utf8.js'
+import { utf8, utf8Length } from './utf8.js'
 import { findSelectorRuns } from './wrapper.js'
 import { checkYamlDepth } from './yaml-depth.js'
 
@@ -45,8 +45,7 @@ function parseYaml(yamlText: string, limits: Pick<Limits, 'maxMetadataBytes' | '
   return parseDocument(yamlText, { prettyErrors: false, uniqueKeys: false })
 }
 
-export async function stampMarkdown(input: Uint8Array, ctx: StampContext): Promise<StampResult> {
-  const text = decodeUtf8(input, ctx.limits)
+export async function stampMarkdown(_input: Uint8Array, text: string, ctx: StampContext): Promise<StampResult> {
   const fm = findFrontMatter(text)
   let doc: Document
   let eol: '\n' | '\r\n' = text.includes('\r\n') ? '\r\n' : '\n'
@@ -95,12 +94,11 @@ export async function stampMarkdown(input: Uint8Array, ctx: StampContext): Promi
     throw new MalformedInputError('The front matter could not be merged so that Tanba\'s entries stand on their own lines; rewrite it as a plain YAML block mapping (key: value lines)')
   }
   const withWrapper = textOptions(ctx.adapterOptions).wrapper !== false
-  return {
-    bytes: concatBytes(utf8(labelled), bodyBytes, withWrapper ? utf8(labelWrapper(compact)) : new Uint8Array(0)),
+  return resultFromParts([utf8(labelled), bodyBytes, ...(withWrapper ? [utf8(labelWrapper(compact))] : [])], {
     label: full,
     carriers: ['markdown:front-matter:AIGC', 'markdown:front-matter:tanba', ...(withWrapper ? ['text:wrapper'] : [])],
     messages: inputNotes(body.wrappers),
-  }
+  })
 }
 
 export async function extractMarkdown(text: string, options: ExtractOptions): Promise<Extraction> {
