@@ -127,7 +127,14 @@ export function hashSpans(hash: IncrementalSha256, text: string, spans: readonly
     if (bytes && !hasCr && (!nfc || isNfc(text, start, end))) {
       hash.update(bytes.subarray(byteOffset(text, start, bytes.length), byteOffset(text, end, bytes.length)))
     } else {
-      hash.update(normalisePiece(text.slice(start, end), nfc))
+      // Piece by piece, cut where neither NFC nor CR LF can join across, so a large text that
+      // needs normalising is never copied whole.
+      for (let from = start; from < end; ) {
+        let to = Math.min(end, from + NFC_PIECE)
+        while (to < end && (!isSafeStart(text, to) || text.charCodeAt(to - 1) === 0x0d)) to++
+        hash.update(normalisePiece(text.slice(from, to), nfc))
+        from = to
+      }
     }
   }
   return hash
@@ -159,12 +166,43 @@ export function digestText(text: string, bytes?: Uint8Array): string {
   return digestSpans(text, [contentSpan(text, 0, true)], true, bytes)
 }
 
-// Quick NFC test without copying most texts: the runtime's normalize on ASCII-only spans is skipped.
-function isNfc(text: string, start: number, end: number): boolean {
-  const span = text.slice(start, end)
-  // eslint-disable-next-line no-control-regex
-  if (!/[^\u0000-\u02ff]/.test(span)) return true
-  return span.normalize('NFC') === span
+const MARK = /\p{M}/u
+/** NFC is checked in pieces of about this many UTF-16 units, so a large text is never copied whole. */
+const NFC_PIECE = 1 << 16
+
+/**
+ * True when NFC(a + b) = NFC(a) + NFC(b) for any `a`, given that `b` starts with the code point
+ * at `i`: a starter that never combines with what precedes it (not a mark, not a Hangul vowel or
+ * trailing consonant jamo), not a low surrogate, and not U+FEFF (which may open a wrapper run).
+ * Checked against every code point of the runtime's Unicode data (test/stream.test.ts).
+ */
+export function isSafeStart(text: string, i: number): boolean {
+  const c = text.charCodeAt(i)
+  if (c < 0x300) return true
+  if (c === 0xfeff || (c >= 0xdc00 && c <= 0xdfff)) return false
+  if ((c >= 0x1160 && c <= 0x11ff) || (c >= 0xd7b0 && c <= 0xd7ff)) return false
+  if (c >= 0xd800 && c <= 0xdbff) {
+    const d = text.charCodeAt(i + 1)
+    if (!(d >= 0xdc00 && d <= 0xdfff)) return false // cannot tell yet (or a lone surrogate)
+    const cp = (c - 0xd800) * 0x400 + (d - 0xdc00) + 0x10000
+    // Kirat Rai vowel signs E and AI are letters (Lo) that compose with a preceding vowel sign.
+    if (cp === 0x16d67 || cp === 0x16d68) return false
+    return !MARK.test(String.fromCharCode(c, d))
+  }
+  return !MARK.test(text[i]!)
+}
+
+/** True when text[start, end) is NFC; checked piece by piece, cut before code points that never combine backwards. */
+export function isNfc(text: string, start: number, end: number): boolean {
+  for (let from = start; from < end; ) {
+    let to = Math.min(end, from + NFC_PIECE)
+    while (to < end && !isSafeStart(text, to)) to++
+    const piece = text.slice(from, to)
+    // eslint-disable-next-line no-control-regex
+    if (/[^\u0000-\u02ff]/.test(piece) && piece.normalize('NFC') !== piece) return false
+    from = to
+  }
+  return true
 }
 
 /** UTF-8 offset of UTF-16 index `at`, counted from the nearer end. */
