@@ -7,7 +7,10 @@
 //   with tokens per second.
 // A row whose spread (min..max over the rounds) crosses its target says "unstable" in its note.
 // Profiles: node --cpu-prof packages/text/bench/profile.mjs <stamp|verify> <text|markdown|html> [MB].
+import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { createPemSigner, generateSigningCredentials, stampWith, verifyWith } from '@tanba/core'
 import { TextStampStream, createTextAdapter, htmlFormat, markdownFormat, plainTextFormat } from '../dist/index.js'
 import { row } from '../../../scripts/bench-lib.mjs'
@@ -57,7 +60,49 @@ function throughputRow(operation, bytes, opTimes, shaTimes, minMBps) {
   }
 }
 
-export default async function run() {
+/** Wall time (ms) and peak RSS (bytes) of a child process, through GNU time. */
+function timed(cmd, args) {
+  const t0 = performance.now()
+  const r = spawnSync('/usr/bin/time', ['-f', 'PEAK_KB=%M', cmd, ...args], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 16 << 20 })
+  const ms = performance.now() - t0
+  if (r.status !== 0) throw new Error(`bench: ${cmd} ${args.join(' ')} exited with ${r.status}: ${r.stderr.slice(-500)}`)
+  const out = r.stderr
+  return { ms, peak: Number(/PEAK_KB=(\d+)/.exec(out)?.[1] ?? NaN) * 1024 }
+}
+
+/**
+ * Large text through the CLI (the SDK's file path: read, stamp or verify, atomic write), against
+ * `sha256sum` reading the same file in a child process; peak memory must stay within 3x the input.
+ */
+export function cliRows(root, tmp) {
+  const cli = join(root, 'packages/cli/dist/bin.js')
+  if (!existsSync(cli) || !existsSync('/usr/bin/time') || !existsSync('/usr/bin/sha256sum')) {
+    return [{ operation: 'text: CLI stamp / verify, 100 MB', baseline: 'sha256sum, same file', ratio: NaN, target: '-', pass: null, note: 'skipped: needs pnpm build (packages/cli/dist), /usr/bin/time and sha256sum' }]
+  }
+  const dir = join(tmp, 'text-cli')
+  rmSync(dir, { recursive: true, force: true })
+  mkdirSync(dir, { recursive: true })
+  const input = join(dir, 'large.txt')
+  const output = join(dir, 'large.stamped.txt')
+  const bytes = new TextEncoder().encode(largeText(100 * MB))
+  writeFileSync(input, bytes)
+  const runs = { sha: [], stamp: [], verify: [] }
+  for (let r = 0; r < 3; r++) {
+    runs.sha.push(timed('/usr/bin/sha256sum', [input]))
+    rmSync(output, { force: true })
+    runs.stamp.push(timed(process.execPath, [cli, 'stamp', input, '--output', output]))
+    runs.verify.push(timed(process.execPath, [cli, 'verify', output]))
+  }
+  rmSync(dir, { recursive: true, force: true })
+  const shaTimes = runs.sha.map((x) => x.ms)
+  return ['stamp', 'verify'].map((op) => {
+    const r = throughputRow(`text: CLI ${op}, 100 MB file`, bytes.length, runs[op].map((x) => x.ms), shaTimes, 100)
+    const peak = Math.max(...runs[op].map((x) => x.peak)) / bytes.length
+    return { ...r, baseline: 'sha256sum (child process), same file', pass: r.pass && peak <= 3, peakMemoryRatio: peak, note: `${r.note}; peak RSS ${peak.toFixed(2)}x the input (target <= 3x); process start included` }
+  })
+}
+
+export default async function run(ctx = {}) {
   const creds = await generateSigningCredentials({ commonName: 'Tanba bench' })
   const signer = await createPemSigner({ privateKey: creds.privateKeyPem, certificateChain: creds.chainPem })
   const options = { signer, system: { name: 'Bench Chat', model: 'bench-1' }, owner: { name: 'Bench LLP', id: '123456789012', country: 'KZ' }, profiles: ['kz'] }
@@ -125,5 +170,7 @@ export default async function run() {
     rounds: t.stamper.map((ms, i) => ({ ms, baselineMs: t.identity[i] })),
     tokensPerSecond: tokensPerSecond(stMs),
   })
+  const root = ctx.root ?? new URL('../../..', import.meta.url).pathname
+  rows.push(...cliRows(root, ctx.tmp ?? join(root, 'out', 'bench')))
   return rows
 }
