@@ -364,7 +364,7 @@ function textCase(): FormatCase {
     other: async (original) => changeChar(changeChar(original, 0.3), 0.7),
     stripAll: { what: 'the invisible wrapper removed (the visible notice stays)', edit: async (b) => utf8(removeWrappers(dec.decode(b))) },
     stripOne: null,
-    benign: null,
+    benign: { what: 'line ends converted to CR LF (git autocrlf) and a final line break added (an editor)', edit: async (b) => utf8(`${dec.decode(b).replace(/\n/g, '\r\n')}\r\n`) },
   }
 }
 
@@ -394,7 +394,8 @@ function markdownCase(): FormatCase {
       },
     },
     stripOne: { what: 'the invisible wrapper removed; the front matter copy kept', edit: async (b) => utf8(removeWrappers(dec.decode(b))) },
-    benign: { what: 'an unrelated front matter key added with the yaml library', edit: async (b) => frontMatter(b, (doc) => doc.set('tags', ['edited', 'by another tool'])) },
+    // Other front matter keys are bound (binding v2: renderers show front matter); what editors and git do is benign.
+    benign: { what: 'line ends converted to CR LF (git autocrlf) and a final line break added (an editor)', edit: async (b) => utf8(`${dec.decode(b).replace(/\n/g, '\r\n')}\r\n`) },
   }
 }
 
@@ -424,7 +425,8 @@ function htmlCase(): FormatCase {
       edit: async (b) => utf8(removeWrappers(dec.decode(b)).replace(/<script type="application\/vnd\.tanba\.label\+json">[\s\S]*?<\/script>\n?/g, '').replace(/<meta name="(ai-disclosure|AIGC)"[^>]*>\n?/g, '')),
     },
     stripOne: { what: 'the AIGC <meta> element removed; the label <script> kept', edit: async (b) => edit(b, /<meta name="AIGC"[^>]*>\n?/, '') },
-    benign: { what: 'the content attribute of <meta name="description"> edited (an attribute outside the carriers)', edit: async (b) => edit(b, /(<meta name="description" content=")[^"]*"/, '$1Edited by another tool"') },
+    // Every <meta> but Tanba's own is bound (binding v2); what editors and git do is benign.
+    benign: { what: 'line ends converted to CR LF (git autocrlf) and a final line break added (an editor)', edit: async (b) => utf8(`${dec.decode(b).replace(/\n/g, '\r\n')}\r\n`) },
   }
 }
 

@@ -10,8 +10,9 @@ import {
   type StampContext,
   type StampResult,
 } from '@tanba/core'
-import { HTML_BINDING, MARKDOWN_BINDING, TEXT_BINDING, digestText } from './essence.js'
+import { HTML_BINDING, HTML_BINDING_V1, MARKDOWN_BINDING, MARKDOWN_BINDING_V1, TEXT_BINDING, TEXT_BINDING_V1, digestText, digestTextV1 } from './essence.js'
 import { TEXT_FORMATS } from './formats.js'
+import type { HtmlScan } from './html.js'
 import { extractPlain, stampPlain } from './plain.js'
 import { decodeUtf8 } from './utf8.js'
 import { findSelectorRuns } from './wrapper.js'
@@ -32,13 +33,20 @@ export function createTextAdapter(): Adapter {
 
     async stamp(input: Uint8Array, ctx: StampContext): Promise<StampResult> {
       throwIfAborted(ctx.signal)
+      // The SDK looks for an existing label first (extract); its decoded text is reused here.
+      const given = takeOver(input)
+      const text = given !== undefined && input.length <= ctx.limits.maxInputBytes ? given : undefined
       switch (ctx.format.id) {
         case 'text':
-          return stampPlain(input, ctx)
+          return stampPlain(input, text ?? decodeUtf8(input, ctx.limits), ctx)
         case 'markdown':
-          return (await loadMarkdown()).stampMarkdown(input, ctx)
-        case 'html':
-          return (await loadHtml()).stampHtml(input, ctx)
+          return (await loadMarkdown()).stampMarkdown(input, text ?? decodeUtf8(input, ctx.limits), ctx)
+        case 'html': {
+          const html = await loadHtml()
+          const scan = text !== undefined ? scans.get(input) : undefined
+          scans.delete(input)
+          return scan ? html.stampHtml(input, text!, ctx, scan) : html.stampHtml(input, text ?? html.decodeHtml(input, ctx), ctx)
+        }
         default:
           throw unsupported(ctx.format)
       }
@@ -55,7 +63,10 @@ export function createTextAdapter(): Adapter {
         }
         case 'html': {
           const html = await loadHtml()
-          return html.extractHtml(handOver(input, html.decodeHtml(input, options)), options)
+          const text = handOver(input, html.decodeHtml(input, options))
+          const scan = html.scanHtml(text)
+          scans.set(input, scan)
+          return html.extractHtml(text, options, scan)
         }
         default:
           throw unsupported(format)
@@ -70,13 +81,22 @@ export function createTextAdapter(): Adapter {
       const text = takeOver(input) ?? decodeUtf8(input, options.limits)
       switch (binding.method) {
         case TEXT_BINDING:
-          return digestText(text, input, findSelectorRuns(text, options.limits))
+          return digestText(text, input)
         case MARKDOWN_BINDING:
           return (await loadMarkdown()).digestMarkdown(text, input, options.limits)
-        case HTML_BINDING:
-          return (await loadHtml()).digestHtml(text)
+        case HTML_BINDING: {
+          const scan = scans.get(input)
+          scans.delete(input)
+          return (await loadHtml()).digestHtml(text, input, scan)
+        }
+        case TEXT_BINDING_V1:
+          return digestTextV1(text, input, findSelectorRuns(text, options.limits))
+        case MARKDOWN_BINDING_V1:
+          return (await loadMarkdown()).digestMarkdownV1(text, input, options.limits)
+        case HTML_BINDING_V1:
+          return (await loadHtml()).digestHtmlV1(text)
         default:
-          throw new InvalidLabelError(`The text adapter does not know the binding method ${JSON.stringify(binding.method)} (expected ${TEXT_BINDING}, ${MARKDOWN_BINDING} or ${HTML_BINDING})`)
+          throw new InvalidLabelError(`The text adapter does not know the binding method ${JSON.stringify(binding.method)} (expected ${TEXT_BINDING}, ${MARKDOWN_BINDING} or ${HTML_BINDING}, or their version 1)`)
       }
     },
   }
@@ -87,6 +107,8 @@ export function createTextAdapter(): Adapter {
 // The hand-over is consumed by the next digest() of that very Uint8Array; a caller that calls
 // digest() directly must not change the bytes in place after extract().
 const decoded = new WeakMap<Uint8Array, string>()
+// HTML: the tokenizer's scan of that text, handed over the same way (tokenizing is the other half).
+const scans = new WeakMap<Uint8Array, HtmlScan>()
 
 function handOver(input: Uint8Array, text: string): string {
   decoded.set(input, text)
@@ -96,6 +118,7 @@ function handOver(input: Uint8Array, text: string): string {
 function takeOver(input: Uint8Array): string | undefined {
   const text = decoded.get(input)
   decoded.delete(input)
+  if (text === undefined) scans.delete(input)
   return text
 }
 

@@ -142,7 +142,7 @@ export function readWrappers(wrappers: readonly TextWrapper[], limits: Limits, i
     into.messages.push({
       rule: 'text.selector-runs',
       fatal: false,
-      reason: `${unknown} run(s) of invisible variation selectors after U+FEFF carry no known wrapper; they are left out of the binding`,
+      reason: `${unknown} run(s) of invisible variation selectors after U+FEFF carry no known wrapper; runs at the very end are left out of the binding, runs anywhere else are bound`,
     })
   }
   return into
@@ -161,4 +161,17 @@ export function shareCertificates(labels: FoundLabel[]): void {
       found.label = { ...found.label, sig: { ...found.label.sig, x5c: withChain.sig.x5c! } }
     }
   }
+}
+
+/** A non-fatal note for each decoded label bound with a version 1 method (docs/security.md lists what v1 leaves out). */
+export function legacyBindingMessages(labels: readonly FoundLabel[], legacy: readonly string[]): ReportMessage[] {
+  const method = labels.find((f) => f.label && legacy.includes(f.label.binding.method))?.label?.binding.method
+  if (!method) return []
+  return [
+    {
+      rule: 'text.binding-v1',
+      fatal: false,
+      reason: `The label uses the binding ${method}, which leaves parts of the text outside the signature (every <meta>, front matter, selector runs anywhere, the BOM); the visible text may differ from what was signed. Stamp it again to bind it with version 2`,
+    },
+  ]
 }

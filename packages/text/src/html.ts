@@ -26,8 +26,8 @@ import {
   type StampResult,
 } from '@tanba/core'
 import { Parser } from 'htmlparser2'
-import { labelWrapper, readWrappers, shareCertificates, signText, textOptions } from './carriers.js'
-import { HTML_BINDING, digestEssenceText, essenceText } from './essence.js'
+import { labelWrapper, legacyBindingMessages, readWrappers, shareCertificates, signText, textOptions } from './carriers.js'
+import { HTML_BINDING, LEGACY_BINDINGS, complementSpans, digestEssenceText, digestSpans, essenceText, trailingZoneStart } from './essence.js'
 import { noticeLanguages, noticePlacement, noticeRecord } from './notice.js'
 import { removeRanges } from './plain.js'
 import { decodeUtf8, utf8 } from './utf8.js'
@@ -46,11 +46,15 @@ interface Range {
   end: number
 }
 interface MetaElement extends Range {
+  /** Attribute names, lower case, in source order. */
+  attrs: string[]
   name: string
   content: string | undefined
   charset?: string
+  httpEquiv?: string
 }
 interface ScriptElement extends Range {
+  attrs: string[]
   type: string
   text: string
 }
@@ -83,6 +87,7 @@ export interface HtmlScan {
 
 interface OpenElement {
   name: string
+  attrs?: string[]
   start: number
   openEnd: number
   type?: string
@@ -123,11 +128,12 @@ export function scanHtml(source: string): HtmlScan {
         else if (name === 'body' && scan.bodyOpenEnd === undefined) scan.bodyOpenEnd = openEnd
         if (name === 'html' || name === 'head' || name === 'body') scan.document = true
         if (name === 'meta') {
-          scan.metas.push({ start, end: openEnd, name: (attribs.name ?? '').trim().toLowerCase(), content: attribs.content, ...(attribs.charset ? { charset: attribs.charset } : {}) })
+          scan.metas.push({ start, end: openEnd, attrs: Object.keys(attribs), name: (attribs.name ?? '').trim().toLowerCase(), content: attribs.content, ...(attribs.charset ? { charset: attribs.charset } : {}), ...(attribs['http-equiv'] ? { httpEquiv: attribs['http-equiv'].trim().toLowerCase() } : {}) })
         } else if (name === 'link' && /(^|\s)c2pa-manifest(\s|$)/i.test(attribs.rel ?? '')) {
           scan.c2paLinks.push({ start, end: openEnd })
         } else if (name === 'script') {
           element.type = (attribs.type ?? '').trim().toLowerCase()
+          element.attrs = Object.keys(attribs)
         }
         if (scan.contentStart === undefined && !HEAD_ELEMENTS.has(name) && inHead === 0 && inHeadLevel === 0) scan.contentStart = start
         if (name === 'head') inHead++
@@ -171,7 +177,7 @@ export function scanHtml(source: string): HtmlScan {
         else if (name === 'html' && explicit) scan.htmlCloseStart = parser.startIndex
         if (element.type === TANBA_SCRIPT_TYPE || element.type === C2PA_SCRIPT_TYPE) {
           const closeStart = explicit ? parser.startIndex : source.length
-          scan.scripts.push({ start: element.start, end: explicit ? end : source.length, type: element.type, text: source.slice(element.openEnd, closeStart) })
+          scan.scripts.push({ start: element.start, end: explicit ? end : source.length, attrs: element.attrs ?? [], type: element.type, text: source.slice(element.openEnd, closeStart) })
         }
         if (element.notice) {
           notices.pop()
@@ -193,18 +199,63 @@ export function scanHtml(source: string): HtmlScan {
 }
 
 /**
- * The essence of an HTML source: without <meta> elements, Tanba and C2PA script/link elements,
- * and the white space between head-level elements before the body (so a tool that adds a
- * `<meta>` on its own line leaves the label valid).
+ * Version 1 essence: without <meta> elements, Tanba and C2PA script/link elements, and the white
+ * space between head-level elements before the body. Kept to verify older labels only.
  */
-export function htmlEssence(source: string): string {
+export function htmlEssenceV1(source: string): string {
   const scan = scanHtml(source)
   const ranges: Range[] = [...scan.metas, ...scan.scripts, ...scan.c2paLinks, ...scan.headSpace].sort((a, b) => a.start - b.start)
   return essenceText(removeRanges(source, disjoint(ranges)))
 }
 
-export async function digestHtml(source: string): Promise<string> {
-  return digestEssenceText(htmlEssence(source))
+export async function digestHtmlV1(source: string): Promise<string> {
+  return digestEssenceText(htmlEssenceV1(source))
+}
+
+/**
+ * Tanba's own carrier elements, exactly as the stamper writes them: `<meta>` with only `name`
+ * (ai-disclosure or AIGC) and `content`, `<script>` with only `type` (Tanba's label type). Any
+ * other attribute (http-equiv, charset, style, src, …) makes the element part of the essence.
+ */
+export function ownCarrierRanges(source: string, scan: HtmlScan): Range[] {
+  const metas = scan.metas.filter((m) => (m.name === 'ai-disclosure' || m.name === 'aigc') && m.attrs.every((a) => a === 'name' || a === 'content'))
+  const scripts = scan.scripts.filter((s) => s.type === TANBA_SCRIPT_TYPE && s.attrs.length === 1 && s.attrs[0] === 'type')
+  // Before the content, one line break after each is left out too, so a tool that deletes a
+  // carrier with its line keeps the label valid (white space there is never rendered).
+  const head = scan.bodyOpenEnd ?? scan.contentStart ?? Infinity
+  return disjoint(
+    [...metas, ...scripts]
+      .map((r) => (r.end <= head ? { start: r.start, end: r.end + lineBreakAt(source, r.end) } : { start: r.start, end: r.end }))
+      .sort((a, b) => a.start - b.start),
+  )
+}
+
+function lineBreakAt(source: string, at: number): number {
+  return source.charCodeAt(at) === 0x0a ? 1 : source.charCodeAt(at) === 0x0d && source.charCodeAt(at + 1) === 0x0a ? 2 : 0
+}
+
+/**
+ * Version 2: the source without Tanba's own carrier elements and its trailing zone (line breaks
+ * and selector runs at the very end), CR LF as LF; BOM, doctype, comments, every other element,
+ * attribute and character bound exactly (no NFC).
+ */
+export function digestHtml(source: string, bytes?: Uint8Array, scan: HtmlScan = scanHtml(source)): string {
+  const spans = complementSpans(0, trailingZoneStart(source), ownCarrierRanges(source, scan))
+  return digestSpans(source, spans, false, bytes)
+}
+
+/**
+ * A charset other than UTF-8 that the page declares (`<meta charset>` or an http-equiv
+ * content-type), when no BOM overrides it: a browser would then show other characters than the
+ * UTF-8 text Tanba binds, notice included.
+ */
+export function foreignCharset(source: string, scan: HtmlScan): string | undefined {
+  if (source.charCodeAt(0) === 0xfeff) return undefined
+  for (const m of scan.metas) {
+    const declared = m.charset ?? (m.httpEquiv === 'content-type' ? /charset\s*=\s*["']?\s*([^\s"';]+)/i.exec(m.content ?? '')?.[1] : undefined)
+    if (declared !== undefined && !/^\s*utf-?8\s*$/i.test(declared)) return declared.trim()
+  }
+  return undefined
 }
 
 function disjoint(ranges: Range[]): Range[] {
@@ -263,10 +314,12 @@ function withLineBreak(source: string, r: Range): Range {
   return r
 }
 
-export async function stampHtml(input: Uint8Array, ctx: StampContext): Promise<StampResult> {
-  const original = decodeHtml(input, ctx)
+export async function stampHtml(_input: Uint8Array, original: string, ctx: StampContext, first: HtmlScan = scanHtml(original)): Promise<StampResult> {
   const bom = original.charCodeAt(0) === 0xfeff ? '\uFEFF' : ''
-  const first = scanHtml(original)
+  const charset = foreignCharset(original, first)
+  if (charset) {
+    throw new MalformedInputError(`Expected a UTF-8 page but it declares charset ${JSON.stringify(charset)}: browsers would decode its bytes (and the notice) differently. Change the <meta charset> to utf-8 first`)
+  }
   // Old Tanba carriers are replaced: both metas (one implicit label per file), Tanba scripts, closed notices.
   const old = [
     ...first.metas.filter((m) => m.name === 'ai-disclosure' || m.name === 'aigc'),
@@ -281,8 +334,8 @@ export async function stampHtml(input: Uint8Array, ctx: StampContext): Promise<S
 
   const edits: Edit[] = []
   // After <meta charset> when there is one: it must stay within the first 1024 bytes.
-  const charset = scan.document ? scan.metas.find((m) => m.charset !== undefined && m.end <= (scan.contentStart ?? Infinity)) : undefined
-  const carrierAt = charset?.end ?? scan.headOpenEnd ?? scan.htmlOpenEnd ?? scan.doctypeEnd ?? bom.length
+  const charsetMeta = scan.document ? scan.metas.find((m) => m.charset !== undefined && m.end <= (scan.contentStart ?? Infinity)) : undefined
+  const carrierAt = charsetMeta?.end ?? scan.headOpenEnd ?? scan.htmlOpenEnd ?? scan.doctypeEnd ?? bom.length
   let record: Label['notice']
   if (ctx.notice && ctx.notice.lines.length) {
     const placement = noticePlacement(ctx.notice)
@@ -303,7 +356,7 @@ export async function stampHtml(input: Uint8Array, ctx: StampContext): Promise<S
   // carriers equals the digest of the page with the real ones.
   const skeleton = applyEdits(source, [carriers(null), ...edits])
   throwIfAborted(ctx.signal)
-  const digest = await digestHtml(skeleton)
+  const digest = digestHtml(skeleton)
   const { full, compact } = await signText(ctx, HTML_BINDING, digest, record)
   const page = applyEdits(source, [carriers(full), ...edits])
   const withWrapper = options.wrapper === true
@@ -315,8 +368,7 @@ export async function stampHtml(input: Uint8Array, ctx: StampContext): Promise<S
   }
 }
 
-export async function extractHtml(source: string, options: ExtractOptions): Promise<Extraction> {
-  const scan = scanHtml(source)
+export async function extractHtml(source: string, options: ExtractOptions, scan: HtmlScan = scanHtml(source)): Promise<Extraction> {
   const markers: Marker[] = []
   const messages: ReportMessage[] = []
   const labels: FoundLabel[] = []
@@ -341,6 +393,11 @@ export async function extractHtml(source: string, options: ExtractOptions): Prom
   markers.push(...wrapperFindings.markers)
   messages.push(...wrapperFindings.messages)
   shareCertificates(labels)
+  messages.push(...legacyBindingMessages(labels, LEGACY_BINDINGS))
+  const charset = foreignCharset(source, scan)
+  if (charset && labels.length) {
+    messages.push({ rule: 'html.charset-not-utf8', fatal: true, reason: `The page declares charset ${JSON.stringify(charset)}, so a browser shows other characters than the UTF-8 text the label is bound to` })
+  }
   const decoded = labels.flatMap((f) => (f.label ? [f.label] : []))
 
   for (const meta of scan.metas) {

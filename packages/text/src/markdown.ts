@@ -8,7 +8,8 @@ import {
   MalformedInputError,
   TooLargeError,
   assertLabel,
-  concatBytes,
+  resultFromParts,
+  createSha256,
   parseLabel,
   parseTc260,
   serializeLabel,
@@ -25,12 +26,12 @@ import {
   type Limits,
   type Tc260Label,
 } from '@tanba/core'
-import { Document, Scalar, YAMLMap, isMap, isScalar, parseDocument } from 'yaml'
+import { Document, Scalar, YAMLMap, isMap, isNode, isScalar, parseDocument } from 'yaml'
 import { labelWrapper, signText, textOptions } from './carriers.js'
-import { MARKDOWN_BINDING, digestText } from './essence.js'
+import { MARKDOWN_BINDING, bomAt, complementSpans, contentSpan, digestTextV1, hashSpans, normalisePiece, trailingZoneStart, type Span } from './essence.js'
 import { addNotice, extractBody, inputNotes, prepareBody } from './plain.js'
 import { FRONT_MATTER_LABEL_KEY, FRONT_MATTER_TC260_KEY, findFrontMatter } from './frontmatter.js'
-import { decodeUtf8, utf8, utf8Length } from './utf8.js'
+import { utf8, utf8Length } from './utf8.js'
 import { findSelectorRuns } from './wrapper.js'
 import { checkYamlDepth } from './yaml-depth.js'
 
@@ -44,8 +45,7 @@ function parseYaml(yamlText: string, limits: Pick<Limits, 'maxMetadataBytes' | '
   return parseDocument(yamlText, { prettyErrors: false, uniqueKeys: false })
 }
 
-export async function stampMarkdown(input: Uint8Array, ctx: StampContext): Promise<StampResult> {
-  const text = decodeUtf8(input, ctx.limits)
+export async function stampMarkdown(_input: Uint8Array, text: string, ctx: StampContext): Promise<StampResult> {
   const fm = findFrontMatter(text)
   let doc: Document
   let eol: '\n' | '\r\n' = text.includes('\r\n') ? '\r\n' : '\n'
@@ -69,29 +69,36 @@ export async function stampMarkdown(input: Uint8Array, ctx: StampContext): Promi
   const { text: noticed, record } = addNotice(body.content, ctx)
   const newBody = noticed + body.tail
   const bodyBytes = utf8(newBody)
-  throwIfAborted(ctx.signal)
-  const digest = await digestText(newBody, bodyBytes, findSelectorRuns(newBody, ctx.limits))
-  const { full, compact } = await signText(ctx, MARKDOWN_BINDING, digest, record)
-
-  const tc = doc.createNode(toTc260(full), { flow: true }) as YAMLMap
-  for (const item of tc.items) {
-    ;(item.key as Scalar).type = Scalar.QUOTE_DOUBLE
-    ;(item.value as Scalar).type = Scalar.QUOTE_DOUBLE
+  // Tanba's own entries are whole lines of a block mapping, left out of the essence whatever they hold.
+  if (isMap(doc.contents)) doc.contents.flow = false
+  const head = (tc: unknown, labelText: string): string => {
+    const tcNode = doc.createNode(tc, { flow: true }) as YAMLMap
+    for (const item of tcNode.items) {
+      ;(item.key as Scalar).type = Scalar.QUOTE_DOUBLE
+      ;(item.value as Scalar).type = Scalar.QUOTE_DOUBLE
+    }
+    doc.set(FRONT_MATTER_TC260_KEY, tcNode)
+    const labelNode = new Scalar(labelText)
+    labelNode.type = Scalar.QUOTE_SINGLE
+    doc.set(FRONT_MATTER_LABEL_KEY, labelNode)
+    let yamlText = doc.toString({ lineWidth: 0 })
+    if (eol === '\r\n') yamlText = yamlText.replace(/\r?\n/g, '\r\n')
+    return `${bom}---${eol}${yamlText}---${eol}`
   }
-  doc.set(FRONT_MATTER_TC260_KEY, tc)
-  const labelNode = new Scalar(serializeLabel(full))
-  labelNode.type = Scalar.QUOTE_SINGLE
-  doc.set(FRONT_MATTER_LABEL_KEY, labelNode)
-  let yamlText = doc.toString({ lineWidth: 0 })
-  if (eol === '\r\n') yamlText = yamlText.replace(/\r?\n/g, '\r\n')
-  const frontMatter = `---${eol}${yamlText}---${eol}`
+  const skeleton = head({ Label: '' }, '')
+  throwIfAborted(ctx.signal)
+  const digest = digestMarkdownParts(skeleton, newBody, bodyBytes, ctx.limits)
+  const { full, compact } = await signText(ctx, MARKDOWN_BINDING, digest, record)
+  const labelled = head(toTc260(full), serializeLabel(full))
+  if (headEssence(labelled, ctx.limits) !== headEssence(skeleton, ctx.limits)) {
+    throw new MalformedInputError('The front matter could not be merged so that Tanba\'s entries stand on their own lines; rewrite it as a plain YAML block mapping (key: value lines)')
+  }
   const withWrapper = textOptions(ctx.adapterOptions).wrapper !== false
-  return {
-    bytes: concatBytes(utf8(bom + frontMatter), bodyBytes, withWrapper ? utf8(labelWrapper(compact)) : new Uint8Array(0)),
+  return resultFromParts([utf8(labelled), bodyBytes, ...(withWrapper ? [utf8(labelWrapper(compact))] : [])], {
     label: full,
     carriers: ['markdown:front-matter:AIGC', 'markdown:front-matter:tanba', ...(withWrapper ? ['text:wrapper'] : [])],
     messages: inputNotes(body.wrappers),
-  }
+  })
 }
 
 export async function extractMarkdown(text: string, options: ExtractOptions): Promise<Extraction> {
@@ -155,10 +162,66 @@ function frontMatterLabel(value: unknown): FoundLabel {
   }
 }
 
-/** The essence digest of a Markdown text: the plain-text essence of its body. */
-export async function digestMarkdown(text: string, bytes: Uint8Array, limits: ExtractOptions['limits']): Promise<string> {
+/** Version 1: the plain-text essence of the body after the front matter. */
+export async function digestMarkdownV1(text: string, bytes: Uint8Array, limits: ExtractOptions['limits']): Promise<string> {
   const fm = findFrontMatter(text)
   const from = fm ? fm.end : 0
   const body = text.slice(from)
-  return digestText(body, bytes.subarray(utf8Length(text, 0, from)), findSelectorRuns(body, limits))
+  return digestTextV1(body, bytes.subarray(utf8Length(text, 0, from)), findSelectorRuns(body, limits))
+}
+
+/**
+ * Version 2: the whole text (front matter included: many renderers show it) without the lines
+ * of Tanba's own front matter entries `AIGC` and `tanba`, then the plain-text rules without NFC.
+ */
+export function digestMarkdown(text: string, bytes: Uint8Array, limits: ExtractOptions['limits']): string {
+  const fm = findFrontMatter(text)
+  const end = fm ? fm.end : 0
+  return digestMarkdownParts(text.slice(0, end), text.slice(end), bytes.subarray(utf8Length(text, 0, end)), limits)
+}
+
+/** The digest over `head` (BOM and front matter, small) and `body` (with its UTF-8 bytes, hashed in place). */
+function digestMarkdownParts(head: string, body: string, bodyBytes: Uint8Array, limits: Pick<Limits, 'maxMetadataBytes' | 'maxDepth'>): string {
+  const hash = createSha256()
+  if (trailingZoneStart(body) > 0 || head.length === 0) {
+    hash.update(headEssence(head, limits))
+    const span = contentSpan(body, 0, head.length === 0)
+    return hashSpans(hash, body, [span], false, bodyBytes).digestBase64Url()
+  }
+  // An empty body: the trailing zone reaches into the front matter's closing line break.
+  return hash.update(headEssence(head.slice(0, trailingZoneStart(head)), limits)).digestBase64Url()
+}
+
+/** The essence of the BOM + front matter part: BOM and Tanba's entry lines left out, CR LF as LF. */
+function headEssence(head: string, limits: Pick<Limits, 'maxMetadataBytes' | 'maxDepth'>): string {
+  const fm = findFrontMatter(head)
+  const from = bomAt(head) ? 1 : 0
+  const spans = complementSpans(from, head.length, fm ? tanbaEntryLines(head, fm, limits) : [])
+  return spans.map((r) => normalisePiece(head.slice(r.start, r.end), false)).join('')
+}
+
+/** The line ranges of the top-level block-mapping entries `AIGC` and `tanba` (empty when the YAML does not parse). */
+function tanbaEntryLines(text: string, fm: NonNullable<ReturnType<typeof findFrontMatter>>, limits: Pick<Limits, 'maxMetadataBytes' | 'maxDepth'>): Span[] {
+  let doc: Document.Parsed
+  try {
+    doc = parseYaml(text.slice(fm.contentStart, fm.contentEnd), limits)
+  } catch {
+    return []
+  }
+  if (doc.errors.length || !isMap(doc.contents) || doc.contents.flow) return []
+  const items = doc.contents.items
+  const out: Span[] = []
+  items.forEach((item, i) => {
+    const key = item.key
+    if (!isScalar(key) || (key.value !== FRONT_MATTER_TC260_KEY && key.value !== FRONT_MATTER_LABEL_KEY) || !key.range) return
+    const valueEnd = (isNode(item.value) && item.value.range ? item.value.range[1] : key.range[1]) + fm.contentStart
+    const start = fm.contentStart + key.range[0]
+    if (start !== fm.contentStart && text[start - 1] !== '\n') return
+    const nl = text.indexOf('\n', Math.max(start, valueEnd - 1))
+    const end = Math.min(nl < 0 ? fm.contentEnd : nl + 1, fm.contentEnd)
+    const next = items[i + 1]?.key
+    if (isNode(next) && next.range && fm.contentStart + next.range[0] < end) return
+    out.push({ start, end })
+  })
+  return out
 }

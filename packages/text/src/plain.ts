@@ -1,6 +1,7 @@
 /** Plain text: notice line + text + invisible wrapper. Markdown reuses the body handling. */
 import {
-  concatBytes,
+  createSha256,
+  resultFromParts,
   throwIfAborted,
   type ExtractOptions,
   type Extraction,
@@ -11,10 +12,10 @@ import {
   type StampContext,
   type StampResult,
 } from '@tanba/core'
-import { labelWrapper, readWrappers, shareCertificates, signText } from './carriers.js'
-import { TEXT_BINDING, digestText, essenceText } from './essence.js'
+import { labelWrapper, legacyBindingMessages, readWrappers, shareCertificates, signText } from './carriers.js'
+import { LEGACY_BINDINGS, TEXT_BINDING, bomAt, digestText, hashSpans, trailingZoneStart } from './essence.js'
 import { endBlock, findNotices, noticeLine, noticePlacement, noticeRecord, removeNoticeBlocks, startBlock } from './notice.js'
-import { decodeUtf8, utf8, utf8Length } from './utf8.js'
+import { utf8, utf8Length } from './utf8.js'
 import { findSelectorRuns, findWrappers, isSelectorAt, type SelectorRun, type TextWrapper } from './wrapper.js'
 
 /** A text body ready for a new stamp: old Tanba carriers and notice blocks taken out. */
@@ -63,14 +64,14 @@ export function addNotice(content: string, ctx: StampContext): { text: string; r
 }
 
 /**
- * The UTF-8 of bom + before + content + after + tail. When the body is pristine, the input's own
- * bytes are reused instead of encoding the text again (the large part of a big text).
+ * The UTF-8 of bom + before + content + after + tail, as parts. When the body is pristine, the
+ * input's own bytes are reused (views, no copy) instead of encoding the text again.
  */
-export function bodyBytes(input: Uint8Array, body: PreparedBody, before: string, after: string): Uint8Array {
-  if (!body.pristine) return utf8(body.bom + before + body.content + after + body.tail)
+export function bodyParts(input: Uint8Array, body: PreparedBody, before: string, after: string): Uint8Array[] {
+  if (!body.pristine) return [utf8(body.bom + before + body.content + after + body.tail)]
   const start = body.bom ? 3 : 0
   const tailBytes = utf8Length(body.tail)
-  return concatBytes(utf8(body.bom + before), input.subarray(start, input.length - tailBytes), utf8(after), input.subarray(input.length - tailBytes))
+  return [utf8(body.bom + before), input.subarray(start, input.length - tailBytes), utf8(after), input.subarray(input.length - tailBytes)]
 }
 
 /** Notes for the stamp result about carriers found in the input. */
@@ -90,21 +91,40 @@ export function inputNotes(wrappers: readonly TextWrapper[]): ReportMessage[] {
   return notes
 }
 
-export async function stampPlain(input: Uint8Array, ctx: StampContext): Promise<StampResult> {
-  const text = decodeUtf8(input, ctx.limits)
+export async function stampPlain(input: Uint8Array, text: string, ctx: StampContext): Promise<StampResult> {
   const body = prepareBody(text, ctx)
   const { before, after, record } = noticeBlocks(body.content, ctx)
-  const skeleton = body.bom + before + body.content + after + body.tail
-  const skeletonBytes = bodyBytes(input, body, before, after)
+  const parts = bodyParts(input, body, before, after)
   throwIfAborted(ctx.signal)
-  const digest = await digestText(skeleton, skeletonBytes, findSelectorRuns(skeleton, ctx.limits))
+  // The essence is the content between the notice blocks' text and the trailing zone: hashed from
+  // the parts (the input's own bytes when pristine), never from a joined copy.
+  const digest = digestBody(body, before, after, parts.length > 1 ? parts[1] : undefined)
   const { compact } = await signText(ctx, TEXT_BINDING, digest, record)
-  return {
-    bytes: concatBytes(skeletonBytes, utf8(labelWrapper(compact))),
+  return resultFromParts([...parts, utf8(labelWrapper(compact))], {
     label: compact,
     carriers: ['text:wrapper'],
     messages: inputNotes(body.wrappers),
+  })
+}
+
+/**
+ * The plain-text v2 digest of bom + before + content + after + tail without joining them (a join
+ * of a large text is a copy): the BOM is left out, the trailing zone lies in `after` + `tail` or,
+ * without an end notice, in the content's end + `tail` (the tail is foreign trailing runs only).
+ * NFC and CR LF cannot join across the seams, which are line breaks, except a content ending in CR.
+ */
+export function digestBody(body: PreparedBody, before: string, after: string, contentBytes?: Uint8Array): string {
+  const { content } = body
+  if (content.endsWith('\r') || (before === '' && body.bom === '' && bomAt(content))) {
+    return digestText(body.bom + before + content + after + body.tail)
   }
+  const hash = createSha256()
+  const contentEnd = after ? content.length : trailingZoneStart(content)
+  // Nothing but zone after the start notice: its blank line is part of the trailing zone too.
+  hashSpans(hash, before, [{ start: 0, end: contentEnd === 0 && !after ? trailingZoneStart(before) : before.length }], true)
+  hashSpans(hash, content, [{ start: 0, end: contentEnd }], true, contentEnd === content.length ? contentBytes : undefined)
+  if (after) hashSpans(hash, after, [{ start: 0, end: trailingZoneStart(after) }], true)
+  return hash.digestBase64Url()
 }
 
 /** Markers and fields for the visible notices of a text body. */
@@ -126,11 +146,12 @@ export function extractBody(text: string, options: ExtractOptions, extraLabels: 
   const labels = [...extraLabels, ...findings.labels]
   shareCertificates(labels)
   const decoded = labels.flatMap((f) => (f.label ? [f.label] : []))
-  const essence = essenceText(text)
+  // Notices are looked for in the text without its BOM and trailing zone: a slice, not a copy.
+  const essence = text.slice(bomAt(text) ? 1 : 0, trailingZoneStart(text))
   return {
     markers: [...findings.markers, ...noticeMarkers(essence, decoded)],
     labels,
-    messages: findings.messages,
+    messages: [...findings.messages, ...legacyBindingMessages(labels, LEGACY_BINDINGS)],
     fields: {
       encoding: 'utf-8',
       byteOrderMark: text.charCodeAt(0) === 0xfeff && !isSelectorAt(text, 1),

@@ -7,36 +7,14 @@
  */
 import { AbortedError, InvalidOptionError, TooLargeError, createSha256, createStampContext, throwIfAborted, type IncrementalSha256, type Label, type StampContext, type StampOptions } from '@tanba/core'
 import { labelWrapper, signText } from './carriers.js'
-import { TEXT_BINDING, removeSelectorRuns } from './essence.js'
+import { TEXT_BINDING, bomAt, isSafeStart, normalisePiece, trailingZoneStart } from './essence.js'
+
+export { isSafeStart }
 import { plainTextFormat } from './formats.js'
 import { endBlock, noticeLine, noticePlacement, noticeRecord, startBlock } from './notice.js'
 
 /** Pending text is normalised and hashed once it reaches this many UTF-16 units. */
 const BATCH = 16 * 1024
-const encoder = new TextEncoder()
-const MARK = /\p{M}/u
-
-/**
- * True when NFC(a + b) = NFC(a) + NFC(b) for any `a`, given that `b` starts with the code point
- * at `i`: a starter that never combines with what precedes it (not a mark, not a Hangul vowel or
- * trailing consonant jamo), not a low surrogate, and not U+FEFF (which may open a wrapper run).
- * Checked against every code point of the runtime's Unicode data (test/stream.test.ts).
- */
-export function isSafeStart(text: string, i: number): boolean {
-  const c = text.charCodeAt(i)
-  if (c < 0x300) return true
-  if (c === 0xfeff || (c >= 0xdc00 && c <= 0xdfff)) return false
-  if ((c >= 0x1160 && c <= 0x11ff) || (c >= 0xd7b0 && c <= 0xd7ff)) return false
-  if (c >= 0xd800 && c <= 0xdbff) {
-    const d = text.charCodeAt(i + 1)
-    if (!(d >= 0xdc00 && d <= 0xdfff)) return false // cannot tell yet (or a lone surrogate)
-    const cp = (c - 0xd800) * 0x400 + (d - 0xdc00) + 0x10000
-    // Kirat Rai vowel signs E and AI are letters (Lo) that compose with a preceding vowel sign.
-    if (cp === 0x16d67 || cp === 0x16d68) return false
-    return !MARK.test(String.fromCharCode(c, d))
-  }
-  return !MARK.test(text[i]!)
-}
 
 /**
  * Incremental essence digest (docs/text.md, "Binding"): equal to the digest core's adapter
@@ -67,10 +45,16 @@ export class EssenceHasher {
   #drain(final: boolean): void {
     const p = this.#pending
     let cut = p.length
-    if (!final) {
+    if (final) {
+      cut = trailingZoneStart(p)
+    } else {
+      // What may still turn out to be the trailing zone (line breaks, U+FEFF, selectors) waits.
+      let zone = p.length
+      while (zone > 0 && isZoneUnit(p.charCodeAt(zone - 1))) zone--
       cut = 0
-      for (let i = p.length - 1; i > 0; i--) {
-        if (isSafeStart(p, i) && p.charCodeAt(i - 1) !== 0xfeff) {
+      for (let i = Math.min(zone, p.length - 1); i > 0; i--) {
+        const before = p.charCodeAt(i - 1)
+        if (isSafeStart(p, i) && before !== 0xfeff && before !== 0x0d) {
           cut = i
           break
         }
@@ -82,14 +66,19 @@ export class EssenceHasher {
       }
       this.#threshold = BATCH
     }
-    let segment = removeSelectorRuns(p.slice(0, cut))
-    this.#pending = p.slice(cut)
+    let segment = p.slice(0, cut)
+    this.#pending = final ? '' : p.slice(cut)
     if (this.#atStart && segment.length) {
-      if (segment.charCodeAt(0) === 0xfeff) segment = segment.slice(1)
+      if (bomAt(segment)) segment = segment.slice(1)
       this.#atStart = false
     }
-    if (segment.length) this.#hash.update(encoder.encode(segment.normalize('NFC')))
+    if (segment.length) this.#hash.update(normalisePiece(segment, true))
   }
+}
+
+/** Line breaks, U+FEFF and selector code units: what a trailing zone is made of. */
+function isZoneUnit(c: number): boolean {
+  return c === 0x0a || c === 0x0d || c === 0xfeff || (c >= 0xfe00 && c <= 0xfe0f) || c === 0xdb40 || (c >= 0xdd00 && c <= 0xddef)
 }
 
 /** The label fields known before the stream ends (all but binding, notice and signature). */

@@ -59,16 +59,17 @@ describe('HTML documents', () => {
     expect(report.messages).toEqual([])
   })
 
-  it('an edit of the page text makes it invalid; an edit of other metas or head white space does not', async () => {
+  it('an edit of the page text or of any other meta makes it invalid; line-end conversion and a final line break do not', async () => {
     const { text } = await stampText(fixture('sample.html'), { ...stampOptions(creds), ...html })
     expect((await verifyText(text.replace('Закон', 'Указ'), html)).status).toBe('invalid')
     expect((await verifyText(text.replace('<title>', '<title>!'), html)).status).toBe('invalid')
     expect((await verifyText(text.replace('max-width: 40rem', 'max-width: 41rem'), html)).status).toBe('invalid')
     expect((await verifyText(text.replace('[AI] ', ''), html)).status).toBe('invalid')
-    const benign = text
-      .replace('<meta name="description" content="Жасанды интеллект туралы заң: қысқаша шолу">', '<meta name="description" content="Өзгертілген сипаттама">')
-      .replace('<head>', '<head>\n  <meta name="robots" content="noindex">\n')
-    expect((await verifyText(benign, html)).status).toBe('valid')
+    // Binding v2: every <meta> but Tanba's own two is bound (a viewport, charset or refresh meta changes the page).
+    const meta = text.replace('<meta name="description" content="Жасанды интеллект туралы заң: қысқаша шолу">', '<meta name="description" content="Өзгертілген сипаттама">')
+    expect((await verifyText(meta, html)).status).toBe('invalid')
+    expect((await verifyText(text.replace('<head>', '<head>\n  <meta name="robots" content="noindex">\n'), html)).status).toBe('invalid')
+    expect((await verifyText(`${text.replace(/\n/g, '\r\n')}\r\n\n`, html)).status).toBe('valid')
   })
 
   it('restamping replaces carriers and notice without piling them up', async () => {

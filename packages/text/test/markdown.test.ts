@@ -82,10 +82,11 @@ describe('Markdown front matter', () => {
     }
   })
 
-  it('keeps the label valid when another tool edits the front matter; a body edit makes it invalid', async () => {
+  it('binds the front matter but Tanba\'s own entries (renderers show it); a body edit makes it invalid', async () => {
     const { text } = await stampText('---\ntitle: Бір\n---\nМәтін.\n', { ...stampOptions(creds), format: 'markdown' })
     const edited = text.replace('title: Бір', 'title: Екі\ndraft: false # added by a CMS')
-    expect((await verifyText(edited, { format: 'markdown' })).status).toBe('valid')
+    expect((await verifyText(edited, { format: 'markdown' })).status).toBe('invalid')
+    expect((await verifyText(`${text.replace(/\n/g, '\r\n')}\n`, { format: 'markdown' })).status).toBe('valid')
     expect((await verifyText(text.replace('Мәтін', 'Мәтiн'), { format: 'markdown' })).status).toBe('invalid')
   })
 

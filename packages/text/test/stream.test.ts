@@ -40,7 +40,7 @@ describe('TextStampStream', () => {
     const report = await verifyText(chunks.join(''))
     expect(report.status).toBe('valid')
     expect(report.label).toEqual(label)
-    expect(report.binding?.method).toBe('tanba.text/1')
+    expect(report.binding?.method).toBe('tanba.text/2')
   })
 
   it('does not hold tokens back: each comes out before the next goes in', async () => {

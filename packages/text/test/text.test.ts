@@ -319,3 +319,17 @@ describe('plain text: bad input', () => {
     expect(dec.decode(TANBA_TEXT_MAGIC)).toBe('TANBATXT')
   })
 })
+
+describe('large texts are hashed piece by piece', () => {
+  it('equals the digest of the whole normalised text, for NFD, CR LF and marks across the piece size', async () => {
+    const { sha256Base64Url } = await import('@tanba/core')
+    const { digestText: digest } = await import('../src/essence.js')
+    // ~400 K UTF-16 units: NFD letters, CR LF pairs and runs of combining marks everywhere, so
+    // pieces (64 K units) must be cut only where NFC and CR LF cannot join.
+    const unit = 'Ёжик в тумане — café ά\u0301\u0323\u0307 한국어 e\u0301\r\n\r\n'.normalize('NFD')
+    const text = unit.repeat(Math.ceil(400_000 / unit.length)) + 'x\u0301'.repeat(70_000) + '\r\n'
+    const expected = await sha256Base64Url(new TextEncoder().encode(text.replace(/\r\n$/, '').replace(/\r\n/g, '\n').normalize('NFC')))
+    expect(digest(text)).toBe(expected)
+    expect(digest(text, new TextEncoder().encode(text))).toBe(expected)
+  })
+})
