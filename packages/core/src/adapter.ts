@@ -5,7 +5,7 @@ import type { Signer } from './crypto/signer.js'
 import type { TanbaError } from './errors.js'
 import type { TrustStore } from './crypto/trust.js'
 
-export type MediaKind = 'text' | 'image' | 'pdf' | 'audio'
+export type MediaKind = 'text' | 'image' | 'pdf' | 'audio' | 'video'
 
 /** One file format an adapter knows. Static data: detection never loads a media library. */
 export interface FormatInfo {

@@ -29,7 +29,7 @@ export interface Profile {
 const signedOrStandard: MarkerStandard[] = ['tanba', 'c2pa', 'iptc', 'tc260']
 
 function sameForAll(rules: KindRules, overrides: Partial<Record<MediaKind, Partial<KindRules>>> = {}): Record<MediaKind, KindRules> {
-  const kinds: MediaKind[] = ['text', 'image', 'pdf', 'audio']
+  const kinds: MediaKind[] = ['text', 'image', 'pdf', 'audio', 'video']
   return Object.fromEntries(kinds.map((k) => [k, { ...rules, ...overrides[k] }])) as Record<MediaKind, KindRules>
 }
 
