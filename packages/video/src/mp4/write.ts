@@ -38,13 +38,13 @@ export function writeCarriers(asset: Mp4Asset, carriers: CarrierPayload, existin
   let newMoov: Uint8Array
   if (udtaMdta || (!udtaMetas.length && !moovMdta)) {
     // moov/udta/meta (mdta): where ffmpeg writes and reads it. Created when there is none.
-    const meta = udtaMdta ? rebuildMdta(b, udtaMdta, entries) : newMdta(entries)
+    const meta = udtaMdta ? rebuildMdta(b, udtaMdta, entries) : newMdta(entries, true)
     const newUdta = udta ? rebuild(b, udta, udtaMdta ? new Map([[udtaMdta, meta]]) : new Map(), udtaMdta ? [] : [meta]) : isoBox('udta', meta)
     newMoov = rebuild(b, asset.tree, udta ? new Map([[udta, newUdta]]) : new Map(), udta ? [] : [newUdta])
     where = 'mp4:udta:meta:mdta'
   } else {
     // udta already holds an iTunes (mdir) meta box: the keys go into a QuickTime moov/meta beside it.
-    const meta = moovMdta ? rebuildMdta(b, moovMdta, entries) : newMdta(entries)
+    const meta = moovMdta ? rebuildMdta(b, moovMdta, entries) : newMdta(entries, false)
     newMoov = rebuild(b, asset.tree, moovMdta ? new Map([[moovMdta, meta]]) : new Map(), moovMdta ? [] : [meta])
     where = 'mp4:meta:mdta'
   }
@@ -99,11 +99,15 @@ function dataBox(value: string): Uint8Array {
   return isoBox('data', new Uint8Array([0, 0, 0, 1, 0, 0, 0, 0]), utf8(value))
 }
 
-function newMdta(entries: [string, string][]): Uint8Array {
+/**
+ * A new mdta meta box. In udta it is an ISO FullBox (as ffmpeg writes it); directly in moov it is
+ * QuickTime's plain box (as Apple writes it), since ExifTool reads a FullBox header there as a terminator.
+ */
+function newMdta(entries: [string, string][], fullBox: boolean): Uint8Array {
   // hdlr: version/flags, pre_defined, handler "mdta", three reserved words, empty name.
   const hdlr = isoBox('hdlr', new Uint8Array(8), utf8('mdta'), new Uint8Array(13))
   const ilst = isoBox('ilst', ...entries.map(([, value], i) => item(i + 1, [dataBox(value)])))
-  return isoBox('meta', new Uint8Array(4), hdlr, keysBox(entries.map(([k]) => k)), ilst)
+  return isoBox('meta', new Uint8Array(fullBox ? 4 : 0), hdlr, keysBox(entries.map(([k]) => k)), ilst)
 }
 
 /** An mdta meta box with Tanba's keys replaced or added; every other key and item is kept, renumbered. */
