@@ -61,7 +61,7 @@ async function stamp(input: Uint8Array, ctx: StampContext): Promise<StampResult>
   throwIfAborted(ctx.signal)
   if (ctx.notice) {
     throw new UnsupportedFormatError(
-      'The visible opening notice for video is not available yet: stamp with --no-visible (notice: { visible: false }) to write the machine-readable carriers (TC260 AIGC, XMP, the Tanba label, C2PA) only',
+      'The visible opening notice for video is not available yet. Stamp with notice: { visible: false } to write only the machine-readable carriers (TC260 AIGC, XMP, the Tanba label, C2PA)',
       { details: { format: ctx.format.id, option: 'notice.visible' } },
     )
   }
