@@ -8,22 +8,39 @@ import { checkRange, type ByteSource } from './source.js'
 /** A ByteSource over an open file descriptor (positional reads; the descriptor stays the caller's). */
 export function fileSource(fd: number): ByteSource {
   const size = fstatSync(fd).size
+  let scratch: Uint8Array | undefined
+  const fill = (out: Uint8Array, offset: number, length: number) => {
+    let done = 0
+    while (done < length) {
+      const n = readSync(fd, out, done, length - done, offset + done)
+      if (n === 0) break
+      done += n
+    }
+    // The file shrank while it was read.
+    if (done < length) checkRange(offset, length, offset + done)
+  }
   return {
     size,
     read(offset, length) {
       checkRange(offset, length, size)
       const out = new Uint8Array(length)
-      let done = 0
-      while (done < length) {
-        const n = readSync(fd, out, done, length - done, offset + done)
-        if (n === 0) break
-        done += n
-      }
-      if (done < length) checkRange(offset, length, offset + done)
+      fill(out, offset, length)
       return out
+    },
+    scan(offset, length, visit) {
+      checkRange(offset, length, size)
+      scratch ??= new Uint8Array(SCAN_WINDOW)
+      for (let o = 0; o < length; o += SCAN_WINDOW) {
+        const n = Math.min(SCAN_WINDOW, length - o)
+        fill(scratch, offset + o, n)
+        visit(scratch.subarray(0, n))
+      }
     },
   }
 }
+
+/** The buffer a file source reuses while hashing sample data. */
+const SCAN_WINDOW = 4 * 1024 ** 2
 
 /** The binding digest of a video file on disk, read box by box and chunk by chunk. */
 export function digestVideoFile(path: string, limits: Partial<Limits> = {}, signal?: AbortSignal): BmffDigest {

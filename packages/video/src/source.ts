@@ -11,6 +11,11 @@ export interface ByteSource {
   read(offset: number, length: number): Uint8Array
   /** The whole input when it is already in memory (lets the writer hand back views), else undefined. */
   readonly bytes?: Uint8Array
+  /**
+   * Hands `visit` the bytes of a range in order, in pieces, each valid only during its call: a file
+   * source reuses one buffer, so hashing a 2 GB file allocates nothing per chunk.
+   */
+  scan?(offset: number, length: number, visit: (piece: Uint8Array) => void): void
 }
 
 export function bytesSource(bytes: Uint8Array): ByteSource {

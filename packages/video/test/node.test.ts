@@ -44,6 +44,26 @@ describe('reading from a file descriptor (@tanba/video/node)', () => {
     })
   }
 
+  it('scan hands out the bytes of a range in order, through one reused buffer', () => {
+    const bytes = fixture('h264-aac.mp4')
+    const path = join(workDir(), 'fd-scan.mp4')
+    writeFileSync(path, bytes)
+    const fd = openSync(path, 'r')
+    try {
+      const pieces: Uint8Array[] = []
+      const buffers = new Set<ArrayBufferLike>()
+      fileSource(fd).scan!(100, bytes.length - 200, (p) => {
+        buffers.add(p.buffer)
+        pieces.push(p.slice())
+      })
+      expect(Buffer.concat(pieces).equals(Buffer.from(bytes.subarray(100, bytes.length - 100)))).toBe(true)
+      expect(buffers.size).toBe(1)
+      expect(() => fileSource(fd).scan!(bytes.length - 10, 20, () => {})).toThrow(expect.objectContaining({ code: 'TANBA_MALFORMED_INPUT' }))
+    } finally {
+      closeSync(fd)
+    }
+  })
+
   it('a truncated file on disk gives a MalformedInputError, not a short read', () => {
     const bytes = fixture('h264-aac.mp4')
     const path = join(workDir(), 'fd-truncated.mp4')

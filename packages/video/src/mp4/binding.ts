@@ -104,6 +104,7 @@ function trackDigest(src: ByteSource, t: Track, position: number, signal?: Abort
 }
 
 function hashRange(src: ByteSource, offset: number, length: number, hash: IncrementalSha256): void {
+  if (src.scan) return src.scan(offset, length, (piece) => void hash.update(piece))
   for (let o = 0; o < length; o += READ_WINDOW) hash.update(src.read(offset + o, Math.min(READ_WINDOW, length - o)))
 }
 
