@@ -67,7 +67,8 @@ async function stamp(input: Uint8Array, ctx: StampContext): Promise<StampResult>
   }
   const asset = open(input, ctx.format, ctx.limits)
   if (asset.fragmented) {
-    throw new UnsupportedFormatError('Fragmented MP4 (moof movie fragments, CMAF) cannot be stamped yet. Remux it first: `ffmpeg -i in.mp4 -c copy out.mp4`', { details: { format: ctx.format.id, fragmented: true } })
+    // Verifying works (the binding reads the fragments); writing would have to move absolute fragment offsets.
+    throw new UnsupportedFormatError('Fragmented MP4 (moof movie fragments, CMAF) cannot be stamped yet; it can be verified. Remux it first: `ffmpeg -i in.mp4 -c copy out.mp4`', { details: { format: ctx.format.id, fragmented: true } })
   }
   const meta = readMetadata(asset, ctx.limits)
   const messages: ReportMessage[] = []
@@ -144,7 +145,6 @@ async function extract(input: Uint8Array, format: FormatInfo, options: ExtractOp
   if (!c2pa?.markers.length) {
     for (const c of meta.c2pa) markers.push({ standard: 'c2pa', carrier: c.carrier, aiMarked: false, valid: null, detail: `A C2PA manifest store of ${c.size} bytes is present (not validated)` })
   }
-  if (asset.fragmented) messages.push({ rule: 'video.fragmented', fatal: false, reason: 'The file is a fragmented MP4 (moof fragments): its carriers were read, but its samples cannot be bound yet' })
   const declared = labels.find((l) => l.label)?.label?.notice
   if (declared && declared.method !== 'none') messages.push({ rule: 'notice.unchecked', fatal: false, reason: 'The label records a visible notice, but Tanba cannot decode video frames to check it yet' })
   return { markers, labels, messages, fields }

@@ -112,6 +112,47 @@ describe.skipIf(!HAS_FFMPEG)('the binding follows the coded samples, not the lay
   })
 })
 
+describe.skipIf(!HAS_FFMPEG)('fragmented MP4 verifies: the binding reads the moof fragments', () => {
+  const KEEP = ['-c', 'copy', '-map', '0', '-map_metadata', '0']
+  let stamped: Uint8Array
+  beforeAll(async () => {
+    // Video only: ffmpeg's fragmenter retimes AAC with priming (see the last test).
+    stamped = (await stampWith(adapter, throughFfmpeg(fixture('h264-aac.mp4'), 'mp4', ['-c', 'copy', '-an']), format('mp4'), options())).bytes
+  })
+
+  for (const [name, flags, extra] of [
+    ['a moof per keyframe, absolute base offsets', 'use_metadata_tags+frag_keyframe+empty_moov', []],
+    ['CMAF-style, default-base-is-moof, one fragment per 0.2 s', 'use_metadata_tags+frag_keyframe+empty_moov+default_base_moof', ['-frag_duration', '200000']],
+  ] as const) {
+    it(`a labelled clip fragmented by ffmpeg (${name}) stays valid; a changed frame in it is invalid`, async () => {
+      const frag = throughFfmpeg(stamped, 'mp4', [...KEEP, '-movflags', flags, ...extra])
+      const asset = parseMp4(bytesSource(frag), limits)
+      expect(asset.fragmented).toBe(true)
+      expect(asset.tracks[0]!.tables.count).toBe(0)
+      const report = await verify(frag)
+      expect(report.messages.filter((m) => m.fatal)).toEqual([])
+      expect(report.status).toBe('valid')
+      const mdat = asset.top.filter((b) => b.type === 'mdat')[1]!
+      const out = frag.slice()
+      out[mdat.dataOffset + 300]! ^= 0x01
+      const changed = await verify(out)
+      expect(changed.status).toBe('invalid')
+      expect(changed.binding?.valid).toBe(false)
+    })
+  }
+
+  it('ffmpeg fragmenting AAC with priming moves the audio by 2176 ticks (45 ms): the label says invalid, as the timing changed', async () => {
+    const withAudio = (await stampWith(adapter, fixture('h264-aac.mp4'), format('mp4'), options())).bytes
+    const frag = throughFfmpeg(withAudio, 'mp4', [...KEEP, '-movflags', 'use_metadata_tags+frag_keyframe+empty_moov+default_base_moof'])
+    const a = bmffDigest(parseMp4(bytesSource(withAudio), limits))
+    const b = bmffDigest(parseMp4(bytesSource(frag), limits))
+    expect(b.tracks[0]).toEqual(a.tracks[0])
+    expect(b.tracks[1]!.data).toBe(a.tracks[1]!.data)
+    expect(b.tracks[1]!.timing).not.toBe(a.tracks[1]!.timing)
+    expect((await verify(frag)).status).toBe('invalid')
+  })
+})
+
 describe.skipIf(!HAS_FFMPEG)('third-party readers read what Tanba wrote', () => {
   for (const [name, id] of [
     ['h264-aac.mp4', 'mp4'],

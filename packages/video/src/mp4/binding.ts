@@ -1,6 +1,6 @@
 import { createSha256, MalformedInputError, throwIfAborted, toBase64Url, utf8, type IncrementalSha256 } from '@tanba/core'
 import type { ByteSource } from '../source.js'
-import { unsupported } from './boxes.js'
+import { fragmentRuns, type FragmentRun } from './fragments.js'
 import type { Mp4Asset } from './parse.js'
 import { chunks, sampleSize, type SampleTables, type Track } from './tracks.js'
 
@@ -47,10 +47,9 @@ export function boundTracks(asset: Mp4Asset): Track[] {
 }
 
 export function bmffDigest(asset: Mp4Asset, signal?: AbortSignal): BmffDigest {
-  if (asset.fragmented) unsupported('Fragmented MP4 (moof movie fragments, CMAF) is not supported yet: its samples are not bound. Remux to a regular MP4 with `ffmpeg -i in.mp4 -c copy out.mp4`', { fragmented: true })
   const tracks = boundTracks(asset)
   if (!tracks.length) throw new MalformedInputError(`The file has no video or audio track (handlers: ${asset.tracks.map((t) => t.handler).join(', ') || 'none'})`)
-  const digests = tracks.map((t, i) => trackDigest(asset.src, t, i, signal))
+  const digests = tracks.map((t, i) => trackDigest(asset, t, i, signal))
   const manifest = [
     `${VIDEO_BMFF_BINDING}\n`,
     ...digests.map((d, i) => {
@@ -62,13 +61,16 @@ export function bmffDigest(asset: Mp4Asset, signal?: AbortSignal): BmffDigest {
   return { method: VIDEO_BMFF_BINDING, digest: createSha256().update(utf8(manifest)).digestBase64Url(), tracks: digests, manifest }
 }
 
-function trackDigest(src: ByteSource, t: Track, position: number, signal?: AbortSignal): TrackDigest {
+function trackDigest(asset: Mp4Asset, t: Track, position: number, signal?: AbortSignal): TrackDigest {
+  const src = asset.src
   const tables = t.tables
+  // Movie fragments add samples after those of the tables (usually none in a fragmented file).
+  const runs = (): Iterable<FragmentRun> => (asset.fragmented ? fragmentRuns(asset, t, asset.limits) : [])
   const config = createSha256()
   for (const c of t.config) config.update(u32(c.length)).update(c)
   const timing = createSha256()
   const data = createSha256()
-  const { scale, min } = timingScale(t, tables)
+  const { scale, min } = timingScale(t, tables, runs)
   const records = new Uint8Array(RECORD_BATCH * RECORD_BYTES)
   const rv = new DataView(records.buffer)
   let filled = 0
@@ -90,12 +92,29 @@ function trackDigest(src: ByteSource, t: Track, position: number, signal?: Abort
       }
     }
   }
+  let fragmentSamples = 0
+  for (const run of runs()) {
+    throwIfAborted(signal)
+    hashRange(src, run.offset, run.bytes, data)
+    for (let i = 0; i < run.sizes.length; i++) {
+      const o = filled * RECORD_BYTES
+      rv.setUint32(o, run.sizes[i]!)
+      rv.setUint32(o + 4, run.durations[i]! / scale)
+      rv.setFloat64(o + 8, (run.cts[i]! - min) / scale)
+      records[o + 16] = run.sync[i] ? 1 : 0
+      if (++filled === RECORD_BATCH) {
+        timing.update(records)
+        filled = 0
+      }
+    }
+    fragmentSamples += run.sizes.length
+  }
   if (filled) timing.update(records.subarray(0, filled * RECORD_BYTES))
   return {
     track: position,
     handler: t.handler,
     codec: t.codec,
-    samples: tables.count,
+    samples: tables.count + fragmentSamples,
     timescale: t.timescale / scale,
     config: toBase64Url(config.digest()),
     timing: toBase64Url(timing.digest()),
@@ -124,15 +143,22 @@ const gcd = (a: number, b: number): number => {
  * offsets shifted so the smallest is 0: a muxer that doubles the time scale, or writes ctts
  * version 1 (negative offsets) where the input had version 0 and an edit list, leaves it unchanged.
  */
-function timingScale(t: Track, tables: SampleTables): { scale: number; min: number } {
+function timingScale(t: Track, tables: SampleTables, runs: () => Iterable<FragmentRun>): { scale: number; min: number } {
   let g = t.timescale
   for (let i = 0; i < tables.sttsCount; i++) g = gcd(g, tables.stts.getUint32(12 + i * 8))
-  let min = 0
-  if (tables.ctts) {
-    min = Infinity
-    for (let i = 0; i < tables.cttsCount; i++) min = Math.min(min, cttsValue(tables, i))
-    for (let i = 0; i < tables.cttsCount; i++) g = gcd(g, cttsValue(tables, i) - min)
+  let min = Infinity
+  if (tables.count) {
+    if (tables.ctts) for (let i = 0; i < tables.cttsCount; i++) min = Math.min(min, cttsValue(tables, i))
+    else min = 0
   }
+  for (const run of runs()) {
+    for (const d of run.durations) g = gcd(g, d)
+    for (const c of run.cts) min = Math.min(min, c)
+  }
+  if (min === Infinity) min = 0
+  if (tables.ctts && tables.count) for (let i = 0; i < tables.cttsCount; i++) g = gcd(g, cttsValue(tables, i) - min)
+  else if (tables.count) g = gcd(g, min === 0 ? 0 : -min)
+  for (const run of runs()) for (const c of run.cts) g = gcd(g, c - min)
   return { scale: g || 1, min }
 }
 

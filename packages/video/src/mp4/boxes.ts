@@ -66,7 +66,7 @@ export function readTopBoxes(src: ByteSource, limits: Limits): Box[] {
 }
 
 /** Containers the reader walks inside `moov`; `meta` and sample entries get their prefixes skipped. */
-const CONTAINERS = new Set(['moov', 'trak', 'mdia', 'minf', 'stbl', 'udta', 'edts', 'dinf', 'mvex', 'meta', 'ilst', 'wave'])
+const CONTAINERS = new Set(['moov', 'trak', 'mdia', 'minf', 'stbl', 'udta', 'edts', 'dinf', 'mvex', 'meta', 'ilst', 'wave', 'moof', 'traf'])
 
 /** The offset of a meta box's children: ISO meta is a FullBox (4 bytes), QuickTime's is not. */
 function metaChildOffset(b: Uint8Array, box: Box): number {

@@ -16,6 +16,7 @@ export interface Mp4Asset {
   brands: string[]
   /** Movie fragments (moof) follow the moov: the sample tables describe only part of the media, if any. */
   fragmented: boolean
+  limits: Limits
 }
 
 export function parseMp4(src: ByteSource, limits: Limits): Mp4Asset {
@@ -35,5 +36,5 @@ export function parseMp4(src: ByteSource, limits: Limits): Mp4Asset {
     for (let o = 0; o + 4 <= p.length; o += 4) if (o !== 4) brands.push(String.fromCharCode(...p.subarray(o, o + 4)))
   }
   const fragmented = top.some((b) => b.type === 'moof') || Boolean(child(tree, 'mvex'))
-  return { src, top, moovBox, moov, tree, tracks, brands, fragmented }
+  return { src, top, moovBox, moov, tree, tracks, brands, fragmented, limits }
 }
