@@ -2,7 +2,7 @@ import { describeAdapterConformance, type ConformanceSample } from '@tanba/core/
 import { createVideoAdapter } from '../src/adapter.js'
 import { benignEdit, fixture, format, tamperEssence } from './helpers.js'
 
-// Clips made by Debian's ffmpeg (fixtures/video/make-fixtures.sh). The visible opening notice is not
+// Clips made by Debian's ffmpeg (scripts/fixtures/video.mjs). The visible opening notice is not
 // implemented yet, so the suite stamps the machine-readable carriers only.
 const samples: ConformanceSample[] = [
   { name: 'H.264 + AAC in MP4', format: format('mp4'), bytes: fixture('h264-aac.mp4') },
