@@ -47,7 +47,9 @@ async function writeParts(path, result) {
 /** Peak resident memory (MB) of a fresh Node process verifying the binding of `path` from disk. */
 function peakRssOfDigest(path) {
   const node = pathToFileURL(new URL('../dist/node.js', import.meta.url).pathname).href
-  const script = `const { digestVideoFile } = await import(${JSON.stringify(node)}); digestVideoFile(${JSON.stringify(path)}); console.log(process.resourceUsage().maxRSS)`
+  // VmHWM, not getrusage's maxRSS: Linux keeps ru_maxrss across exec, so a child forked from this
+  // process (which holds the 600 MB clip) would report the parent's size.
+  const script = `const { digestVideoFile } = await import(${JSON.stringify(node)}); const { readFileSync } = await import('node:fs'); digestVideoFile(${JSON.stringify(path)}); const hwm = /VmHWM:\\s+(\\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1]; console.log(hwm ?? process.resourceUsage().maxRSS)`
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' })
   if (r.status !== 0) throw new Error(r.stderr)
   return Number(r.stdout.trim()) / 1024
