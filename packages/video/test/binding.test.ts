@@ -100,6 +100,39 @@ describe.skipIf(!HAS_FFMPEG)('the binding follows the coded samples, not the lay
     expect((await verify(out)).status).toBe('invalid')
   })
 
+  it('is invalid when a second sample entry with another decoder configuration is added and the chunks point at it', async () => {
+    // moov is last in this file, so growing stsd only changes the sizes of its ancestors.
+    const a = parseMp4(bytesSource(stamped), limits)
+    expect(a.top.at(-1)?.type === 'moov' || a.top.at(-2)?.type === 'moov').toBe(true)
+    const trak = a.tree.children!.filter((c) => c.type === 'trak')[0]!
+    const stblBox = trak.children!.find((c) => c.type === 'mdia')!.children!.find((c) => c.type === 'minf')!.children!.find((c) => c.type === 'stbl')!
+    const stsd = stblBox.children!.find((c) => c.type === 'stsd')!
+    const stsc = stblBox.children!.find((c) => c.type === 'stsc')!
+    const m = a.moov.slice()
+    const mv = new DataView(m.buffer)
+    const entry = m.slice(stsd.dataOffset + 8, stsd.dataOffset + 8 + mv.getUint32(stsd.dataOffset + 8))
+    const avcC = entry.findIndex((_, i) => entry[i] === 0x61 && entry[i + 1] === 0x76 && entry[i + 2] === 0x63 && entry[i + 3] === 0x43)
+    const second = entry.slice()
+    second[avcC + 5]! ^= 0x01 // the profile compatibility byte of the AVC configuration
+    for (let e = 0; e < mv.getUint32(stsc.dataOffset + 4); e++) mv.setUint32(stsc.dataOffset + 16 + e * 12, 2)
+    mv.setUint32(stsd.dataOffset + 4, 2)
+    const grown = new Uint8Array(m.length + second.length)
+    grown.set(m.subarray(0, stsd.end))
+    grown.set(second, stsd.end)
+    grown.set(m.subarray(stsd.end), stsd.end + second.length)
+    const gv = new DataView(grown.buffer)
+    for (const box of [a.tree, trak, trak.children!.find((c) => c.type === 'mdia')!, trak.children!.find((c) => c.type === 'mdia')!.children!.find((c) => c.type === 'minf')!, stblBox, stsd]) gv.setUint32(box.offset, gv.getUint32(box.offset) + second.length)
+    const out = new Uint8Array(stamped.length + second.length)
+    out.set(stamped.subarray(0, a.moovBox.offset))
+    out.set(grown, a.moovBox.offset)
+    out.set(stamped.subarray(a.moovBox.end), a.moovBox.offset + grown.length)
+    const t = parseMp4(bytesSource(out), limits).tracks[0]!
+    expect(t.entries).toBe(2)
+    const report = await verify(out)
+    expect(report.status).toBe('invalid')
+    expect(report.binding?.valid).toBe(false)
+  })
+
   it('is invalid when the sample sizes are shifted (a boundary moved, same bytes)', async () => {
     const a = parseMp4(bytesSource(stamped), limits)
     const t = a.tracks[0]!

@@ -19,7 +19,7 @@ export const BOUND_HANDLERS = ['vide', 'soun'] as const
 const READ_WINDOW = 8 * 1024 ** 2
 /** Timing records hashed in batches of this many. */
 const RECORD_BATCH = 4096
-const RECORD_BYTES = 17
+const RECORD_BYTES = 21
 
 export interface TrackDigest {
   track: number
@@ -76,7 +76,7 @@ function trackDigest(asset: Mp4Asset, t: Track, position: number, signal?: Abort
   let filled = 0
   const clock = new TimingCursor(tables, min, scale)
   let n = 0
-  for (const chunk of chunks(tables, src.size, t.index)) {
+  for (const chunk of chunks(tables, src.size, t.index, t.entries)) {
     if ((n++ & 0xff) === 0) throwIfAborted(signal)
     hashRange(src, chunk.offset, chunk.bytes, data)
     for (let s = chunk.firstSample; s < chunk.firstSample + chunk.samples; s++) {
@@ -86,6 +86,7 @@ function trackDigest(asset: Mp4Asset, t: Track, position: number, signal?: Abort
       rv.setUint32(o + 4, duration)
       rv.setFloat64(o + 8, composition)
       records[o + 16] = sync ? 1 : 0
+      rv.setUint32(o + 17, chunk.description)
       if (++filled === RECORD_BATCH) {
         timing.update(records)
         filled = 0
@@ -102,6 +103,7 @@ function trackDigest(asset: Mp4Asset, t: Track, position: number, signal?: Abort
       rv.setUint32(o + 4, run.durations[i]! / scale)
       rv.setFloat64(o + 8, (run.cts[i]! - min) / scale)
       records[o + 16] = run.sync[i] ? 1 : 0
+      rv.setUint32(o + 17, run.description)
       if (++filled === RECORD_BATCH) {
         timing.update(records)
         filled = 0

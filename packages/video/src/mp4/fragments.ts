@@ -12,9 +12,12 @@ export interface FragmentRun {
   /** Composition offsets as stored (signed). */
   cts: number[]
   sync: boolean[]
+  /** The sample entry (1-based) its samples use. */
+  description: number
 }
 
 interface TrackDefaults {
+  description: number
   duration: number
   size: number
   flags: number
@@ -28,9 +31,9 @@ function trexDefaults(asset: Mp4Asset, trackId: number): TrackDefaults {
     const p = payload(asset.moov, trex)
     if (p.length < 24) continue
     const v = view(p)
-    if (v.getUint32(4) === trackId) return { duration: v.getUint32(12), size: v.getUint32(16), flags: v.getUint32(20) }
+    if (v.getUint32(4) === trackId) return { description: v.getUint32(8), duration: v.getUint32(12), size: v.getUint32(16), flags: v.getUint32(20) }
   }
-  return { duration: 0, size: 0, flags: 0 }
+  return { description: 1, duration: 0, size: 0, flags: 0 }
 }
 
 /**
@@ -62,14 +65,15 @@ export function* fragmentRuns(asset: Mp4Asset, track: Track, limits: Limits): Ge
         return value
       }
       const baseOffset = field(Boolean(flags & 0x1), true)
-      field(Boolean(flags & 0x2))
+      const description = field(Boolean(flags & 0x2)) ?? trex.description
+      if (description < 1 || description > track.entries) throw new MalformedInputError(`MP4 track ${track.index + 1}: a fragment uses sample description ${description} but stsd holds ${track.entries}`)
       const duration = field(Boolean(flags & 0x8)) ?? trex.duration
       const size = field(Boolean(flags & 0x10)) ?? trex.size
       const sampleFlags = field(Boolean(flags & 0x20)) ?? trex.flags
       // Without an explicit base, data offsets count from the moof (default-base-is-moof, and what CMAF requires).
       let next = baseOffset ?? moofBox.offset
       for (const trun of children(traf, 'trun')) {
-        const run = readTrun(bytes, trun, { duration, size, flags: sampleFlags }, baseOffset ?? moofBox.offset, next, moofBox.offset)
+        const run = readTrun(bytes, trun, { description, duration, size, flags: sampleFlags }, baseOffset ?? moofBox.offset, next, moofBox.offset)
         total += run.sizes.length
         if (total > MAX_SAMPLES_PER_TRACK) throw new TooLargeError(`MP4 track ${track.index + 1} has more than ${MAX_SAMPLES_PER_TRACK} samples in its fragments`)
         if (run.offset + run.bytes > asset.src.size) {
@@ -105,7 +109,7 @@ function readTrun(b: Uint8Array, trun: Box, defaults: TrackDefaults, base: numbe
   const per = ((flags & 0x100) ? 4 : 0) + ((flags & 0x200) ? 4 : 0) + ((flags & 0x400) ? 4 : 0) + ((flags & 0x800) ? 4 : 0)
   if (o + count * per > p.length) throw new MalformedInputError(`A trun box declares ${count} samples but holds fewer`, { details: { samples: count } })
   if (!per && count > MAX_SAMPLES_PER_TRACK) throw new TooLargeError(`A trun box declares ${count} samples`)
-  const run: FragmentRun = { offset, bytes: 0, sizes: [], durations: [], cts: [], sync: [] }
+  const run: FragmentRun = { offset, bytes: 0, sizes: [], durations: [], cts: [], sync: [], description: defaults.description }
   for (let i = 0; i < count; i++) {
     const duration = flags & 0x100 ? v.getUint32((o += 4) - 4) : defaults.duration
     const size = flags & 0x200 ? v.getUint32((o += 4) - 4) : defaults.size

@@ -42,8 +42,10 @@ export interface Track {
   sampleRate?: number
   /** Display rotation from the track header matrix, in degrees clockwise (0, 90, 180, 270). */
   rotation: number
-  /** The decoder configuration the binding covers: the codec's configuration record(s). */
+  /** The decoder configuration the binding covers: the configuration record(s) of every sample entry. */
   config: Uint8Array[]
+  /** Sample entries in stsd; the chunks (stsc) or fragments (tfhd, trex) say which one each sample uses. */
+  entries: number
   tables: SampleTables
 }
 
@@ -92,7 +94,7 @@ function rotationOf(a: number, b: number): number {
 }
 
 /** The first sample entry of stsd: codec, picture or sound facts, and the configuration boxes. */
-function sampleEntry(b: Uint8Array, stsd: Box | undefined, handler: string, index: number): Pick<Track, 'codec' | 'config' | 'width' | 'height' | 'channels' | 'sampleRate'> {
+function sampleEntry(b: Uint8Array, stsd: Box | undefined, handler: string, index: number): Pick<Track, 'codec' | 'config' | 'entries' | 'width' | 'height' | 'channels' | 'sampleRate'> {
   if (!stsd) throw new MalformedInputError(`MP4 track ${index + 1} has no sample description (stsd)`, { details: { track: index + 1 } })
   const p = payload(b, stsd)
   need(p, 16, 'stsd')
@@ -118,7 +120,20 @@ function sampleEntry(b: Uint8Array, stsd: Box | undefined, handler: string, inde
     if (version === 2 && e.length >= 48) out.sampleRate = Math.round(ev.getFloat64(40))
   }
   if (boxesAt > 0 && boxesAt <= e.length) out.config = configBoxes(e, boxesAt, 0)
-  return out
+  // Further entries: a chunk may point at any of them, so each one's code and configuration is bound.
+  const count = v.getUint32(4)
+  let o = 8 + size
+  let entries = 1
+  for (; entries < count && o + 8 <= p.length; entries++) {
+    const next = v.getUint32(o)
+    if (next < 16 || o + next > p.length) throw new MalformedInputError(`MP4 track ${index + 1}: sample entry ${entries + 1} declares ${next} bytes but the stsd box holds ${p.length - o}`)
+    const entry = p.subarray(o, o + next)
+    const at = handler === 'vide' ? 86 : handler === 'soun' ? 36 + (view(entry).getUint16(16) === 1 ? 16 : view(entry).getUint16(16) === 2 ? 36 : 0) : -1
+    out.config.push(entry.subarray(4, 8), ...(at > 0 && at <= entry.length ? configBoxes(entry, at, 0) : []))
+    o += next
+  }
+  if (entries < count) throw new MalformedInputError(`MP4 track ${index + 1}: the stsd box declares ${count} sample entries but holds ${entries}`)
+  return { ...out, entries }
 }
 
 /** The decoder configuration inside a sample entry (one level of QuickTime `wave` allowed), in order. */
@@ -271,14 +286,18 @@ export interface Chunk {
   firstSample: number
   samples: number
   bytes: number
+  /** The sample entry (1-based) its samples use. */
+  description: number
 }
 
 /** The chunks of a track in order, checking that each lies inside the file. */
-export function* chunks(t: SampleTables, fileSize: number, track: number): Generator<Chunk> {
+export function* chunks(t: SampleTables, fileSize: number, track: number, entries = 1): Generator<Chunk> {
   let sample = 0
   for (let e = 0; e < t.stscCount && sample < t.count; e++) {
     const first = t.stsc.getUint32(8 + e * 12)
     const per = t.stsc.getUint32(12 + e * 12)
+    const description = t.stsc.getUint32(16 + e * 12)
+    if (description < 1 || description > entries) throw new MalformedInputError(`MP4 track ${track + 1}: stsc entry ${e + 1} uses sample description ${description} but stsd holds ${entries}`, { details: { track: track + 1 } })
     const next = e + 1 < t.stscCount ? t.stsc.getUint32(8 + (e + 1) * 12) : t.chunkCount + 1
     for (let c = first; c < next && c <= t.chunkCount && sample < t.count; c++) {
       const offset = t.chunkOffset(c)
@@ -291,7 +310,7 @@ export function* chunks(t: SampleTables, fileSize: number, track: number): Gener
           details: { track: track + 1, chunk: c, offset, bytes, size: fileSize },
         })
       }
-      yield { offset, firstSample: sample, samples: n, bytes }
+      yield { offset, firstSample: sample, samples: n, bytes, description }
       sample += n
     }
   }
