@@ -85,7 +85,7 @@ export async function main(argv: string[], io: Io, signal?: AbortSignal): Promis
   let status: number = EXIT.ok
   const program = new Command('tanba')
   program
-    .description('Label AI-generated content (images, PDFs, audio, text) and verify labels.')
+    .description('Label AI-generated content (images, PDFs, audio, video, text) and verify labels.')
     .version(VERSION, '-V, --version')
     .exitOverride()
     .configureOutput({

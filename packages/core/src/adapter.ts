@@ -8,7 +8,7 @@ import type { TrustStore } from './crypto/trust.js'
 /** See StampOptions.c2pa. */
 export type C2paPolicy = 'required' | 'preferred'
 
-export type MediaKind = 'text' | 'image' | 'pdf' | 'audio'
+export type MediaKind = 'text' | 'image' | 'pdf' | 'audio' | 'video'
 
 /** One file format an adapter knows. Static data: detection never loads a media library. */
 export interface FormatInfo {

@@ -70,7 +70,7 @@ export interface Profile {
   rules: Record<MediaKind, KindRules | null>
 }
 
-const KINDS: readonly MediaKind[] = ['text', 'image', 'pdf', 'audio']
+const KINDS: readonly MediaKind[] = ['text', 'image', 'pdf', 'audio', 'video']
 const ANY_MARK: MarkerStandard[] = ['tanba', 'c2pa', 'iptc', 'tc260']
 
 const KZ_LAW: Citation = { source: 'Law No. 230-VIII "On Artificial Intelligence"', provision: 'art. 21', basis: 'law', checked: '2026-12' }
@@ -155,8 +155,8 @@ export const PROFILES: Readonly<Record<ProfileId, Profile>> = Object.freeze({
     rules: perKind((kind) => ({
       layers: [
         { anyOf: ['tanba', 'c2pa'], what: 'digitally signed metadata (Tanba or C2PA)', cite: EU_CODE('Measure 1.1.1') },
-        ...(kind === 'image'
-          ? [{ anyOf: ['watermark'] as MarkerStandard[], what: 'an imperceptible watermark', cite: EU_CODE('Measure 1.1.2') }]
+        ...(kind === 'image' || kind === 'video'
+          ? [{ anyOf: ['watermark'] as MarkerStandard[], what: kind === 'video' ? 'an imperceptible watermark (Tanba writes none for video yet)' : 'an imperceptible watermark', cite: EU_CODE('Measure 1.1.2') }]
           : kind === 'text'
             ? [{ anyOf: ['watermark'] as MarkerStandard[], what: 'an imperceptible text watermark (Tanba writes none for text)', cite: EU_CODE('Measure 1.1.2', 'free-form text above 200 tokens, per secondary sources'), minTokens: 200 }]
             : [{ anyOf: ['iptc', 'tc260', 'c2pa', 'tanba'] as MarkerStandard[], what: 'a second machine-readable layer', cite: EU_CODE('Measure 1.1', 'at least two layers; no watermark for this medium yet') }]),

@@ -4,7 +4,7 @@ export function errorHint(code: string | undefined, details?: Record<string, unk
   if (code === 'TANBA_MALFORMED_INPUT' && typeof details?.found === 'string') return 'Rename the file to match its content, or give its media type.'
   switch (code) {
     case 'TANBA_UNRECOGNISED_FORMAT':
-      return 'Check that the file is an image, PDF, audio or text file of a supported format, or give its media type.'
+      return 'Check that the file is an image, PDF, audio, video or text file of a supported format, or give its media type.'
     case 'TANBA_UNSUPPORTED_FORMAT':
       return 'Convert it to a supported format first (see docs/cli.md for the list).'
     case 'TANBA_MALFORMED_INPUT':

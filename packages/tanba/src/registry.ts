@@ -3,15 +3,16 @@ import { audioEntry } from '@tanba/audio'
 import { imageEntry } from '@tanba/image'
 import { pdfEntry } from '@tanba/pdf'
 import { textEntry } from '@tanba/text'
+import { videoEntry } from '@tanba/video'
 
 /**
  * The adapters Tanba ships. Each is a static format list plus a lazy loader, so importing
  * this module never loads sharp, pdf-lib or the C2PA addon.
  */
-export const ADAPTERS: readonly AdapterEntry[] = Object.freeze([imageEntry, pdfEntry, audioEntry, textEntry])
+export const ADAPTERS: readonly AdapterEntry[] = Object.freeze([imageEntry, pdfEntry, audioEntry, videoEntry, textEntry])
 
 /** Sniffing order: binary formats have exact magic bytes; text accepts almost any bytes, so it goes last. */
-const KIND_ORDER: Record<MediaKind, number> = { image: 0, pdf: 1, audio: 2, text: 3 }
+const KIND_ORDER: Record<MediaKind, number> = { image: 0, pdf: 1, audio: 2, video: 3, text: 4 }
 
 export interface RegistryOptions {
   /** Adapters to register instead of Tanba's own, in the order given. */
@@ -28,7 +29,7 @@ export function createRegistry(options: RegistryOptions = {}): AdapterRegistry {
   return registry
 }
 
-/** Stable sort by media kind: image, PDF, audio, then text. */
+/** Stable sort by media kind: image, PDF, audio, video, then text. */
 export function sortForSniffing(entries: readonly AdapterEntry[]): AdapterEntry[] {
   return entries
     .map((entry, index) => ({ entry, index }))
