@@ -1,12 +1,13 @@
 import type { FormatInfo, ResolvedNotice, StampContext, StampResult, Adapter } from './adapter.js'
 import { InvalidOptionError, throwIfAborted } from './errors.js'
 import { resolveLimits, type Limits } from './limits.js'
-import { PROFILE_IDS, type AiSystem, type Distributor, type LabelBinding, type LabelNotice, type Origin, type Party, type ProfileId, type PromptInfo } from './label.js'
+import { PROFILE_IDS, type AiSystem, type Distributor, type LabelBinding, type LabelNotice, type LabelWatermark, type Origin, type Party, type ProfileId, type PromptInfo } from './label.js'
 import { noticeText } from './notices.js'
 import { PROFILES } from './profiles.js'
 import type { Signer } from './crypto/signer.js'
 import { signLabel } from './crypto/label-signature.js'
 import { joinBytes, randomUuid } from './bytes.js'
+import type { LabelLedger } from './ledger.js'
 
 export interface NoticeOptions {
   /** Apply the perceivable notice (default true). */
@@ -42,6 +43,8 @@ export interface StampOptions {
   signal?: AbortSignal
   /** Per-adapter options, e.g. `{ image: { plate: 'dark' } }`. */
   adapterOptions?: Record<string, unknown>
+  /** Records each signed label (e.g. a JSON-lines file from @tanba/watermark/node). */
+  ledger?: LabelLedger
 }
 
 /** Languages for the notice: explicit list, else the union of the profiles' languages, plus additions. */
@@ -117,9 +120,9 @@ export function createStampContext(format: FormatInfo, options: StampOptions): S
     limits: resolveLimits(options.limits),
     ...(options.signal ? { signal: options.signal } : {}),
     adapterOptions: options.adapterOptions ?? {},
-    async sign(binding: LabelBinding, notice?: LabelNotice) {
+    async sign(binding: LabelBinding, notice?: LabelNotice, extra?: { watermark?: LabelWatermark }) {
       throwIfAborted(options.signal)
-      return signLabel({ ...draft, ...(notice ? { notice } : {}), binding }, signer)
+      return signLabel({ ...draft, ...(notice ? { notice } : {}), ...(extra?.watermark ? { watermark: extra.watermark } : {}), binding }, signer)
     },
   }
 }
@@ -154,5 +157,7 @@ export function resultLength(result: Pick<StampResult, 'bytes' | 'parts'>): numb
 export async function stampWith(adapter: Adapter, input: Uint8Array, format: FormatInfo, options: StampOptions): Promise<StampResult> {
   throwIfAborted(options.signal)
   const context = createStampContext(format, options)
-  return adapter.stamp(input, context)
+  const result = await adapter.stamp(input, context)
+  if (options.ledger) await options.ledger.append(result.label)
+  return result
 }

@@ -30,6 +30,8 @@ export interface DetectOptions {
   publicPattern?: boolean
   /** Animated images: frames stacked vertically; each is searched until one holds the mark. */
   pageHeight?: number
+  /** Keep every decoded 96-bit word (dewhitened), strongest alignment first: for calibration and bit accuracy. */
+  trace?: boolean
 }
 
 export interface WatermarkDetection {
@@ -53,6 +55,8 @@ export interface WatermarkDetection {
   cellPixels?: number
   /** Frame that held the mark (animated images). */
   frame?: number
+  /** With `trace`: the decoded words, whether or not they passed. */
+  words?: Uint8Array[]
 }
 
 /** The analytic bound: each decoded alignment passes by chance with probability 2^-39. */
@@ -76,12 +80,12 @@ export function detectWatermark(image: PixelImage, options: DetectOptions = {}):
   const pageHeight = options.pageHeight && image.height % options.pageHeight === 0 ? options.pageHeight : image.height
   const frames = image.height / pageHeight
   const bound = falsePositiveBound(patterns.length, frames)
-  let best: WatermarkDetection = { found: false, method: WATERMARK_METHOD, codedBits: CODED_BITS, confidence: 0, falsePositiveBound: bound, syncScore: 0 }
+  let best: WatermarkDetection = { found: false, method: WATERMARK_METHOD, codedBits: CODED_BITS, confidence: 0, falsePositiveBound: bound, syncScore: 0, ...(options.trace ? { words: [] } : {}) }
   if (Math.min(image.width, pageHeight) < 32) return best
   for (let f = 0; f < frames; f++) {
     const residual = residualGrid(image, f * pageHeight, (f + 1) * pageHeight)
     for (const { kind, pattern } of patterns) {
-      const result = detectIn(residual, pattern)
+      const result = detectIn(residual, pattern, best.words)
       if (result.syncScore > best.syncScore && !best.found) best = { ...best, syncScore: result.syncScore }
       if (result.payload) {
         return {
@@ -97,6 +101,7 @@ export function detectWatermark(image: PixelImage, options: DetectOptions = {}):
           syncScore: result.syncScore,
           cellPixels: result.cellPixels!,
           ...(frames > 1 ? { frame: f } : {}),
+          ...(best.words ? { words: best.words } : {}),
         }
       }
     }
@@ -179,7 +184,7 @@ function peak(fold: Float64Array, ref: { re: Float64Array; im: Float64Array }): 
   return { z: (max - mean) / sd, dx: at % SUB, dy: Math.floor(at / SUB) }
 }
 
-function detectIn(res: Residual, pattern: TilePattern): { payload?: WatermarkPayload; bitErrors?: number; syncScore: number; cellPixels?: number } {
+function detectIn(res: Residual, pattern: TilePattern, words?: Uint8Array[]): { payload?: WatermarkPayload; bitErrors?: number; syncScore: number; cellPixels?: number } {
   const ref = reference(pattern)
   // Coarse pass on the centre (a small extent tolerates a coarser scale step), then the strongest
   // coarse peaks refined on the whole residual.
@@ -202,7 +207,7 @@ function detectIn(res: Residual, pattern: TilePattern): { payload?: WatermarkPay
   found.sort((a, b) => b.z - a.z)
   const syncScore = found[0]?.z ?? 0
   for (const cand of found.slice(0, CANDIDATES)) {
-    const decoded = decodeAt(cand, pattern)
+    const decoded = decodeAt(cand, pattern, words)
     if (decoded) return { ...decoded, syncScore, cellPixels: ((GRID_SHORT / CELLS_SHORT) * cand.ratio) / res.gridScale }
   }
   return { syncScore }
@@ -219,7 +224,7 @@ function centreOf(res: Residual, extent: number): Residual {
   return { w, h, r, gridScale: res.gridScale }
 }
 
-function decodeAt(c: Candidate, pattern: TilePattern): { payload: WatermarkPayload; bitErrors: number } | null {
+function decodeAt(c: Candidate, pattern: TilePattern, words?: Uint8Array[]): { payload: WatermarkPayload; bitErrors: number } | null {
   const soft = new Float64Array(CODED_BITS)
   for (let cell = 0; cell < TILE * TILE; cell++) {
     const b = pattern.bitOf[cell]!
@@ -242,6 +247,7 @@ function decodeAt(c: Candidate, pattern: TilePattern): { payload: WatermarkPaylo
   const bits = viterbiDecode(soft, INFO_BITS)
   const info = bits.slice()
   for (let i = 0; i < INFO_BITS; i++) info[i]! ^= pattern.whiten[i]!
+  words?.push(info)
   const payload = parseInfoBits(info)
   if (!payload) return null
   const coded = convEncode(bits)
