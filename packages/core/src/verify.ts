@@ -126,7 +126,7 @@ export async function verifyWith(adapter: Adapter, input: Uint8Array, format: Fo
     } else if (label?.watermark && label.watermark.payload !== watermark.payload) {
       messages.push({ rule: 'watermark.mismatch', carrier: `pixels:${watermark.method}`, fatal: false, reason: `The watermark's payload ${watermark.payload} is not the one the label records (${label.watermark.payload}): the pixels come from other labelled content` })
     }
-    if (options.ledger) ledger = await resolveInLedger(options.ledger, watermark, options)
+    if (options.ledger) ledger = await resolveWatermarkInLedger(options.ledger, watermark, options)
   } else if (label?.watermark && watermark) {
     messages.push({ rule: 'watermark.not-found', fatal: false, reason: `The label records a watermark (${label.watermark.method}) but the detector did not find it${label.watermark.detection === 'key' ? ' (it needs the organisation key)' : ''}` })
   }
@@ -165,8 +165,8 @@ export async function verifyWith(adapter: Adapter, input: Uint8Array, format: Fo
   }
 }
 
-/** Looks a found payload up in a ledger and checks the signature of what it returns (a ledger is not trusted). */
-async function resolveInLedger(store: LabelLedger, watermark: WatermarkReport, options: VerifyOptions): Promise<LedgerResolution> {
+/** Looks a found watermark payload up in a ledger and checks the signature of what it returns (a ledger is not trusted). */
+export async function resolveWatermarkInLedger(store: LabelLedger, watermark: WatermarkReport, options: VerifyOptions): Promise<LedgerResolution> {
   const candidates = (await store.findByWatermark(watermark.payload!)).filter((l) => l?.watermark?.payload === watermark.payload)
   const base = { source: store.name, bindingApplies: false as const, matches: candidates.length }
   if (!candidates.length) return { ...base, found: false, reason: `The ledger ${store.name} holds no label for watermark payload ${watermark.payload}` }

@@ -23,17 +23,26 @@ function walk(dir, out = []) {
   return out
 }
 
-/** Source files with their sizes: photographs (JPEG, at least 1200×1000) and, for the unmarked set, every picture. */
+/**
+ * Source pictures with their sizes, one per picture (largest size kept): `photo` marks the photographs
+ * (JPEG, at least 1200×1000, not MATE's abstract/desktop artwork) used for the marked set; the
+ * unmarked set uses every picture, drawn artwork included.
+ */
 export async function sources(root) {
   const files = [...SOURCE_DIRS.flatMap((d) => walk(d)), ...walk(join(root, '../shared/corpus'))]
-  const out = []
+  const byPicture = new Map()
   for (const file of files) {
     try {
       const m = await sharp(file).metadata()
-      if (m.width >= 1000 && m.height >= 700) out.push({ file, width: m.width, height: m.height, photo: /\.jpe?g$/i.test(file) && m.width >= 1200 && m.height >= 1000 })
+      if (m.width < 1000 || m.height < 700) continue
+      // One entry per picture: the wallpaper packages ship several sizes of the same one.
+      const key = /\/wallpapers\/([^/]+)\//.exec(file)?.[1] ?? file.replace(/^.*\//, '').replace(/[_-]?\d+x\d+/, '').replace(/\.\w+$/, '')
+      const photo = /\.jpe?g$/i.test(file) && !/\/(abstract|desktop)\//.test(file) && m.width >= 1200 && m.height >= 1000
+      const prev = byPicture.get(key)
+      if (!prev || m.width * m.height > prev.width * prev.height) byPicture.set(key, { file, width: m.width, height: m.height, photo })
     } catch {}
   }
-  return out
+  return [...byPicture.values()]
 }
 
 /** mulberry32 */

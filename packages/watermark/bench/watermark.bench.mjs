@@ -7,7 +7,7 @@
 // - false detections on the unmarked set, and the calibration check of the 2^-39 model;
 // - cost: embedding inside the full visible stamp of a 12 MP JPEG, and detection of a 12 MP image.
 import { spawnSync } from 'node:child_process'
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createRequire } from 'node:module'
 import { performance } from 'node:perf_hooks'
@@ -32,6 +32,7 @@ export default async function run({ root, tmp }) {
   const tool = (cmd, args, bytes, ext = 'jpg', outExt = ext) => {
     const input = join(dir, `in.${ext}`)
     const output = join(dir, `out.${outExt}`)
+    rmSync(output, { force: true })
     writeFileSync(input, bytes)
     const r = spawnSync(cmd, args(input, output), { encoding: 'utf8' })
     if (r.status !== 0) throw new Error(`${cmd}: ${r.stderr}`)
@@ -196,7 +197,7 @@ async function costRows(root, dir) {
   const image = await import('../../image/dist/index.js')
   const adapter = image.createImageAdapter()
   const format = image.imageFormat('jpeg')
-  const photo = join(root, '../shared/corpus/media/no_manifest.jpg')
+  const photo = join(root, '../shared/corpus/third-party-labelled/C.jpg')
   const jpeg = new Uint8Array(await sharp(photo).resize(4000, 3000, { fit: 'fill' }).jpeg({ quality: 90 }).toBuffer())
   const creds = await core.generateSigningCredentials({ commonName: 'Bench signer', organization: 'Tanba bench' })
   const signer = await core.createPemSigner({ privateKey: creds.privateKeyPem, certificateChain: creds.chainPem })

@@ -53,14 +53,17 @@ export function lumaGrid(img: PixelImage, y0 = 0, y1 = img.height): LumaGrid {
     }
     return { width: gw, height: gh, luma, texture }
   }
+  // Large images are sampled every `step` rows and columns: a grid pixel still averages step² or more
+  // samples, and the mark (two grid pixels per cell) varies far more slowly than the sampling rate.
+  const step = Math.max(1, Math.floor(Math.min(width, h) / (4 * GRID_SHORT)))
   const xmap = new Int32Array(width)
   for (let x = 0; x < width; x++) xmap[x] = Math.min(gw - 1, Math.floor((x * gw) / width))
   const count = new Float32Array(gw * gh)
-  for (let y = 0; y < h; y++) {
+  for (let y = 0; y < h; y += step) {
     const row = Math.min(gh - 1, Math.floor((y * gh) / h)) * gw
     let p = (y0 + y) * width * ch
     let prev = lumaAt(data, p, ch)
-    for (let x = 0; x < width; x++, p += ch) {
+    for (let x = 0; x < width; x += step, p += ch * step) {
       const l = ch === 1 ? data[p]! : 0.299 * data[p]! + 0.587 * data[p + 1]! + 0.114 * data[p + 2]!
       const k = row + xmap[x]!
       luma[k]! += l
