@@ -55,7 +55,7 @@ export function lumaGrid(img: PixelImage, y0 = 0, y1 = img.height): LumaGrid {
   }
   // Large images are sampled every `step` rows and columns: a grid pixel still averages step² or more
   // samples, and the mark (two grid pixels per cell) varies far more slowly than the sampling rate.
-  const step = Math.max(1, Math.floor(Math.min(width, h) / (4 * GRID_SHORT)))
+  const step = Math.max(1, Math.floor(Math.min(width, h) / (2 * GRID_SHORT)))
   const xmap = new Int32Array(width)
   for (let x = 0; x < width; x++) xmap[x] = Math.min(gw - 1, Math.floor((x * gw) / width))
   const count = new Float32Array(gw * gh)
