@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { stampWith, verifyWith } from '@tanba/core'
+import { detectWatermark } from '@tanba/watermark'
 import { createFileLedger } from '@tanba/watermark/node'
 import sharp from 'sharp'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -120,5 +121,26 @@ describe('watermark options', () => {
       expect(report.markers.some((m) => m.standard === 'watermark')).toBe(false)
     }
     expect((await verifyWith(adapter, fixture('photo.jpg'), jpeg, { trust: creds.trust })).aiMarked).toBe(false)
+  })
+})
+
+describe('animated images', () => {
+  it.skipIf(!hasTool('convert'))('an ImageMagick GIF of three photographs: every frame carries the mark, frame delays are kept', async () => {
+    const photo = join(dir, 'photo.jpg')
+    writeFileSync(photo, corpus('third-party-labelled/C.jpg'))
+    const gifPath = join(dir, 'anim.gif')
+    const r = spawnSync('convert', ['-delay', '40', '-loop', '0', '(', photo, '-crop', '720x540+0+0', ')', '(', photo, '-crop', '720x540+600+300', ')', '(', photo, '-crop', '720x540+1200+600', ')', '+repage', gifPath], { encoding: 'utf8' })
+    expect(r.status, r.stderr).toBe(0)
+    const gif = new Uint8Array(readFileSync(gifPath))
+    const stamped = await stampWith(adapter, gif, imageFormat('gif')!, stampOptions)
+    expect(stamped.label.watermark).toBeDefined()
+    const meta = await sharp(stamped.bytes, { animated: true }).metadata()
+    expect(meta.pages).toBe(3)
+    expect(meta.delay).toEqual([400, 400, 400])
+    const { data, info } = await sharp(stamped.bytes, { animated: true }).removeAlpha().raw().toBuffer({ resolveWithObject: true })
+    for (let f = 0; f < 3; f++) {
+      const frame = { data: new Uint8Array(data.subarray(f * 720 * 540 * 3, (f + 1) * 720 * 540 * 3)), width: info.width, height: 540, channels: 3 as const }
+      expect(detectWatermark(frame).payloadHex, `frame ${f}`).toBe(stamped.label.watermark!.payload)
+    }
   })
 })

@@ -166,7 +166,7 @@ export async function drawNotice(image: ParsedImage, layout: Pick<NoticeLayout, 
     }
   }
   let pipeline = make().composite(composites)
-  if (options.pixels && meta.depth === 'uchar' && meta.space !== 'cmyk') pipeline = await throughPixels(sharp, pipeline.keepIccProfile(), options.pixels, pageHeight, limits)
+  if (options.pixels && meta.depth === 'uchar' && meta.space !== 'cmyk') pipeline = await throughPixels(sharp, pipeline.keepIccProfile(), options.pixels, pageHeight, limits, image.format, meta)
   // The plate brings an alpha channel; drop it again where the original had none (JPEG and GIF drop it anyway).
   if (!meta.hasAlpha && image.format !== 'jpeg' && image.format !== 'gif') pipeline = pipeline.removeAlpha()
   pipeline = encoder(pipeline, image, meta, options)
@@ -180,7 +180,7 @@ export async function drawNotice(image: ParsedImage, layout: Pick<NoticeLayout, 
 }
 
 /** Runs the pipeline to raw pixels, lets `change` edit them, and starts a new pipeline from them. */
-async function throughPixels(sharp: SharpFactory, p: Sharp, change: NonNullable<EncodeOptions['pixels']>, pageHeight: number, limits: Limits): Promise<Sharp> {
+async function throughPixels(sharp: SharpFactory, p: Sharp, change: NonNullable<EncodeOptions['pixels']>, pageHeight: number, limits: Limits, format: string, meta: Metadata): Promise<Sharp> {
   let raw
   try {
     raw = await p.raw().toBuffer({ resolveWithObject: true })
@@ -189,7 +189,12 @@ async function throughPixels(sharp: SharpFactory, p: Sharp, change: NonNullable<
   }
   const { width, height, channels } = raw.info
   change({ data: raw.data, width, height, channels: channels as 1 | 3 | 4, pageHeight: height % pageHeight === 0 ? pageHeight : height })
-  return sharp(raw.data, { raw: { width, height, channels, ...(height > pageHeight ? { pageHeight } : {}) }, limitInputPixels: limits.maxPixels })
+  const next = sharp(raw.data, { raw: { width, height, channels, ...(height > pageHeight ? { pageHeight } : {}) }, limitInputPixels: limits.maxPixels })
+  // Raw pixels carry no frame timing: give the animation its delays and loop count back.
+  const timing = { ...(meta.delay ? { delay: meta.delay } : {}), ...(meta.loop !== undefined ? { loop: meta.loop } : {}) }
+  if (height > pageHeight && format === 'gif') return next.gif(timing)
+  if (height > pageHeight && format === 'webp') return next.webp(timing)
+  return next
 }
 
 function encoder(p: Sharp, image: ParsedImage, meta: Metadata, options: EncodeOptions): Sharp {
