@@ -119,6 +119,9 @@ export async function main(argv: string[], io: Io, signal?: AbortSignal): Promis
     .option('--placement <where>', 'where the notice goes: start, end, both, top, bottom, top-left, top-right, bottom-left, bottom-right')
     .option('--no-visible', 'no visible or audible notice (machine-readable label only)')
     .option('--no-c2pa', 'do not embed C2PA manifests')
+    .option('--watermark', 'images: embed the invisible watermark even with --no-visible (re-encodes the image)')
+    .option('--no-watermark', 'images: do not embed the invisible watermark (embedded by default with the visible warning)')
+    .option('--ledger <file>', 'append each signed label to this JSON-lines ledger (verify --ledger finds it from the watermark)')
     .option('--pdf-password-file <file>', 'file holding the password of encrypted PDFs (user or owner password)')
     .option('--key <file>', 'signing key: PKCS#8 PEM private key')
     .option('--cert <file>', 'certificate chain PEM for the key (leaf first), needed for C2PA')
@@ -131,7 +134,7 @@ export async function main(argv: string[], io: Io, signal?: AbortSignal): Promis
     .option('-q, --quiet', 'no progress, notes or warnings on stderr (errors still)')
     .addHelpText('after', STAMP_HELP)
     .action(async (inputs: string[], opts, cmd: Command) => {
-      status = await runStamp(inputs, { ...opts, visibleSet: cmd.getOptionValueSource('visible') === 'cli', c2paSet: cmd.getOptionValueSource('c2pa') === 'cli' }, io, signal)
+      status = await runStamp(inputs, { ...opts, visibleSet: cmd.getOptionValueSource('visible') === 'cli', c2paSet: cmd.getOptionValueSource('c2pa') === 'cli', watermarkSet: cmd.getOptionValueSource('watermark') === 'cli' }, io, signal)
     })
 
   program
@@ -144,6 +147,7 @@ export async function main(argv: string[], io: Io, signal?: AbortSignal): Promis
     .option('--exclude <glob>', 'leave out files matching this glob when walking folders (repeatable)', collect)
     .option('--profile <id>', 'evaluate these profiles kz|uz|cn|eu|in|us-ca (repeatable; default: the label\'s own)', collect)
     .option('--require-trusted', 'treat a valid but untrusted signature as invalid')
+    .option('--ledger <file>', 'resolve a found watermark to the signed label recorded in this JSON-lines ledger')
     .option('--no-c2pa', 'do not read C2PA manifests')
     .option('--pdf-password-file <file>', 'file holding the password of encrypted PDFs (user or owner password)')
     .option('--config <file>', 'tanba.config.json (its trust list and defaults are used)')

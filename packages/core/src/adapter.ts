@@ -1,6 +1,6 @@
 import type { Limits } from './limits.js'
-import type { Label, LabelBinding, LabelNotice, Origin, ProfileId, UnsignedLabel } from './label.js'
-import type { Marker, ReportMessage } from './report.js'
+import type { Label, LabelBinding, LabelNotice, LabelWatermark, Origin, ProfileId, UnsignedLabel } from './label.js'
+import type { Marker, ReportMessage, WatermarkReport } from './report.js'
 import type { Signer } from './crypto/signer.js'
 import type { TanbaError } from './errors.js'
 import type { TrustStore } from './crypto/trust.js'
@@ -36,8 +36,8 @@ export interface StampContext {
   profiles: ProfileId[]
   /** The perceivable notice to apply, or null when the caller turned it off. */
   notice: ResolvedNotice | null
-  /** Signs the draft with the given binding and notice record, returns the complete label. */
-  sign(binding: LabelBinding, notice?: LabelNotice): Promise<Label>
+  /** Signs the draft with the given binding and notice record (and watermark record), returns the complete label. */
+  sign(binding: LabelBinding, notice?: LabelNotice, extra?: { watermark?: LabelWatermark }): Promise<Label>
   signer: Signer
   /** C2PA embedding: off, or on with the signer (which must then hold an X.509 chain). */
   c2pa: boolean
@@ -107,6 +107,8 @@ export interface Extraction {
   messages: ReportMessage[]
   /** Metadata fields relevant to AI disclosure, for `inspect` (field name → value). */
   fields: Record<string, unknown>
+  /** The watermark detector's result, when the adapter looked for one. */
+  watermark?: WatermarkReport
 }
 
 /** The contract every media adapter implements. */

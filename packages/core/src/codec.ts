@@ -91,7 +91,7 @@ export function parseLabel(json: string): Label {
 
 const TOP = {
   tanba: 1, id: 2, created: 3, origin: 4, system: 5, owner: 6, distributor: 7,
-  prompt: 8, notice: 9, profiles: 10, binding: 11, sig: 12,
+  prompt: 8, notice: 9, profiles: 10, binding: 11, sig: 12, watermark: 13,
 } as const
 const SYSTEM = { name: 1, version: 2, model: 3 } as const
 const OWNER = { name: 1, id: 2, country: 3, contact: 4 } as const
@@ -99,6 +99,7 @@ const DISTRIBUTOR = { name: 1, id: 2 } as const
 const PROMPT = { text: 1, writer: 2 } as const
 const NOTICE = { method: 1, langs: 2, placement: 3, text: 4, height: 5 } as const
 const BINDING = { method: 1, alg: 2, digest: 3, extent: 4 } as const
+const WATERMARK = { method: 1, payload: 2, detection: 3 } as const
 const SIG = { alg: 1, kid: 2, pub: 3, x5c: 4, value: 5, tst: 6 } as const
 const ORIGINS = ['generated', 'modified'] as const
 const SIG_ALGS = ['Ed25519', 'ES256'] as const
@@ -174,6 +175,7 @@ export function encodeCompactLabel(label: Label): Uint8Array {
   if (label.notice) {
     top.set(TOP.notice, packObject({ ...label.notice }, NOTICE, (k, v) => (k === 'method' ? indexOf(NOTICE_METHODS, v, 'notice method') : v)))
   }
+  if (label.watermark) top.set(TOP.watermark, packObject({ ...label.watermark }, WATERMARK))
   top.set(TOP.profiles, label.profiles)
   top.set(
     TOP.binding,
@@ -237,6 +239,7 @@ export function decodeCompactLabel(bytes: Uint8Array): Label {
   if (raw.notice !== undefined) {
     label.notice = unpackObject(raw.notice, NOTICE, 'notice', (k, v) => (k === 'method' ? fromIndex(NOTICE_METHODS, v, 'notice method') : v))
   }
+  if (raw.watermark !== undefined) label.watermark = unpackObject(raw.watermark, WATERMARK, 'watermark')
   assertLabel(label)
   return label
 }

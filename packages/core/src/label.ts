@@ -52,6 +52,16 @@ export interface LabelNotice {
   height?: number
 }
 
+/** An imperceptible watermark embedded in the content (images: @tanba/watermark). */
+export interface LabelWatermark {
+  /** The watermark method, e.g. "tanba.wm.ss/1". */
+  method: string
+  /** The embedded payload as lowercase hex (16 digits, 64 bits, for tanba.wm.ss/1). */
+  payload: string
+  /** "public": anyone can detect it; "key": detection needs the organisation's key. */
+  detection: 'public' | 'key'
+}
+
 /** The digest of the media essence that the label is bound to. */
 export interface LabelBinding {
   /** The adapter-defined essence definition, e.g. "tanba.text/1", "tanba.image.pixels/1". */
@@ -92,6 +102,8 @@ export interface UnsignedLabel {
   distributor?: Distributor
   prompt?: PromptInfo
   notice?: LabelNotice
+  /** The watermark embedded in the content before it was bound (so the binding covers the marked pixels). */
+  watermark?: LabelWatermark
   profiles: ProfileId[]
   binding: LabelBinding
 }

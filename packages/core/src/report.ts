@@ -1,4 +1,4 @@
-import type { Label, ProfileId } from './label.js'
+import type { Label, Origin, ProfileId } from './label.js'
 
 export type VerificationStatus = 'valid' | 'invalid' | 'unlabelled' | 'error'
 
@@ -13,6 +13,7 @@ export type MarkerStandard =
   | 'watermark' // an imperceptible watermark in the content itself
   | 'comfyui' // ComfyUI prompt/workflow PNG text chunks
   | 'notice' // the perceivable notice (text, page text, pixels, audio)
+  | 'watermark' // an imperceptible watermark in the pixels (Tanba's tanba.wm.ss/1)
   | 'other'
 
 export interface Marker {
@@ -93,6 +94,49 @@ export interface ProfileResult {
   details?: Array<{ message: string; citation: string; basis: 'law' | 'standard' | 'guideline' | 'secondary' }>
 }
 
+/** What the watermark detector found (present whenever the adapter looked for one). */
+export interface WatermarkReport {
+  found: boolean
+  /** The method looked for, e.g. "tanba.wm.ss/1". */
+  method: string
+  /** The decoded payload as 16 hex digits, when found. */
+  payload?: string
+  /** The payload's fields, when found. */
+  version?: number
+  origin?: Origin
+  /** The 56-bit identifier derived from the label id (14 hex digits). */
+  id?: string
+  /** "public" or "key" (an organisation key's pattern matched). */
+  detection?: 'public' | 'key'
+  /** Coded bits whose hard decision disagreed with the decoded codeword, of `codedBits`. */
+  bitErrors?: number
+  codedBits: number
+  /** 1 minus `falsePositiveBound` when found, else 0. */
+  confidence: number
+  /** Analytic upper bound on the chance that an unmarked image passes the detector as run. */
+  falsePositiveBound: number
+  /** Strength of the synchronisation peak (z-score); about 4-5 on unmarked images. */
+  syncScore: number
+  /** The frame that held the mark, for animated images. */
+  frame?: number
+}
+
+/** A watermark payload resolved to a signed label through a label ledger. */
+export interface LedgerResolution {
+  /** The ledger held a label whose watermark payload matches. */
+  found: boolean
+  /** The ledger's name (e.g. the file path). */
+  source: string
+  label?: Label
+  /** Who signed it and whether the signature verifies and is trusted. */
+  signature?: SignatureResult
+  /** Always false here: the label's binding covers the file as stamped, and this file was transformed since. */
+  bindingApplies: false
+  /** Labels in the ledger for this payload (more than one: ids collided or the ledger was edited). */
+  matches: number
+  reason: string
+}
+
 export interface VerificationReport {
   file?: string
   mediaType: string
@@ -105,6 +149,10 @@ export interface VerificationReport {
   binding: BindingResult | null
   profiles: Partial<Record<ProfileId, ProfileResult>>
   messages: ReportMessage[]
+  /** The watermark detector's result, for media the adapter searched (images). */
+  watermark?: WatermarkReport
+  /** The watermark's payload resolved through a label ledger (VerifyOptions.ledger). */
+  ledger?: LedgerResolution
   /** Set when status is "error". */
   error?: { code: string; message: string }
 }

@@ -1,13 +1,14 @@
 import type { C2paPolicy, FormatInfo, ResolvedNotice, StampContext, StampResult, Adapter } from './adapter.js'
 import { InvalidOptionError, throwIfAborted } from './errors.js'
 import { resolveLimits, type Limits } from './limits.js'
-import { PROFILE_IDS, type AiSystem, type Distributor, type LabelBinding, type LabelNotice, type Origin, type Party, type ProfileId, type PromptInfo } from './label.js'
+import { PROFILE_IDS, type AiSystem, type Distributor, type LabelBinding, type LabelNotice, type LabelWatermark, type Origin, type Party, type ProfileId, type PromptInfo } from './label.js'
 import { noticeText } from './notices.js'
 import { PROFILES } from './profiles.js'
 import type { Signer } from './crypto/signer.js'
 import { signLabel } from './crypto/label-signature.js'
 import { createTsaClient, type TimestampClient } from './crypto/timestamp.js'
 import { joinBytes, randomUuid } from './bytes.js'
+import type { LabelLedger } from './ledger.js'
 
 export interface NoticeOptions {
   /** Apply the perceivable notice (default true). */
@@ -53,6 +54,8 @@ export interface StampOptions {
    * that trust the TSA check the certificate at that time instead of now.
    */
   tsa?: { url: string } | TimestampClient
+  /** Records each signed label (e.g. a JSON-lines file from @tanba/watermark/node). */
+  ledger?: LabelLedger
 }
 
 /** Languages for the notice: explicit list, else the union of the profiles' languages, plus additions. */
@@ -133,9 +136,9 @@ export function createStampContext(format: FormatInfo, options: StampOptions): S
     limits: resolveLimits(options.limits),
     ...(options.signal ? { signal: options.signal } : {}),
     adapterOptions: options.adapterOptions ?? {},
-    async sign(binding: LabelBinding, notice?: LabelNotice) {
+    async sign(binding: LabelBinding, notice?: LabelNotice, extra?: { watermark?: LabelWatermark }) {
       throwIfAborted(options.signal)
-      return signLabel({ ...draft, ...(notice ? { notice } : {}), binding }, signer, timestamp ? { timestamp } : {})
+      return signLabel({ ...draft, ...(notice ? { notice } : {}), ...(extra?.watermark ? { watermark: extra.watermark } : {}), binding }, signer, timestamp ? { timestamp } : {})
     },
   }
 }
@@ -170,5 +173,7 @@ export function resultLength(result: Pick<StampResult, 'bytes' | 'parts'>): numb
 export async function stampWith(adapter: Adapter, input: Uint8Array, format: FormatInfo, options: StampOptions): Promise<StampResult> {
   throwIfAborted(options.signal)
   const context = createStampContext(format, options)
-  return adapter.stamp(input, context)
+  const result = await adapter.stamp(input, context)
+  if (options.ledger) await options.ledger.append(result.label)
+  return result
 }

@@ -7,7 +7,8 @@ import { isTanbaError, throwIfAborted } from './errors.js'
 import { isAiDigitalSourceType, type Label, type ProfileId } from './label.js'
 import { resolveLimits, type Limits } from './limits.js'
 import { evaluateProfile, PROFILES } from './profiles.js'
-import type { Marker, ReportMessage, VerificationReport } from './report.js'
+import type { LabelLedger } from './ledger.js'
+import type { LedgerResolution, Marker, ReportMessage, VerificationReport, WatermarkReport } from './report.js'
 
 export interface VerifyOptions {
   trust?: TrustStore
@@ -22,6 +23,8 @@ export interface VerifyOptions {
   adapterOptions?: Record<string, unknown>
   /** File name to put in the report. */
   file?: string
+  /** Resolve a found watermark's payload to the signed label recorded at stamping. */
+  ledger?: LabelLedger
 }
 
 export function extractOptions(options: VerifyOptions): ExtractOptions {
@@ -115,6 +118,27 @@ export async function verifyWith(adapter: Adapter, input: Uint8Array, format: Fo
     // Only broken copies: that is an invalid label, not an absent one.
   }
 
+  const watermark = extraction.watermark
+  let ledger: LedgerResolution | undefined
+  if (watermark?.found) {
+    markers.push({
+      standard: 'watermark',
+      carrier: `pixels:${watermark.method}`,
+      aiMarked: true,
+      valid: true,
+      value: watermark,
+      detail: `An invisible watermark (${watermark.method}, payload ${watermark.payload}, ${watermark.origin}, ${watermark.bitErrors}/${watermark.codedBits} bit errors corrected; false-positive bound ${watermark.falsePositiveBound.toExponential(1)})`,
+    })
+    if (!found.length) {
+      messages.push({ rule: 'watermark.only', carrier: `pixels:${watermark.method}`, fatal: false, reason: 'Only the invisible watermark was found: the file carries no label or other metadata marker (stripped or re-encoded), so the watermark alone says it is AI-made' })
+    } else if (label?.watermark && label.watermark.payload !== watermark.payload) {
+      messages.push({ rule: 'watermark.mismatch', carrier: `pixels:${watermark.method}`, fatal: false, reason: `The watermark's payload ${watermark.payload} is not the one the label records (${label.watermark.payload}): the pixels come from other labelled content` })
+    }
+    if (options.ledger) ledger = await resolveWatermarkInLedger(options.ledger, watermark, options)
+  } else if (label?.watermark && watermark) {
+    messages.push({ rule: 'watermark.not-found', fatal: false, reason: `The label records a watermark (${label.watermark.method}) but the detector did not find it${label.watermark.detection === 'key' ? ' (it needs the organisation key)' : ''}` })
+  }
+
   const labelOk = Boolean(label && signature?.valid && binding?.valid && !messages.some((m) => m.fatal))
   // Tanba markers: the adapter lists carriers; core decides their validity.
   const hasTanbaMarker = markers.some((m) => m.standard === 'tanba')
@@ -144,7 +168,28 @@ export async function verifyWith(adapter: Adapter, input: Uint8Array, format: Fo
     binding,
     profiles,
     messages,
+    ...(watermark ? { watermark } : {}),
+    ...(ledger ? { ledger } : {}),
   }
+}
+
+/** Looks a found watermark payload up in a ledger and checks the signature of what it returns (a ledger is not trusted). */
+export async function resolveWatermarkInLedger(store: LabelLedger, watermark: WatermarkReport, options: VerifyOptions): Promise<LedgerResolution> {
+  const candidates = (await store.findByWatermark(watermark.payload!)).filter((l) => l?.watermark?.payload === watermark.payload)
+  const base = { source: store.name, bindingApplies: false as const, matches: candidates.length }
+  if (!candidates.length) return { ...base, found: false, reason: `The ledger ${store.name} holds no label for watermark payload ${watermark.payload}` }
+  let chosen: { label: Label; sig: Awaited<ReturnType<typeof verifyLabelSignature>> } | undefined
+  for (const l of candidates) {
+    const sig = await verifyLabelSignature(l, { ...(options.trust ? { trust: options.trust } : {}) })
+    if (!chosen || (sig.valid && !chosen.sig.valid) || (sig.trusted && !chosen.sig.trusted)) chosen = { label: l, sig }
+  }
+  const { label, sig } = chosen!
+  const signature = { valid: sig.valid, trusted: sig.trusted, trust: sig.trust, ...(sig.signer ? { signer: sig.signer } : {}) }
+  const who = sig.signer?.subject ?? label.owner.name
+  const reason = sig.valid
+    ? `The watermark leads to a label signed by ${who} on ${label.created} (${label.origin}, ${label.system.name}); its signature is valid${sig.trusted ? ' and trusted' : ' but not trusted'}. Its binding cannot be checked: the content was transformed (re-encoded, scaled or cropped) after stamping`
+    : `The ledger's label for this payload has an invalid signature (${sig.problem}): do not rely on it`
+  return { ...base, found: true, label, signature, reason }
 }
 
 function noticeTextOf(markers: Marker[]): string | undefined {

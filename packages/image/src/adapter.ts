@@ -30,6 +30,7 @@ import { layoutNotice, type NoticeLayout, type NoticeLine } from './notice/layou
 import { resolveImageOptions } from './options.js'
 import { bindingFor, essenceDigest, imageDigest, parseImage } from './parse.js'
 import { insertIntoSvg, type SvgFile } from './svg/svg.js'
+import { findWatermark, planWatermark, type WatermarkPlan } from './watermark.js'
 
 export const IMAGE_ADAPTER_NAME = 'image'
 
@@ -51,21 +52,25 @@ export function createImageAdapter(options: ImageAdapterOptions = {}): Adapter {
       const messages: ReportMessage[] = []
       let base = input
       let notice: LabelNotice | undefined
+      const mark = planWatermark(image, ctx)
       if (ctx.notice) {
         const kept = keptNotice(image, ctx)
         if (kept) {
           notice = kept
           messages.push({ rule: 'notice.kept', fatal: false, reason: 'The image already shows a Tanba warning that covers these languages; it was not drawn again' })
         } else {
-          const drawn = await applyNotice(image, ctx)
+          const drawn = await applyNotice(image, ctx, mark)
           base = drawn.bytes
           notice = drawn.notice
           messages.push(...drawn.messages)
         }
       }
+      if (mark?.forced && base === input) base = await drawNotice(image, { plates: [] }, ctx.limits, { pixels: mark.pixels })
+      messages.push(...(mark?.record() ? mark.messages : []))
       throwIfAborted(ctx.signal)
       const stamped = base === input ? image : parseImage(base, ctx.format.id, ctx.limits)
-      const label = await ctx.sign(bindingFor(stamped), notice)
+      const watermark = mark?.record()
+      const label = await ctx.sign(bindingFor(stamped), notice, watermark ? { watermark } : undefined)
       const carriers = ['xmp']
       // Merged into the input's XMP: a new encoding (the warning) holds none of it.
       let bytes = (await writeImageXmp(stamped, labelToXmpFields(label), ctx.limits, image.xmp)).bytes
@@ -87,6 +92,8 @@ export function createImageAdapter(options: ImageAdapterOptions = {}): Adapter {
       throwIfAborted(opts.signal)
       const image = parseImage(input, format.id, opts.limits)
       const found = findMarkers(image, opts.limits)
+      const mark = await findWatermark(image, opts.adapterOptions, opts.limits)
+      found.messages.push(...mark.messages)
       const c2paCarrier = image.c2pa ?? (remoteManifestReference(image.xmp) ? 'xmp:dcterms:provenance' : null)
       if (c2paCarrier) {
         if (opts.c2pa && useC2pa) {
@@ -99,7 +106,7 @@ export function createImageAdapter(options: ImageAdapterOptions = {}): Adapter {
           found.markers.push({ standard: 'c2pa', carrier: c2paCarrier, aiMarked: false, valid: null, detail: 'A C2PA manifest store is present (not read: C2PA reading is off)' })
         }
       }
-      return found
+      return mark.watermark ? { ...found, watermark: mark.watermark } : found
     },
 
     async digest(input: Uint8Array, format: FormatInfo, binding: LabelBinding, opts: ExtractOptions): Promise<string> {
@@ -128,7 +135,7 @@ function keptNotice(image: ParsedImage, ctx: StampContext): LabelNotice | undefi
   }
 }
 
-async function applyNotice(image: ParsedImage, ctx: StampContext): Promise<{ bytes: Uint8Array; notice: LabelNotice; messages: ReportMessage[] }> {
+async function applyNotice(image: ParsedImage, ctx: StampContext, mark: WatermarkPlan | null): Promise<{ bytes: Uint8Array; notice: LabelNotice; messages: ReportMessage[] }> {
   const notice = ctx.notice!
   if (image.format === 'heic') {
     throw new UnsupportedFormatError('The visible warning cannot be drawn into HEIC: sharp\'s prebuilt libvips has no HEVC codec. Stamp with notice.visible = false (metadata and C2PA only), or convert the image to AVIF or JPEG first', { details: { format: 'heic' } })
@@ -145,7 +152,7 @@ async function applyNotice(image: ParsedImage, ctx: StampContext): Promise<{ byt
   })
   const { width, height } = displaySize(image)
   const layout = layoutNotice({ width, height, lines, minTextHeight: notice.minTextHeight, placements: opts.placements, style: opts.style })
-  const bytes = image.format === 'svg' ? utf8(svgWithNotice(image as SvgFile, layout, `tanba-${ctx.draft.id.slice(0, 8)}-`)) : await drawNotice(image, layout, ctx.limits, { avifEffort: opts.avifEffort })
+  const bytes = image.format === 'svg' ? utf8(svgWithNotice(image as SvgFile, layout, `tanba-${ctx.draft.id.slice(0, 8)}-`)) : await drawNotice(image, layout, ctx.limits, { avifEffort: opts.avifEffort, ...(mark ? { pixels: mark.pixels } : {}) })
   const messages: ReportMessage[] = []
   if (layout.belowMinimum) {
     messages.push({

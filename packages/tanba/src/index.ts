@@ -42,6 +42,7 @@ export {
   toAiDisclosureHeader,
   toHtmlMetaValue,
   AdapterRegistry,
+  resolveWatermarkInLedger,
 } from '@tanba/core'
 export type {
   TanbaErrorCode,
@@ -76,4 +77,8 @@ export type {
   MediaKind,
   Detection,
   DetectHints,
+  LabelLedger,
+  LabelWatermark,
+  WatermarkReport,
+  LedgerResolution,
 } from '@tanba/core'

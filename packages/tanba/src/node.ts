@@ -9,6 +9,7 @@ import { defaultRegistry } from './registry.js'
 import { resolveStampSettings, resolveVerifySettings, type StampSettingsInput, type VerifySettingsInput } from './settings.js'
 
 export * from './index.js'
+export { createFileLedger, type FileLedger } from '@tanba/watermark/node'
 export { loadConfig, validateConfig, CONFIG_FILE, PLACEMENTS, type TanbaConfig, type ConfigDefaults, type LoadedConfig, type NoticePlacement } from './config.js'
 export {
   resolveStampSettings,

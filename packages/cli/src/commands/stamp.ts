@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises'
 import { relative, isAbsolute, resolve } from 'node:path'
-import { stampFile, stampFiles, isTanbaError, toFileError, type StampFileResult, type StampFilesSummary, type StampSettingsInput, type NoticeOptions, type ProfileId, type Origin, type NoticePlacement } from 'tanba/node'
+import { createFileLedger, stampFile, stampFiles, isTanbaError, toFileError, type StampFileResult, type StampFilesSummary, type StampSettingsInput, type NoticeOptions, type ProfileId, type Origin, type NoticePlacement } from 'tanba/node'
 import { announceConfig, colorsFor, duration, forCli, plural, ProgressBar, safe, type Io } from '../output.js'
 import { batchFailure, pdfPasswordOptions } from '../fatal.js'
 
@@ -25,6 +25,9 @@ export interface StampFlags {
   visibleSet: boolean
   c2pa: boolean
   c2paSet: boolean
+  watermark?: boolean
+  watermarkSet?: boolean
+  ledger?: string
   pdfPasswordFile?: string
   key?: string
   cert?: string
@@ -113,7 +116,8 @@ export async function runStamp(inputs: string[], flags: StampFlags, io: Io, sign
 
   let summary: StampFilesSummary
   try {
-    const adapterOptions = await pdfPasswordOptions(flags.pdfPasswordFile, io.cwd)
+    const pdfOptions = await pdfPasswordOptions(flags.pdfPasswordFile, io.cwd)
+    const adapterOptions = flags.watermarkSet ? { ...pdfOptions, image: { watermark: Boolean(flags.watermark) } } : pdfOptions
     const settings = { ...settingsFrom(flags, io), ...(adapterOptions ? { adapterOptions } : {}) }
     if (flags.output) {
       const started = performance.now()
@@ -166,6 +170,11 @@ export async function runStamp(inputs: string[], flags: StampFlags, io: Io, sign
     return batchFailure(error, io)
   }
 
+  if (flags.ledger) {
+    // Appended here, in this thread, after the workers are done: one writer per ledger file.
+    const ledger = createFileLedger(resolve(io.cwd, flags.ledger))
+    for (const r of summary.results) if (r.status === 'stamped' && r.label) await ledger.append(r.label)
+  }
   const { counts } = summary
   if (flags.json) {
     io.stdout.write(JSON.stringify({ results: summary.results.map(forJson), summary: { ...counts, elapsedMs: Math.round(summary.elapsedMs), concurrency: summary.concurrency, workers: summary.workers, developmentKey: summary.developmentKey } }, null, 2) + '\n')

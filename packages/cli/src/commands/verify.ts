@@ -1,10 +1,13 @@
-import { verifyFiles, isTanbaError, type ProfileId, type VerificationReport, type VerifyFilesSummary } from 'tanba/node'
+import { readFile } from 'node:fs/promises'
+import { resolve } from 'node:path'
+import { buildTrustStore, createFileLedger, resolveWatermarkInLedger, verifyFiles, isTanbaError, type ProfileId, type VerificationReport, type VerifyFilesSummary } from 'tanba/node'
 import { announceConfig, colorsFor, duration, forCli, plural, ProgressBar, safe, type Colors, type Io } from '../output.js'
 import { batchFailure, pdfPasswordOptions } from '../fatal.js'
 
 export interface VerifyFlags {
   trust?: string[]
   tsaTrust?: string[]
+  ledger?: string
   exclude?: string[]
   profile?: string[]
   requireTrusted?: boolean
@@ -47,6 +50,7 @@ export function describeReport(r: VerificationReport, c: Colors): string {
     const shown = result.details?.map((d) => `${d.message} (${d.citation})`) ?? result.failures
     for (const f of shown) lines.push(`            ${c.yellow(`${id}:`)} ${safe(f)}`)
   }
+  if (r.watermark?.found) lines.push(`            watermark ${r.watermark.method} payload ${r.watermark.payload} (${r.watermark.origin}; ${r.watermark.bitErrors}/${r.watermark.codedBits} bit errors corrected)`)
   return lines.join('\n')
 }
 
@@ -84,6 +88,18 @@ export async function runVerify(inputs: string[], flags: VerifyFlags, io: Io, si
       },
     })
     bar.clear()
+    if (flags.ledger) {
+      // Resolved here rather than in the workers: a ledger object does not cross threads.
+      const ledger = createFileLedger(resolve(io.cwd, flags.ledger))
+      const texts = await Promise.all((flags.trust ?? []).map((f) => readFile(resolve(io.cwd, f), 'utf8')))
+      const trust = texts.length ? await buildTrustStore(texts, flags.trust) : undefined
+      for (const r of summary.results) {
+        if (!r.watermark?.found) continue
+        r.ledger = await resolveWatermarkInLedger(ledger, r.watermark, trust ? { trust } : {})
+        if (!flags.json) io.stdout.write(`${out.dim('ledger'.padEnd(10))}  ${r.file ?? ''}: ${r.ledger.reason}
+`)
+      }
+    }
   } catch (error) {
     bar.clear()
     return batchFailure(error, io)

@@ -5,7 +5,7 @@ function ucs2length(str){let length=0,pos=0,value;while(pos<str.length){length++
 "use strict";
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://tanba.dev/schema/label-v1.json","title":"Tanba label, version 1","description":"A signed statement that a piece of media was generated or modified by an AI system, bound to the media essence. See docs/spec/label-v1.md.","type":"object","required":["tanba","id","created","origin","system","owner","profiles","binding","sig"],"additionalProperties":false,"properties":{"tanba":{"const":1},"id":{"type":"string","pattern":"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"},"created":{"type":"string","pattern":"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z$"},"origin":{"enum":["generated","modified"]},"system":{"type":"object","required":["name"],"additionalProperties":false,"properties":{"name":{"$ref":"#/definitions/shortText"},"version":{"$ref":"#/definitions/shortText"},"model":{"$ref":"#/definitions/shortText"}}},"owner":{"type":"object","required":["name"],"additionalProperties":false,"properties":{"name":{"$ref":"#/definitions/shortText"},"id":{"$ref":"#/definitions/shortText"},"country":{"type":"string","pattern":"^[A-Z]{2}$"},"contact":{"$ref":"#/definitions/shortText"}}},"distributor":{"type":"object","required":["name"],"additionalProperties":false,"properties":{"name":{"$ref":"#/definitions/shortText"},"id":{"$ref":"#/definitions/shortText"}}},"prompt":{"type":"object","additionalProperties":false,"properties":{"text":{"type":"string","maxLength":8192},"writer":{"$ref":"#/definitions/shortText"}}},"notice":{"type":"object","required":["method","langs"],"additionalProperties":false,"properties":{"method":{"enum":["text","overlay","page-text","audio-rhythm","audio-speech","none"]},"langs":{"type":"array","maxItems":16,"items":{"type":"string","pattern":"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"}},"placement":{"type":"string","maxLength":32},"text":{"type":"string","maxLength":2048},"height":{"type":"number","minimum":0,"maximum":1}}},"profiles":{"type":"array","maxItems":8,"uniqueItems":true,"items":{"enum":["kz","uz","cn","eu","in","us-ca"]}},"binding":{"type":"object","required":["method","alg","digest"],"additionalProperties":false,"properties":{"method":{"type":"string","pattern":"^[a-z0-9.-]+/[0-9]+$","maxLength":64},"alg":{"const":"sha-256"},"digest":{"type":"string","pattern":"^[A-Za-z0-9_-]{43}$"},"extent":{"type":"integer","minimum":0}}},"sig":{"type":"object","required":["alg","value"],"additionalProperties":false,"properties":{"alg":{"enum":["Ed25519","ES256"]},"kid":{"type":"string","minLength":1,"maxLength":128},"pub":{"type":"string","pattern":"^[A-Za-z0-9_-]{43,88}$"},"x5c":{"type":"array","minItems":1,"maxItems":8,"items":{"type":"string","pattern":"^[A-Za-z0-9+/]+={0,2}$"}},"tst":{"type":"string","minLength":4,"maxLength":65536,"pattern":"^[A-Za-z0-9+/]+={0,2}$"},"value":{"type":"string","pattern":"^[A-Za-z0-9_-]{86}$"}}}},"definitions":{"shortText":{"type":"string","minLength":1,"maxLength":256}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://tanba.dev/schema/label-v1.json","title":"Tanba label, version 1","description":"A signed statement that a piece of media was generated or modified by an AI system, bound to the media essence. See docs/spec/label-v1.md.","type":"object","required":["tanba","id","created","origin","system","owner","profiles","binding","sig"],"additionalProperties":false,"properties":{"tanba":{"const":1},"id":{"type":"string","pattern":"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"},"created":{"type":"string","pattern":"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z$"},"origin":{"enum":["generated","modified"]},"system":{"type":"object","required":["name"],"additionalProperties":false,"properties":{"name":{"$ref":"#/definitions/shortText"},"version":{"$ref":"#/definitions/shortText"},"model":{"$ref":"#/definitions/shortText"}}},"owner":{"type":"object","required":["name"],"additionalProperties":false,"properties":{"name":{"$ref":"#/definitions/shortText"},"id":{"$ref":"#/definitions/shortText"},"country":{"type":"string","pattern":"^[A-Z]{2}$"},"contact":{"$ref":"#/definitions/shortText"}}},"distributor":{"type":"object","required":["name"],"additionalProperties":false,"properties":{"name":{"$ref":"#/definitions/shortText"},"id":{"$ref":"#/definitions/shortText"}}},"prompt":{"type":"object","additionalProperties":false,"properties":{"text":{"type":"string","maxLength":8192},"writer":{"$ref":"#/definitions/shortText"}}},"notice":{"type":"object","required":["method","langs"],"additionalProperties":false,"properties":{"method":{"enum":["text","overlay","page-text","audio-rhythm","audio-speech","none"]},"langs":{"type":"array","maxItems":16,"items":{"type":"string","pattern":"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"}},"placement":{"type":"string","maxLength":32},"text":{"type":"string","maxLength":2048},"height":{"type":"number","minimum":0,"maximum":1}}},"watermark":{"type":"object","required":["method","payload","detection"],"additionalProperties":false,"properties":{"method":{"type":"string","pattern":"^[a-z0-9.-]+/[0-9]+$","maxLength":64},"payload":{"type":"string","pattern":"^[0-9a-f]{2,64}$"},"detection":{"enum":["public","key"]}}},"profiles":{"type":"array","maxItems":8,"uniqueItems":true,"items":{"enum":["kz","uz","cn","eu","in","us-ca"]}},"binding":{"type":"object","required":["method","alg","digest"],"additionalProperties":false,"properties":{"method":{"type":"string","pattern":"^[a-z0-9.-]+/[0-9]+$","maxLength":64},"alg":{"const":"sha-256"},"digest":{"type":"string","pattern":"^[A-Za-z0-9_-]{43}$"},"extent":{"type":"integer","minimum":0}}},"sig":{"type":"object","required":["alg","value"],"additionalProperties":false,"properties":{"alg":{"enum":["Ed25519","ES256"]},"kid":{"type":"string","minLength":1,"maxLength":128},"pub":{"type":"string","pattern":"^[A-Za-z0-9_-]{43,88}$"},"x5c":{"type":"array","minItems":1,"maxItems":8,"items":{"type":"string","pattern":"^[A-Za-z0-9+/]+={0,2}$"}},"tst":{"type":"string","minLength":4,"maxLength":65536,"pattern":"^[A-Za-z0-9+/]+={0,2}$"},"value":{"type":"string","pattern":"^[A-Za-z0-9_-]{86}$"}}}},"definitions":{"shortText":{"type":"string","minLength":1,"maxLength":256}}};
 const schema12 = {"type":"string","minLength":1,"maxLength":256};
 const func2 = Object.prototype.hasOwnProperty;
 const func3 = ucs2length;
@@ -15,10 +15,11 @@ const pattern1 = new RegExp("^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T
 const pattern2 = new RegExp("^[A-Z]{2}$", "u");
 const pattern3 = new RegExp("^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$", "u");
 const pattern4 = new RegExp("^[a-z0-9.-]+/[0-9]+$", "u");
-const pattern5 = new RegExp("^[A-Za-z0-9_-]{43}$", "u");
-const pattern6 = new RegExp("^[A-Za-z0-9_-]{43,88}$", "u");
-const pattern7 = new RegExp("^[A-Za-z0-9+/]+={0,2}$", "u");
-const pattern9 = new RegExp("^[A-Za-z0-9_-]{86}$", "u");
+const pattern5 = new RegExp("^[0-9a-f]{2,64}$", "u");
+const pattern7 = new RegExp("^[A-Za-z0-9_-]{43}$", "u");
+const pattern8 = new RegExp("^[A-Za-z0-9_-]{43,88}$", "u");
+const pattern9 = new RegExp("^[A-Za-z0-9+/]+={0,2}$", "u");
+const pattern11 = new RegExp("^[A-Za-z0-9_-]{86}$", "u");
 
 function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="https://tanba.dev/schema/label-v1.json" */;
@@ -901,11 +902,11 @@ vErrors.push(err73);
 errors++;
 }
 }
-if(data.profiles !== undefined){
-let data26 = data.profiles;
-if(Array.isArray(data26)){
-if(data26.length > 8){
-const err74 = {instancePath:instancePath+"/profiles",schemaPath:"#/properties/profiles/maxItems",keyword:"maxItems",params:{limit: 8},message:"must NOT have more than 8 items"};
+if(data.watermark !== undefined){
+let data26 = data.watermark;
+if(data26 && typeof data26 == "object" && !Array.isArray(data26)){
+if(data26.method === undefined){
+const err74 = {instancePath:instancePath+"/watermark",schemaPath:"#/properties/watermark/required",keyword:"required",params:{missingProperty: "method"},message:"must have required property '"+"method"+"'"};
 if(vErrors === null){
 vErrors = [err74];
 }
@@ -914,11 +915,8 @@ vErrors.push(err74);
 }
 errors++;
 }
-const len1 = data26.length;
-for(let i1=0; i1<len1; i1++){
-let data27 = data26[i1];
-if(!((((((data27 === "kz") || (data27 === "uz")) || (data27 === "cn")) || (data27 === "eu")) || (data27 === "in")) || (data27 === "us-ca"))){
-const err75 = {instancePath:instancePath+"/profiles/" + i1,schemaPath:"#/properties/profiles/items/enum",keyword:"enum",params:{allowedValues: schema11.properties.profiles.items.enum},message:"must be equal to one of the allowed values"};
+if(data26.payload === undefined){
+const err75 = {instancePath:instancePath+"/watermark",schemaPath:"#/properties/watermark/required",keyword:"required",params:{missingProperty: "payload"},message:"must have required property '"+"payload"+"'"};
 if(vErrors === null){
 vErrors = [err75];
 }
@@ -927,15 +925,8 @@ vErrors.push(err75);
 }
 errors++;
 }
-}
-let i2 = data26.length;
-let j0;
-if(i2 > 1){
-outer0:
-for(;i2--;){
-for(j0 = i2; j0--;){
-if(func0(data26[i2], data26[j0])){
-const err76 = {instancePath:instancePath+"/profiles",schemaPath:"#/properties/profiles/uniqueItems",keyword:"uniqueItems",params:{i: i2, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i2+" are identical)"};
+if(data26.detection === undefined){
+const err76 = {instancePath:instancePath+"/watermark",schemaPath:"#/properties/watermark/required",keyword:"required",params:{missingProperty: "detection"},message:"must have required property '"+"detection"+"'"};
 if(vErrors === null){
 vErrors = [err76];
 }
@@ -943,14 +934,10 @@ else {
 vErrors.push(err76);
 }
 errors++;
-break outer0;
 }
-}
-}
-}
-}
-else {
-const err77 = {instancePath:instancePath+"/profiles",schemaPath:"#/properties/profiles/type",keyword:"type",params:{type: "array"},message:"must be array"};
+for(const key6 in data26){
+if(!(((key6 === "method") || (key6 === "payload")) || (key6 === "detection"))){
+const err77 = {instancePath:instancePath+"/watermark",schemaPath:"#/properties/watermark/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err77];
 }
@@ -960,11 +947,11 @@ vErrors.push(err77);
 errors++;
 }
 }
-if(data.binding !== undefined){
-let data28 = data.binding;
-if(data28 && typeof data28 == "object" && !Array.isArray(data28)){
-if(data28.method === undefined){
-const err78 = {instancePath:instancePath+"/binding",schemaPath:"#/properties/binding/required",keyword:"required",params:{missingProperty: "method"},message:"must have required property '"+"method"+"'"};
+if(data26.method !== undefined){
+let data27 = data26.method;
+if(typeof data27 === "string"){
+if(func3(data27) > 64){
+const err78 = {instancePath:instancePath+"/watermark/method",schemaPath:"#/properties/watermark/properties/method/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};
 if(vErrors === null){
 vErrors = [err78];
 }
@@ -973,8 +960,8 @@ vErrors.push(err78);
 }
 errors++;
 }
-if(data28.alg === undefined){
-const err79 = {instancePath:instancePath+"/binding",schemaPath:"#/properties/binding/required",keyword:"required",params:{missingProperty: "alg"},message:"must have required property '"+"alg"+"'"};
+if(!pattern4.test(data27)){
+const err79 = {instancePath:instancePath+"/watermark/method",schemaPath:"#/properties/watermark/properties/method/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9.-]+/[0-9]+$"},message:"must match pattern \""+"^[a-z0-9.-]+/[0-9]+$"+"\""};
 if(vErrors === null){
 vErrors = [err79];
 }
@@ -983,8 +970,9 @@ vErrors.push(err79);
 }
 errors++;
 }
-if(data28.digest === undefined){
-const err80 = {instancePath:instancePath+"/binding",schemaPath:"#/properties/binding/required",keyword:"required",params:{missingProperty: "digest"},message:"must have required property '"+"digest"+"'"};
+}
+else {
+const err80 = {instancePath:instancePath+"/watermark/method",schemaPath:"#/properties/watermark/properties/method/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err80];
 }
@@ -993,9 +981,12 @@ vErrors.push(err80);
 }
 errors++;
 }
-for(const key6 in data28){
-if(!((((key6 === "method") || (key6 === "alg")) || (key6 === "digest")) || (key6 === "extent"))){
-const err81 = {instancePath:instancePath+"/binding",schemaPath:"#/properties/binding/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
+}
+if(data26.payload !== undefined){
+let data28 = data26.payload;
+if(typeof data28 === "string"){
+if(!pattern5.test(data28)){
+const err81 = {instancePath:instancePath+"/watermark/payload",schemaPath:"#/properties/watermark/properties/payload/pattern",keyword:"pattern",params:{pattern: "^[0-9a-f]{2,64}$"},message:"must match pattern \""+"^[0-9a-f]{2,64}$"+"\""};
 if(vErrors === null){
 vErrors = [err81];
 }
@@ -1005,11 +996,8 @@ vErrors.push(err81);
 errors++;
 }
 }
-if(data28.method !== undefined){
-let data29 = data28.method;
-if(typeof data29 === "string"){
-if(func3(data29) > 64){
-const err82 = {instancePath:instancePath+"/binding/method",schemaPath:"#/properties/binding/properties/method/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};
+else {
+const err82 = {instancePath:instancePath+"/watermark/payload",schemaPath:"#/properties/watermark/properties/payload/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err82];
 }
@@ -1018,8 +1006,11 @@ vErrors.push(err82);
 }
 errors++;
 }
-if(!pattern4.test(data29)){
-const err83 = {instancePath:instancePath+"/binding/method",schemaPath:"#/properties/binding/properties/method/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9.-]+/[0-9]+$"},message:"must match pattern \""+"^[a-z0-9.-]+/[0-9]+$"+"\""};
+}
+if(data26.detection !== undefined){
+let data29 = data26.detection;
+if(!((data29 === "public") || (data29 === "key"))){
+const err83 = {instancePath:instancePath+"/watermark/detection",schemaPath:"#/properties/watermark/properties/detection/enum",keyword:"enum",params:{allowedValues: schema11.properties.watermark.properties.detection.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err83];
 }
@@ -1029,8 +1020,9 @@ vErrors.push(err83);
 errors++;
 }
 }
+}
 else {
-const err84 = {instancePath:instancePath+"/binding/method",schemaPath:"#/properties/binding/properties/method/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err84 = {instancePath:instancePath+"/watermark",schemaPath:"#/properties/watermark/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err84];
 }
@@ -1040,9 +1032,11 @@ vErrors.push(err84);
 errors++;
 }
 }
-if(data28.alg !== undefined){
-if("sha-256" !== data28.alg){
-const err85 = {instancePath:instancePath+"/binding/alg",schemaPath:"#/properties/binding/properties/alg/const",keyword:"const",params:{allowedValue: "sha-256"},message:"must be equal to constant"};
+if(data.profiles !== undefined){
+let data30 = data.profiles;
+if(Array.isArray(data30)){
+if(data30.length > 8){
+const err85 = {instancePath:instancePath+"/profiles",schemaPath:"#/properties/profiles/maxItems",keyword:"maxItems",params:{limit: 8},message:"must NOT have more than 8 items"};
 if(vErrors === null){
 vErrors = [err85];
 }
@@ -1051,12 +1045,11 @@ vErrors.push(err85);
 }
 errors++;
 }
-}
-if(data28.digest !== undefined){
-let data31 = data28.digest;
-if(typeof data31 === "string"){
-if(!pattern5.test(data31)){
-const err86 = {instancePath:instancePath+"/binding/digest",schemaPath:"#/properties/binding/properties/digest/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{43}$"},message:"must match pattern \""+"^[A-Za-z0-9_-]{43}$"+"\""};
+const len1 = data30.length;
+for(let i1=0; i1<len1; i1++){
+let data31 = data30[i1];
+if(!((((((data31 === "kz") || (data31 === "uz")) || (data31 === "cn")) || (data31 === "eu")) || (data31 === "in")) || (data31 === "us-ca"))){
+const err86 = {instancePath:instancePath+"/profiles/" + i1,schemaPath:"#/properties/profiles/items/enum",keyword:"enum",params:{allowedValues: schema11.properties.profiles.items.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err86];
 }
@@ -1066,8 +1059,14 @@ vErrors.push(err86);
 errors++;
 }
 }
-else {
-const err87 = {instancePath:instancePath+"/binding/digest",schemaPath:"#/properties/binding/properties/digest/type",keyword:"type",params:{type: "string"},message:"must be string"};
+let i2 = data30.length;
+let j0;
+if(i2 > 1){
+outer0:
+for(;i2--;){
+for(j0 = i2; j0--;){
+if(func0(data30[i2], data30[j0])){
+const err87 = {instancePath:instancePath+"/profiles",schemaPath:"#/properties/profiles/uniqueItems",keyword:"uniqueItems",params:{i: i2, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i2+" are identical)"};
 if(vErrors === null){
 vErrors = [err87];
 }
@@ -1075,12 +1074,14 @@ else {
 vErrors.push(err87);
 }
 errors++;
+break outer0;
 }
 }
-if(data28.extent !== undefined){
-let data32 = data28.extent;
-if(!(((typeof data32 == "number") && (!(data32 % 1) && !isNaN(data32))) && (isFinite(data32)))){
-const err88 = {instancePath:instancePath+"/binding/extent",schemaPath:"#/properties/binding/properties/extent/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+}
+}
+}
+else {
+const err88 = {instancePath:instancePath+"/profiles",schemaPath:"#/properties/profiles/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err88];
 }
@@ -1089,9 +1090,12 @@ vErrors.push(err88);
 }
 errors++;
 }
-if((typeof data32 == "number") && (isFinite(data32))){
-if(data32 < 0 || isNaN(data32)){
-const err89 = {instancePath:instancePath+"/binding/extent",schemaPath:"#/properties/binding/properties/extent/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data.binding !== undefined){
+let data32 = data.binding;
+if(data32 && typeof data32 == "object" && !Array.isArray(data32)){
+if(data32.method === undefined){
+const err89 = {instancePath:instancePath+"/binding",schemaPath:"#/properties/binding/required",keyword:"required",params:{missingProperty: "method"},message:"must have required property '"+"method"+"'"};
 if(vErrors === null){
 vErrors = [err89];
 }
@@ -1100,11 +1104,8 @@ vErrors.push(err89);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err90 = {instancePath:instancePath+"/binding",schemaPath:"#/properties/binding/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data32.alg === undefined){
+const err90 = {instancePath:instancePath+"/binding",schemaPath:"#/properties/binding/required",keyword:"required",params:{missingProperty: "alg"},message:"must have required property '"+"alg"+"'"};
 if(vErrors === null){
 vErrors = [err90];
 }
@@ -1113,12 +1114,8 @@ vErrors.push(err90);
 }
 errors++;
 }
-}
-if(data.sig !== undefined){
-let data33 = data.sig;
-if(data33 && typeof data33 == "object" && !Array.isArray(data33)){
-if(data33.alg === undefined){
-const err91 = {instancePath:instancePath+"/sig",schemaPath:"#/properties/sig/required",keyword:"required",params:{missingProperty: "alg"},message:"must have required property '"+"alg"+"'"};
+if(data32.digest === undefined){
+const err91 = {instancePath:instancePath+"/binding",schemaPath:"#/properties/binding/required",keyword:"required",params:{missingProperty: "digest"},message:"must have required property '"+"digest"+"'"};
 if(vErrors === null){
 vErrors = [err91];
 }
@@ -1127,8 +1124,9 @@ vErrors.push(err91);
 }
 errors++;
 }
-if(data33.value === undefined){
-const err92 = {instancePath:instancePath+"/sig",schemaPath:"#/properties/sig/required",keyword:"required",params:{missingProperty: "value"},message:"must have required property '"+"value"+"'"};
+for(const key7 in data32){
+if(!((((key7 === "method") || (key7 === "alg")) || (key7 === "digest")) || (key7 === "extent"))){
+const err92 = {instancePath:instancePath+"/binding",schemaPath:"#/properties/binding/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err92];
 }
@@ -1137,9 +1135,12 @@ vErrors.push(err92);
 }
 errors++;
 }
-for(const key7 in data33){
-if(!((((((key7 === "alg") || (key7 === "kid")) || (key7 === "pub")) || (key7 === "x5c")) || (key7 === "tst")) || (key7 === "value"))){
-const err93 = {instancePath:instancePath+"/sig",schemaPath:"#/properties/sig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};
+}
+if(data32.method !== undefined){
+let data33 = data32.method;
+if(typeof data33 === "string"){
+if(func3(data33) > 64){
+const err93 = {instancePath:instancePath+"/binding/method",schemaPath:"#/properties/binding/properties/method/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};
 if(vErrors === null){
 vErrors = [err93];
 }
@@ -1148,11 +1149,8 @@ vErrors.push(err93);
 }
 errors++;
 }
-}
-if(data33.alg !== undefined){
-let data34 = data33.alg;
-if(!((data34 === "Ed25519") || (data34 === "ES256"))){
-const err94 = {instancePath:instancePath+"/sig/alg",schemaPath:"#/properties/sig/properties/alg/enum",keyword:"enum",params:{allowedValues: schema11.properties.sig.properties.alg.enum},message:"must be equal to one of the allowed values"};
+if(!pattern4.test(data33)){
+const err94 = {instancePath:instancePath+"/binding/method",schemaPath:"#/properties/binding/properties/method/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9.-]+/[0-9]+$"},message:"must match pattern \""+"^[a-z0-9.-]+/[0-9]+$"+"\""};
 if(vErrors === null){
 vErrors = [err94];
 }
@@ -1162,11 +1160,8 @@ vErrors.push(err94);
 errors++;
 }
 }
-if(data33.kid !== undefined){
-let data35 = data33.kid;
-if(typeof data35 === "string"){
-if(func3(data35) > 128){
-const err95 = {instancePath:instancePath+"/sig/kid",schemaPath:"#/properties/sig/properties/kid/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};
+else {
+const err95 = {instancePath:instancePath+"/binding/method",schemaPath:"#/properties/binding/properties/method/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err95];
 }
@@ -1175,8 +1170,10 @@ vErrors.push(err95);
 }
 errors++;
 }
-if(func3(data35) < 1){
-const err96 = {instancePath:instancePath+"/sig/kid",schemaPath:"#/properties/sig/properties/kid/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+if(data32.alg !== undefined){
+if("sha-256" !== data32.alg){
+const err96 = {instancePath:instancePath+"/binding/alg",schemaPath:"#/properties/binding/properties/alg/const",keyword:"const",params:{allowedValue: "sha-256"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err96];
 }
@@ -1186,8 +1183,11 @@ vErrors.push(err96);
 errors++;
 }
 }
-else {
-const err97 = {instancePath:instancePath+"/sig/kid",schemaPath:"#/properties/sig/properties/kid/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data32.digest !== undefined){
+let data35 = data32.digest;
+if(typeof data35 === "string"){
+if(!pattern7.test(data35)){
+const err97 = {instancePath:instancePath+"/binding/digest",schemaPath:"#/properties/binding/properties/digest/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{43}$"},message:"must match pattern \""+"^[A-Za-z0-9_-]{43}$"+"\""};
 if(vErrors === null){
 vErrors = [err97];
 }
@@ -1197,11 +1197,8 @@ vErrors.push(err97);
 errors++;
 }
 }
-if(data33.pub !== undefined){
-let data36 = data33.pub;
-if(typeof data36 === "string"){
-if(!pattern6.test(data36)){
-const err98 = {instancePath:instancePath+"/sig/pub",schemaPath:"#/properties/sig/properties/pub/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{43,88}$"},message:"must match pattern \""+"^[A-Za-z0-9_-]{43,88}$"+"\""};
+else {
+const err98 = {instancePath:instancePath+"/binding/digest",schemaPath:"#/properties/binding/properties/digest/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err98];
 }
@@ -1211,8 +1208,10 @@ vErrors.push(err98);
 errors++;
 }
 }
-else {
-const err99 = {instancePath:instancePath+"/sig/pub",schemaPath:"#/properties/sig/properties/pub/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data32.extent !== undefined){
+let data36 = data32.extent;
+if(!(((typeof data36 == "number") && (!(data36 % 1) && !isNaN(data36))) && (isFinite(data36)))){
+const err99 = {instancePath:instancePath+"/binding/extent",schemaPath:"#/properties/binding/properties/extent/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err99];
 }
@@ -1221,12 +1220,9 @@ vErrors.push(err99);
 }
 errors++;
 }
-}
-if(data33.x5c !== undefined){
-let data37 = data33.x5c;
-if(Array.isArray(data37)){
-if(data37.length > 8){
-const err100 = {instancePath:instancePath+"/sig/x5c",schemaPath:"#/properties/sig/properties/x5c/maxItems",keyword:"maxItems",params:{limit: 8},message:"must NOT have more than 8 items"};
+if((typeof data36 == "number") && (isFinite(data36))){
+if(data36 < 0 || isNaN(data36)){
+const err100 = {instancePath:instancePath+"/binding/extent",schemaPath:"#/properties/binding/properties/extent/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err100];
 }
@@ -1235,8 +1231,11 @@ vErrors.push(err100);
 }
 errors++;
 }
-if(data37.length < 1){
-const err101 = {instancePath:instancePath+"/sig/x5c",schemaPath:"#/properties/sig/properties/x5c/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+}
+}
+}
+else {
+const err101 = {instancePath:instancePath+"/binding",schemaPath:"#/properties/binding/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err101];
 }
@@ -1245,12 +1244,12 @@ vErrors.push(err101);
 }
 errors++;
 }
-const len2 = data37.length;
-for(let i3=0; i3<len2; i3++){
-let data38 = data37[i3];
-if(typeof data38 === "string"){
-if(!pattern7.test(data38)){
-const err102 = {instancePath:instancePath+"/sig/x5c/" + i3,schemaPath:"#/properties/sig/properties/x5c/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9+/]+={0,2}$"},message:"must match pattern \""+"^[A-Za-z0-9+/]+={0,2}$"+"\""};
+}
+if(data.sig !== undefined){
+let data37 = data.sig;
+if(data37 && typeof data37 == "object" && !Array.isArray(data37)){
+if(data37.alg === undefined){
+const err102 = {instancePath:instancePath+"/sig",schemaPath:"#/properties/sig/required",keyword:"required",params:{missingProperty: "alg"},message:"must have required property '"+"alg"+"'"};
 if(vErrors === null){
 vErrors = [err102];
 }
@@ -1259,9 +1258,8 @@ vErrors.push(err102);
 }
 errors++;
 }
-}
-else {
-const err103 = {instancePath:instancePath+"/sig/x5c/" + i3,schemaPath:"#/properties/sig/properties/x5c/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data37.value === undefined){
+const err103 = {instancePath:instancePath+"/sig",schemaPath:"#/properties/sig/required",keyword:"required",params:{missingProperty: "value"},message:"must have required property '"+"value"+"'"};
 if(vErrors === null){
 vErrors = [err103];
 }
@@ -1270,10 +1268,9 @@ vErrors.push(err103);
 }
 errors++;
 }
-}
-}
-else {
-const err104 = {instancePath:instancePath+"/sig/x5c",schemaPath:"#/properties/sig/properties/x5c/type",keyword:"type",params:{type: "array"},message:"must be array"};
+for(const key8 in data37){
+if(!((((((key8 === "alg") || (key8 === "kid")) || (key8 === "pub")) || (key8 === "x5c")) || (key8 === "tst")) || (key8 === "value"))){
+const err104 = {instancePath:instancePath+"/sig",schemaPath:"#/properties/sig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err104];
 }
@@ -1283,11 +1280,10 @@ vErrors.push(err104);
 errors++;
 }
 }
-if(data33.tst !== undefined){
-let data39 = data33.tst;
-if(typeof data39 === "string"){
-if(func3(data39) > 65536){
-const err105 = {instancePath:instancePath+"/sig/tst",schemaPath:"#/properties/sig/properties/tst/maxLength",keyword:"maxLength",params:{limit: 65536},message:"must NOT have more than 65536 characters"};
+if(data37.alg !== undefined){
+let data38 = data37.alg;
+if(!((data38 === "Ed25519") || (data38 === "ES256"))){
+const err105 = {instancePath:instancePath+"/sig/alg",schemaPath:"#/properties/sig/properties/alg/enum",keyword:"enum",params:{allowedValues: schema11.properties.sig.properties.alg.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err105];
 }
@@ -1296,8 +1292,12 @@ vErrors.push(err105);
 }
 errors++;
 }
-if(func3(data39) < 4){
-const err106 = {instancePath:instancePath+"/sig/tst",schemaPath:"#/properties/sig/properties/tst/minLength",keyword:"minLength",params:{limit: 4},message:"must NOT have fewer than 4 characters"};
+}
+if(data37.kid !== undefined){
+let data39 = data37.kid;
+if(typeof data39 === "string"){
+if(func3(data39) > 128){
+const err106 = {instancePath:instancePath+"/sig/kid",schemaPath:"#/properties/sig/properties/kid/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};
 if(vErrors === null){
 vErrors = [err106];
 }
@@ -1306,8 +1306,8 @@ vErrors.push(err106);
 }
 errors++;
 }
-if(!pattern7.test(data39)){
-const err107 = {instancePath:instancePath+"/sig/tst",schemaPath:"#/properties/sig/properties/tst/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9+/]+={0,2}$"},message:"must match pattern \""+"^[A-Za-z0-9+/]+={0,2}$"+"\""};
+if(func3(data39) < 1){
+const err107 = {instancePath:instancePath+"/sig/kid",schemaPath:"#/properties/sig/properties/kid/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err107];
 }
@@ -1318,7 +1318,7 @@ errors++;
 }
 }
 else {
-const err108 = {instancePath:instancePath+"/sig/tst",schemaPath:"#/properties/sig/properties/tst/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err108 = {instancePath:instancePath+"/sig/kid",schemaPath:"#/properties/sig/properties/kid/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err108];
 }
@@ -1328,11 +1328,11 @@ vErrors.push(err108);
 errors++;
 }
 }
-if(data33.value !== undefined){
-let data40 = data33.value;
+if(data37.pub !== undefined){
+let data40 = data37.pub;
 if(typeof data40 === "string"){
-if(!pattern9.test(data40)){
-const err109 = {instancePath:instancePath+"/sig/value",schemaPath:"#/properties/sig/properties/value/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{86}$"},message:"must match pattern \""+"^[A-Za-z0-9_-]{86}$"+"\""};
+if(!pattern8.test(data40)){
+const err109 = {instancePath:instancePath+"/sig/pub",schemaPath:"#/properties/sig/properties/pub/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{43,88}$"},message:"must match pattern \""+"^[A-Za-z0-9_-]{43,88}$"+"\""};
 if(vErrors === null){
 vErrors = [err109];
 }
@@ -1343,7 +1343,7 @@ errors++;
 }
 }
 else {
-const err110 = {instancePath:instancePath+"/sig/value",schemaPath:"#/properties/sig/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err110 = {instancePath:instancePath+"/sig/pub",schemaPath:"#/properties/sig/properties/pub/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err110];
 }
@@ -1353,9 +1353,11 @@ vErrors.push(err110);
 errors++;
 }
 }
-}
-else {
-const err111 = {instancePath:instancePath+"/sig",schemaPath:"#/properties/sig/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data37.x5c !== undefined){
+let data41 = data37.x5c;
+if(Array.isArray(data41)){
+if(data41.length > 8){
+const err111 = {instancePath:instancePath+"/sig/x5c",schemaPath:"#/properties/sig/properties/x5c/maxItems",keyword:"maxItems",params:{limit: 8},message:"must NOT have more than 8 items"};
 if(vErrors === null){
 vErrors = [err111];
 }
@@ -1364,15 +1366,144 @@ vErrors.push(err111);
 }
 errors++;
 }
-}
-}
-else {
-const err112 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data41.length < 1){
+const err112 = {instancePath:instancePath+"/sig/x5c",schemaPath:"#/properties/sig/properties/x5c/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err112];
 }
 else {
 vErrors.push(err112);
+}
+errors++;
+}
+const len2 = data41.length;
+for(let i3=0; i3<len2; i3++){
+let data42 = data41[i3];
+if(typeof data42 === "string"){
+if(!pattern9.test(data42)){
+const err113 = {instancePath:instancePath+"/sig/x5c/" + i3,schemaPath:"#/properties/sig/properties/x5c/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9+/]+={0,2}$"},message:"must match pattern \""+"^[A-Za-z0-9+/]+={0,2}$"+"\""};
+if(vErrors === null){
+vErrors = [err113];
+}
+else {
+vErrors.push(err113);
+}
+errors++;
+}
+}
+else {
+const err114 = {instancePath:instancePath+"/sig/x5c/" + i3,schemaPath:"#/properties/sig/properties/x5c/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err114];
+}
+else {
+vErrors.push(err114);
+}
+errors++;
+}
+}
+}
+else {
+const err115 = {instancePath:instancePath+"/sig/x5c",schemaPath:"#/properties/sig/properties/x5c/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err115];
+}
+else {
+vErrors.push(err115);
+}
+errors++;
+}
+}
+if(data37.tst !== undefined){
+let data43 = data37.tst;
+if(typeof data43 === "string"){
+if(func3(data43) > 65536){
+const err116 = {instancePath:instancePath+"/sig/tst",schemaPath:"#/properties/sig/properties/tst/maxLength",keyword:"maxLength",params:{limit: 65536},message:"must NOT have more than 65536 characters"};
+if(vErrors === null){
+vErrors = [err116];
+}
+else {
+vErrors.push(err116);
+}
+errors++;
+}
+if(func3(data43) < 4){
+const err117 = {instancePath:instancePath+"/sig/tst",schemaPath:"#/properties/sig/properties/tst/minLength",keyword:"minLength",params:{limit: 4},message:"must NOT have fewer than 4 characters"};
+if(vErrors === null){
+vErrors = [err117];
+}
+else {
+vErrors.push(err117);
+}
+errors++;
+}
+if(!pattern9.test(data43)){
+const err118 = {instancePath:instancePath+"/sig/tst",schemaPath:"#/properties/sig/properties/tst/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9+/]+={0,2}$"},message:"must match pattern \""+"^[A-Za-z0-9+/]+={0,2}$"+"\""};
+if(vErrors === null){
+vErrors = [err118];
+}
+else {
+vErrors.push(err118);
+}
+errors++;
+}
+}
+else {
+const err119 = {instancePath:instancePath+"/sig/tst",schemaPath:"#/properties/sig/properties/tst/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err119];
+}
+else {
+vErrors.push(err119);
+}
+errors++;
+}
+}
+if(data37.value !== undefined){
+let data44 = data37.value;
+if(typeof data44 === "string"){
+if(!pattern11.test(data44)){
+const err120 = {instancePath:instancePath+"/sig/value",schemaPath:"#/properties/sig/properties/value/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{86}$"},message:"must match pattern \""+"^[A-Za-z0-9_-]{86}$"+"\""};
+if(vErrors === null){
+vErrors = [err120];
+}
+else {
+vErrors.push(err120);
+}
+errors++;
+}
+}
+else {
+const err121 = {instancePath:instancePath+"/sig/value",schemaPath:"#/properties/sig/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err121];
+}
+else {
+vErrors.push(err121);
+}
+errors++;
+}
+}
+}
+else {
+const err122 = {instancePath:instancePath+"/sig",schemaPath:"#/properties/sig/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err122];
+}
+else {
+vErrors.push(err122);
+}
+errors++;
+}
+}
+}
+else {
+const err123 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err123];
+}
+else {
+vErrors.push(err123);
 }
 errors++;
 }

@@ -31,6 +31,8 @@ export function loadSharp(): Promise<SharpFactory> {
 export interface EncodeOptions {
   /** AVIF encoder effort 0-9 (default 2: libaom is slow). */
   avifEffort?: number
+  /** Changes the composited 8-bit pixels before encoding (the invisible watermark). */
+  pixels?: (image: { data: Uint8Array; width: number; height: number; channels: 1 | 3 | 4; pageHeight: number }) => void
 }
 
 /** A sharp failure on hostile or damaged data, as a typed error. */
@@ -131,7 +133,7 @@ function rasterPlate(sharp: SharpFactory, plate: PlacedPlate, orientation: numbe
 }
 
 /** Draws the plates into every frame and returns the image re-encoded in its own format, original metadata restored (except XMP). */
-export async function drawNotice(image: ParsedImage, layout: NoticeLayout, limits: Limits, options: EncodeOptions = {}): Promise<Uint8Array> {
+export async function drawNotice(image: ParsedImage, layout: Pick<NoticeLayout, 'plates'>, limits: Limits, options: EncodeOptions = {}): Promise<Uint8Array> {
   const sharp = await loadSharp()
   const multi = image.frames > 1
   if (image.format === 'tiff' && multi && !(image as TiffFile).uniformPages) {
@@ -165,6 +167,7 @@ export async function drawNotice(image: ParsedImage, layout: NoticeLayout, limit
     }
   }
   let pipeline = make().composite(composites)
+  if (options.pixels && meta.depth === 'uchar' && meta.space !== 'cmyk') pipeline = await throughPixels(sharp, pipeline.keepIccProfile(), options.pixels, pageHeight, limits, image.format, meta)
   // The plate brings an alpha channel; drop it again where the original had none (JPEG and GIF drop it anyway).
   if (!meta.hasAlpha && image.format !== 'jpeg' && image.format !== 'gif') pipeline = pipeline.removeAlpha()
   pipeline = encoder(pipeline, image, meta, options)
@@ -177,6 +180,24 @@ export async function drawNotice(image: ParsedImage, layout: NoticeLayout, limit
   // sharp keeps only part of a TIFF's tags (no EXIF IFD, GPS, IPTC, artist, ICC profile): ExifTool copies them all back.
   if (image.format === 'tiff') return trimTiffPadding(await exiftoolCopyTags(encoded, 'tif', image.bytes), limits)
   return restoreMetadata(image, encoded, limits, meta.space === 'cmyk')
+}
+
+/** Runs the pipeline to raw pixels, lets `change` edit them, and starts a new pipeline from them. */
+async function throughPixels(sharp: SharpFactory, p: Sharp, change: NonNullable<EncodeOptions['pixels']>, pageHeight: number, limits: Limits, format: string, meta: Metadata): Promise<Sharp> {
+  let raw
+  try {
+    raw = await p.raw().toBuffer({ resolveWithObject: true })
+  } catch (cause) {
+    throw sharpError(cause, 'sharp could not decode the image to embed the watermark')
+  }
+  const { width, height, channels } = raw.info
+  change({ data: raw.data, width, height, channels: channels as 1 | 3 | 4, pageHeight: height % pageHeight === 0 ? pageHeight : height })
+  const next = sharp(raw.data, { raw: { width, height, channels, ...(height > pageHeight ? { pageHeight } : {}) }, limitInputPixels: limits.maxPixels })
+  // Raw pixels carry no frame timing: give the animation its delays and loop count back.
+  const timing = { ...(meta.delay ? { delay: meta.delay } : {}), ...(meta.loop !== undefined ? { loop: meta.loop } : {}) }
+  if (height > pageHeight && format === 'gif') return next.gif(timing)
+  if (height > pageHeight && format === 'webp') return next.webp(timing)
+  return next
 }
 
 function encoder(p: Sharp, image: ParsedImage, meta: Metadata, options: EncodeOptions): Sharp {
