@@ -178,3 +178,40 @@ describe('what a newcomer meets', () => {
     }
   })
 })
+
+describe('C2PA and PDF flags', () => {
+  it('--c2pa-required fails a file whose earlier manifest is unreadable; --c2pa-drop-broken-parent stamps it with a fresh manifest', async () => {
+    const dir = join(work, 'c2pa-flags')
+    mkdirSync(dir, { recursive: true })
+    copyFileSync(join(ROOT, 'fixtures/c2pa/no_alg.jpg'), join(dir, 'in.jpg'))
+    const preferred = await run(['stamp', 'in.jpg', '-o', 'a.jpg', '--json'], dir)
+    expect(preferred.code, preferred.stderr).toBe(0)
+    const messages = (JSON.parse(preferred.stdout) as { results: Array<{ messages: Array<{ rule: string; reason: string }> }> }).results[0]!.messages
+    expect(messages.map((m) => m.rule)).toContain('c2pa.parent-unreadable')
+    expect(messages.find((m) => m.rule === 'c2pa.parent-unreadable')!.reason).toMatch(/--c2pa-drop-broken-parent/)
+    const required = await run(['stamp', 'in.jpg', '-o', 'b.jpg', '--c2pa-required'], dir)
+    expect(required.code).toBe(3)
+    expect(existsSync(join(dir, 'b.jpg'))).toBe(false)
+    const dropped = await run(['stamp', 'in.jpg', '-o', 'c.jpg', '--c2pa-required', '--c2pa-drop-broken-parent', '--json'], dir)
+    expect(dropped.code, dropped.stderr).toBe(0)
+    const result = (JSON.parse(dropped.stdout) as { results: Array<{ carriers: string[]; messages: Array<{ rule: string }> }> }).results[0]!
+    expect(result.carriers).toContain('c2pa')
+    expect(result.messages.map((m) => m.rule)).toContain('c2pa.parent-dropped')
+  })
+
+  it('--pdf-notice-layout overlay draws the notice on the page instead of in a band', async () => {
+    const dir = join(work, 'pdf-layout')
+    mkdirSync(dir, { recursive: true })
+    copyFileSync(join(ROOT, 'fixtures/pdf/rotated.pdf'), join(dir, 'in.pdf'))
+    const band = await run(['stamp', 'in.pdf', '-o', 'band.pdf', '--json'], dir)
+    const overlay = await run(['stamp', 'in.pdf', '-o', 'overlay.pdf', '--pdf-notice-layout', 'overlay', '--json'], dir)
+    expect(band.code, band.stderr).toBe(0)
+    expect(overlay.code, overlay.stderr).toBe(0)
+    // The band grows the page boxes; the overlay leaves them as they were.
+    const boxes = (f: string) => readFileSync(join(dir, f), 'latin1').match(/\/MediaBox\s*\[[^\]]*\]/g)!.at(-1)
+    expect(boxes('overlay.pdf')).not.toBe(boxes('band.pdf'))
+    const bad = await run(['stamp', 'in.pdf', '-o', 'x.pdf', '--pdf-notice-layout', 'sideways'], dir)
+    expect(bad.code).toBe(3)
+    expect(bad.stderr).toMatch(/band, overlay/)
+  })
+})

@@ -153,6 +153,11 @@ export async function stamp(input: Uint8Array, options: SdkStampOptions): Promis
     }
   }
   const result = await stampWith(adapter, input, format, options)
+  if (format.kind === 'text' && input.length === 0) {
+    // Stamped, not refused: an AI service may really return an empty answer, and the label then
+    // says so. But nothing of the content itself is there to see, so say it.
+    result.messages.push({ rule: 'text.empty', fatal: false, reason: 'The text is empty: the stamped file holds only the notice and the label, which covers empty content' })
+  }
   // extendResult, not a spread: a spread would read `bytes` and join an adapter's parts in memory.
   return extendResult(result, { format, detectedBy: detection.by, alreadyLabelled: false, replaced: existing.labels.length > 0 })
 }

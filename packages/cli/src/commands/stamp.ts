@@ -25,6 +25,12 @@ export interface StampFlags {
   visibleSet: boolean
   c2pa: boolean
   c2paSet: boolean
+  /** --c2pa-required: fail the stamp when the C2PA manifest cannot be written. */
+  c2paRequired?: boolean
+  /** --c2pa-drop-broken-parent: leave an invalid or unreadable earlier manifest out instead of keeping it. */
+  c2paDropBrokenParent?: boolean
+  /** --pdf-notice-layout band|overlay */
+  pdfNoticeLayout?: 'band' | 'overlay'
   watermark?: boolean
   watermarkSet?: boolean
   ledger?: string
@@ -61,7 +67,7 @@ function settingsFrom(flags: StampFlags, io: Io): StampSettingsInput {
     owner: { ...(flags.owner ? { name: flags.owner } : {}), ...(flags.ownerId ? { id: flags.ownerId } : {}) },
     ...(flags.distributor ? { distributor: { name: flags.distributor, ...(flags.distributorId ? { id: flags.distributorId } : {}) } } : {}),
     notice,
-    ...(flags.c2paSet ? { c2pa: flags.c2pa } : {}),
+    ...(flags.c2paRequired ? { c2pa: 'required' as const } : flags.c2paSet ? { c2pa: flags.c2pa } : {}),
     force: Boolean(flags.force),
   }
 }
@@ -117,7 +123,13 @@ export async function runStamp(inputs: string[], flags: StampFlags, io: Io, sign
   let summary: StampFilesSummary
   try {
     const pdfOptions = await pdfPasswordOptions(flags.pdfPasswordFile, io.cwd)
-    const adapterOptions = flags.watermarkSet ? { ...pdfOptions, image: { watermark: Boolean(flags.watermark) } } : pdfOptions
+    const pdf = { ...(pdfOptions?.pdf as object | undefined), ...(flags.pdfNoticeLayout ? { noticeLayout: flags.pdfNoticeLayout } : {}) }
+    const merged: Record<string, unknown> = {
+      ...(Object.keys(pdf).length ? { pdf } : {}),
+      ...(flags.watermarkSet ? { image: { watermark: Boolean(flags.watermark) } } : {}),
+      ...(flags.c2paDropBrokenParent ? { c2pa: { brokenParent: 'drop' } } : {}),
+    }
+    const adapterOptions = Object.keys(merged).length ? merged : undefined
     const settings = { ...settingsFrom(flags, io), ...(adapterOptions ? { adapterOptions } : {}) }
     if (flags.output) {
       const started = performance.now()
