@@ -138,6 +138,23 @@ describe('certificate path validation: each rule on its own', () => {
     await expectRule(outside, [outside, constrained], 'certificate.name-constraints', store, /name constraints/)
   })
 
+  it('Ed25519 certificates (which PKI.js\'s engine cannot verify) chain too, and a forged Ed25519 link does not', async () => {
+    const edRoot = await issue({ cn: 'Ed Root', ca: true, ed25519: true })
+    const edLeaf = await issue({ cn: 'Ed leaf', issuer: edRoot, ed25519: true })
+    const trust = await TrustStore.from({ pem: edRoot.pem })
+    expect(await verifyLabelSignature(await labelFor(edLeaf, [edLeaf]), { trust })).toMatchObject({ valid: true, trusted: true, signer: { anchor: 'CN=Ed Root' } })
+    const impostor = (await issue({ cn: 'Ed Impostor', ca: true, ed25519: true })).keys
+    const forged = await issue({ cn: 'Forged Ed leaf', issuer: edRoot, signWith: impostor, ed25519: true })
+    await expectRule(forged, [forged, edRoot], 'certificate.signature', trust)
+    // The profile applies to Ed25519 leaves as to any other.
+    const tls = await issue({ cn: 'Ed TLS leaf', issuer: edRoot, ed25519: true, eku: [OID.serverAuth] })
+    await expectRule(tls, [tls], 'certificate.leaf-eku', trust)
+    // A sound Ed25519 chain to an anchor the verifier lacks is no-anchor, not a signature failure.
+    const edMid = await issue({ cn: 'Ed Mid', issuer: edRoot, ca: true, ed25519: true })
+    const deep = await issue({ cn: 'Ed deep leaf', issuer: edMid, ed25519: true })
+    await expectRule(deep, [deep, edMid], 'certificate.no-anchor', await TrustStore.from({ pem: (await issue({ cn: 'Unrelated', ca: true })).pem }))
+  })
+
   it('a chain that reaches no anchor → certificate.no-anchor', async () => {
     const otherRoot = await issue({ cn: 'Other Root', ca: true })
     const leaf = await issue({ cn: 'Leaf elsewhere', issuer: otherRoot })

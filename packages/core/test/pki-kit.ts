@@ -49,12 +49,14 @@ export interface IssueOptions {
   extraExtensions?: x509.Extension[]
   /** Subject to use instead of CN=<cn>. */
   subject?: string
+  /** An Ed25519 key instead of P-256. */
+  ed25519?: boolean
 }
 
 export const KU = x509.KeyUsageFlags
 
 export async function issue(o: IssueOptions): Promise<Issued> {
-  const keys = (await crypto.subtle.generateKey(ECDSA, true, ['sign', 'verify'])) as CryptoKeyPair
+  const keys = (await crypto.subtle.generateKey(o.ed25519 ? { name: 'Ed25519' } : ECDSA, true, ['sign', 'verify'])) as CryptoKeyPair
   const now = Date.now()
   const ca = o.ca === undefined ? !o.issuer : o.ca
   const extensions: x509.Extension[] = []
@@ -76,7 +78,7 @@ export async function issue(o: IssueOptions): Promise<Issued> {
     notAfter: o.notAfter ?? new Date(now + 365 * DAY),
     publicKey: keys.publicKey,
     signingKey: signer.privateKey,
-    signingAlgorithm: ALG,
+    signingAlgorithm: signer.privateKey.algorithm.name === 'Ed25519' ? { name: 'Ed25519' } : ALG,
     extensions,
   })
   const der = new Uint8Array(cert.rawData)
@@ -85,11 +87,12 @@ export async function issue(o: IssueOptions): Promise<Issued> {
 
 /** A Signer for `leaf`'s key carrying `chain` (leaf first) as its certificates. */
 export async function signerFor(leaf: Issued, chain: Issued[]): Promise<Signer> {
+  const ed = leaf.keys.privateKey.algorithm.name === 'Ed25519'
   return createCallbackSigner({
-    alg: 'ES256',
+    alg: ed ? 'Ed25519' : 'ES256',
     publicKey: new Uint8Array(await crypto.subtle.exportKey('raw', leaf.keys.publicKey)),
     certificates: chain.map((c) => c.der),
-    sign: async (data) => new Uint8Array(await crypto.subtle.sign(ALG, leaf.keys.privateKey, data as Uint8Array<ArrayBuffer>)),
+    sign: async (data) => new Uint8Array(await crypto.subtle.sign(ed ? { name: 'Ed25519' } : ALG, leaf.keys.privateKey, data as Uint8Array<ArrayBuffer>)),
   })
 }
 

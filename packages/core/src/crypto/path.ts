@@ -116,6 +116,7 @@ export async function validateCertificatePath(
       // The engine takes its end-entity certificate from the end of the list.
       certs: [...(certs as Pkijs.Certificate[])].reverse(),
       checkDate: date,
+      findIssuer: findIssuerWithEd25519,
     })
     const result = await engine.verify({ passedWhenNotRevValues: false }).catch((error: unknown) => ({
       result: false,
@@ -154,6 +155,35 @@ export async function validateCertificatePath(
       notBefore: new Date(Math.max(...path.map((c) => c.notBefore.value.getTime()))),
       notAfter: new Date(Math.min(...path.map((c) => c.notAfter.value.getTime()))),
     },
+  }
+}
+
+const OID_ED25519 = '1.3.101.112'
+
+/**
+ * The engine's own issuer search (key identifiers, then names; each candidate's signature
+ * verified), plus Ed25519 links, which PKI.js's crypto engine does not know: those are verified
+ * with Web Crypto directly. Name chaining and everything else stay with the engine.
+ */
+async function findIssuerWithEd25519(cert: Pkijs.Certificate, engine: Pkijs.CertificateChainValidationEngine): Promise<Pkijs.Certificate[]> {
+  const found = await engine.defaultFindIssuer(cert, engine)
+  if (found.length || cert.signatureAlgorithm.algorithmId !== OID_ED25519) return found
+  const candidates = [...engine.trustedCerts, ...engine.certs].filter((c) => cert.issuer.isEqual(c.subject))
+  const out: Pkijs.Certificate[] = []
+  for (const candidate of candidates) if (await signedBy(cert, candidate)) out.push(candidate)
+  return out
+}
+
+/** Whether `issuer`'s key made `cert`'s signature: PKI.js for ECDSA and RSA, Web Crypto for Ed25519. */
+async function signedBy(cert: Pkijs.Certificate, issuer: Pkijs.Certificate): Promise<boolean> {
+  if (cert.signatureAlgorithm.algorithmId !== OID_ED25519) return cert.verify(issuer).catch(() => false)
+  try {
+    const spki = new Uint8Array(issuer.subjectPublicKeyInfo.toSchema().toBER(false))
+    const key = await crypto.subtle.importKey('spki', spki, { name: 'Ed25519' }, false, ['verify'])
+    const tbs = cert.tbsView.byteLength ? cert.tbsView : new Uint8Array(cert.encodeTBS().toBER(false))
+    return await crypto.subtle.verify({ name: 'Ed25519' }, key, cert.signatureValue.valueBlock.valueHexView as Uint8Array<ArrayBuffer>, tbs as Uint8Array<ArrayBuffer>)
+  } catch {
+    return false // not an Ed25519 key, or a malformed one
   }
 }
 
@@ -220,7 +250,7 @@ async function explainFailure(certs: Pkijs.Certificate[], anchors: Pkijs.Certifi
     const cert = certs[i]!
     const parent = certs[i + 1]!
     if (!issuersOf(cert).includes(parent)) continue
-    const signedByParent = await cert.verify(parent).catch(() => false)
+    const signedByParent = await signedBy(cert, parent)
     if (!signedByParent) return fail('certificate.signature', `certificate ${i} is not signed by certificate ${i + 1} of the chain`)
   }
   return fail('certificate.no-anchor', 'the chain reaches no certificate in the trust store')
