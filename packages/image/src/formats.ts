@@ -84,9 +84,10 @@ export const TIFF_FORMAT: FormatInfo = {
   kind: 'image',
   mediaTypes: ['image/tiff', 'image/tiff-fx'],
   extensions: ['tif', 'tiff'],
-  sniff: (h) => startsWith(h, [0x49, 0x49, 0x2a, 0x00]) || startsWith(h, [0x4d, 0x4d, 0x00, 0x2a]),
+  // BigTIFF (magic 43) is recognised as TIFF so that it is reported as unsupported, not as damaged.
+  sniff: (h) => startsWith(h, [0x49, 0x49, 0x2a, 0x00]) || startsWith(h, [0x4d, 0x4d, 0x00, 0x2a]) || startsWith(h, [0x49, 0x49, 0x2b, 0x00]) || startsWith(h, [0x4d, 0x4d, 0x00, 0x2b]),
   supported: true,
-  note: 'Classic TIFF, including multi-page files whose pages share one size; BigTIFF is not supported.',
+  note: 'Classic TIFF. BigTIFF is not supported. The visible warning needs pages of one size and samples libvips decodes (1, 2 or 4-bit single-channel, or whole bytes) in a compression it has (none, LZW, Deflate, JPEG, PackBits, CCITT, WebP); other valid TIFFs (ZSTD, old-style JPEG, 12-bit RGB, …) stamp with --no-visible.',
 }
 
 export const AVIF_FORMAT: FormatInfo = {

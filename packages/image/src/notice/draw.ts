@@ -136,8 +136,15 @@ function rasterPlate(sharp: SharpFactory, plate: PlacedPlate, orientation: numbe
 export async function drawNotice(image: ParsedImage, layout: Pick<NoticeLayout, 'plates'>, limits: Limits, options: EncodeOptions = {}): Promise<Uint8Array> {
   const sharp = await loadSharp()
   const multi = image.frames > 1
-  if (image.format === 'tiff' && multi && !(image as TiffFile).uniformPages) {
-    throw new UnsupportedFormatError('Multi-page TIFF files whose pages differ in size are not supported for the visible warning; stamp them with notice.visible = false')
+  if (image.format === 'tiff') {
+    const tiff = image as TiffFile
+    // Valid TIFFs libvips cannot decode are unsupported for the warning, not damaged; the metadata-only stamp needs no decoding.
+    const problem = multi && !tiff.uniformPages ? { feature: 'page-sizes', reason: 'pages of different sizes' } : tiff.undecodable
+    if (problem) {
+      throw new UnsupportedFormatError(`The visible warning cannot be drawn into this TIFF: it has ${problem.reason}. Stamp it without the visible warning (metadata only): --no-visible on the command line, notice.visible = false in the SDK`, {
+        details: { format: 'tiff', feature: problem.feature, option: 'visible', flag: '--no-visible' },
+      })
+    }
   }
   const input: SharpOptions = {
     limitInputPixels: limits.maxPixels,
@@ -226,7 +233,8 @@ function encoder(p: Sharp, image: ParsedImage, meta: Metadata, options: EncodeOp
       return w.lossless ? p.webp({ lossless: true, effort: 4 }) : p.webp({ quality: w.quality ?? 82, alphaQuality: 100, effort: 4 })
     }
     case 'gif':
-      return p.gif({ effort: 7 })
+      // libvips merges identical consecutive frames unless told not to (issue 14: 14 frames became 10).
+      return p.gif({ effort: 7, keepDuplicateFrames: true })
     case 'tiff': {
       const t = image as TiffFile
       p = p.keepMetadata()

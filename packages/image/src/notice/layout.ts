@@ -1,6 +1,6 @@
 // Fits the warning to the picture: font size from the minimum text height, wrapping, shorter texts,
 // shrinking as a last resort, and SVG markup for each plate (glyph outlines, no fonts needed to render).
-import { InvalidOptionError } from '@tanba/core'
+import { UnsupportedFormatError } from '@tanba/core'
 import { GlyphDefs, shapeText, textPath } from './fonts.js'
 
 export type ImagePlacement = 'top-left' | 'top-right' | 'bottom-left' | 'bottom-right' | 'top' | 'bottom'
@@ -214,9 +214,10 @@ export function layoutNotice(input: LayoutInput): NoticeLayout {
     }
   }
   if (!found) {
-    throw new InvalidOptionError(
-      `The picture (${input.width}×${input.height}) is too small to hold a readable warning; turn the visible notice off (notice.visible = false) for pictures this small`,
-      { details: { width: input.width, height: input.height } },
+    // A valid picture the visible warning cannot go into: unsupported for that option, not a usage error.
+    throw new UnsupportedFormatError(
+      `The image is ${input.width}×${input.height} pixels: too small for a readable warning. Stamp it without the visible warning (metadata and C2PA only): --no-visible on the command line, notice.visible = false in the SDK`,
+      { details: { width: input.width, height: input.height, reason: 'too-small-for-notice', option: 'visible', flag: '--no-visible' } },
     )
   }
   const plates = input.placements.map((placement) => placePlate(input, found!, placement, margin))

@@ -268,24 +268,33 @@ interface SvgWalkStep {
  * stamp itself rewrite.
  */
 function* walkSvg(text: string): Generator<SvgWalkStep> {
-  const scopes: Map<string, string>[] = [new Map([['xml', 'http://www.w3.org/XML/1998/namespace']])]
+  // Each prefix's bindings as a stack, and per open element the prefixes it declared: O(1) per lookup, however deep.
+  const bindings = new Map<string, string[]>([['xml', ['http://www.w3.org/XML/1998/namespace']]])
+  const declared: string[][] = []
+  const NONE: string[] = []
   const resolve = (prefix: string) => {
-    for (let k = scopes.length - 1; k >= 0; k--) {
-      const v = scopes[k]!.get(prefix)
-      if (v !== undefined) return v || undefined
-    }
-    return undefined
+    const stack = bindings.get(prefix)
+    const v = stack?.[stack.length - 1]
+    return v ? v : undefined
+  }
+  const close = () => {
+    for (const prefix of declared.pop() ?? NONE) bindings.get(prefix)!.pop()
   }
   let metaDepth = 0
   let packetDepth = 0
   for (const t of tokens(text, true)) {
     if (t.kind === 'start') {
-      const scope = new Map<string, string>()
+      let mine = NONE
       for (const [k, v] of t.attrs) {
-        if (k === 'xmlns') scope.set('', v)
-        else if (k.startsWith('xmlns:')) scope.set(k.slice(6), v)
+        const prefix = k === 'xmlns' ? '' : k.startsWith('xmlns:') ? k.slice(6) : undefined
+        if (prefix === undefined) continue
+        if (mine === NONE) mine = []
+        mine.push(prefix)
+        let stack = bindings.get(prefix)
+        if (!stack) bindings.set(prefix, (stack = []))
+        stack.push(v)
       }
-      scopes.push(scope)
+      declared.push(mine)
       const colon = t.name.indexOf(':')
       const ns = resolve(colon < 0 ? '' : t.name.slice(0, colon))
       const name = local(t.name)
@@ -295,13 +304,13 @@ function* walkSvg(text: string): Generator<SvgWalkStep> {
       if (packetDepth || opensPacket) packetDepth++
       yield { tag: t, ns, inMetadata: metaDepth > 0, inPacket: packetDepth > 0 }
       if (t.selfClosing) {
-        scopes.pop()
+        close()
         if (metaDepth) metaDepth--
         if (packetDepth) packetDepth--
       }
     } else if (t.kind === 'end') {
       yield { tag: t, ns: undefined, inMetadata: metaDepth > 0, inPacket: packetDepth > 0 }
-      scopes.pop()
+      close()
       if (metaDepth) metaDepth--
       if (packetDepth) packetDepth--
     } else yield { tag: t, ns: undefined, inMetadata: metaDepth > 0, inPacket: packetDepth > 0 }

@@ -35,7 +35,7 @@ export class TiffReader {
     if (order !== 'II' && order !== 'MM') throw new MalformedInputError(`Expected a ${what} byte-order mark "II" or "MM" but found ${JSON.stringify(order)}`)
     this.le = order === 'II'
     const magic = this.view.getUint16(2, this.le)
-    if (magic === 43) throw new UnsupportedFormatError('BigTIFF (64-bit offsets) is not supported; save the image as a classic TIFF')
+    if (magic === 43) throw new UnsupportedFormatError(`BigTIFF (64-bit offsets) is not supported in ${what}; save the image as a classic TIFF (for example "tiffcp in.tif out.tif", without -8)`, { details: { format: 'tiff', feature: 'bigtiff' } })
     if (magic !== 42) throw new MalformedInputError(`Expected the ${what} magic number 42 but found ${magic}`)
     this.firstIfd = this.view.getUint32(4, this.le)
   }

@@ -13,7 +13,13 @@ export interface TiffFile extends ParsedImage {
   photometric: number
   /** All pages have the first page's size (sharp can then process them as one strip). */
   uniformPages: boolean
+  /** Why libvips cannot decode the pages for the visible warning (a valid TIFF feature it lacks), or null. */
+  undecodable: { feature: string; reason: string } | null
 }
+
+/** Compressions sharp's prebuilt libtiff decodes: none, CCITT (2-4), LZW, JPEG, Deflate, PackBits, WebP. */
+const DECODABLE_COMPRESSION = new Set([1, 2, 3, 4, 5, 7, 8, 32773, 32946, 50001])
+const COMPRESSION_NAMES: Record<number, string> = { 6: 'old-style JPEG (compression 6)', 50000: 'ZSTD (compression 50000)', 34925: 'LZMA (compression 34925)', 34712: 'JPEG 2000 (compression 34712)', 34887: 'LERC (compression 34887)', 34661: 'JBIG (compression 34661)', 32809: 'ThunderScan (compression 32809)', 32908: 'Pixar log (compression 32908)', 34676: 'SGI log (compression 34676)' }
 
 /**
  * Tags that decide how the strip or tile bytes turn into pixels. Orientation, resolution,
@@ -73,6 +79,20 @@ export function parseTiff(bytes: Uint8Array, limits: Limits): TiffFile {
   const description = r.text(first.entries.get(TAG.imageDescription), limits.maxMetadataBytes)
   if (description) texts.push({ carrier: 'tiff:ImageDescription', keyword: 'ImageDescription', text: description })
   const orientation = r.number(first.entries.get(TAG.orientation)) ?? 1
+  let undecodable: TiffFile['undecodable'] = null
+  for (const [index, ifd] of pages.entries()) {
+    const compression = r.number(ifd.entries.get(TAG.compression)) ?? 1
+    const spp = r.number(ifd.entries.get(TAG.samplesPerPixel)) ?? 1
+    const bitsEntry = ifd.entries.get(TAG.bitsPerSample)
+    const bits = bitsEntry ? r.numbers(bitsEntry, limits.maxChunks) : [1]
+    const page = pages.length > 1 ? ` on page ${index + 1}` : ''
+    if (!DECODABLE_COMPRESSION.has(compression)) {
+      undecodable = { feature: 'compression', reason: `${COMPRESSION_NAMES[compression] ?? `compression ${compression}`}${page}, which sharp's libvips cannot decode` }
+    } else if (bits.some((b) => b % 8 !== 0 && !(spp === 1 && (b === 1 || b === 2 || b === 4)))) {
+      undecodable = { feature: 'bits-per-sample', reason: `${bits.join('/')}-bit samples (${spp} per pixel)${page}, which libvips decodes only in whole bytes or as 1, 2 or 4-bit single-channel images` }
+    }
+    if (undecodable) break
+  }
   return {
     format: 'tiff',
     bytes,
@@ -91,6 +111,7 @@ export function parseTiff(bytes: Uint8Array, limits: Limits): TiffFile {
     samplesPerPixel: r.number(first.entries.get(TAG.samplesPerPixel)) ?? 1,
     photometric: r.number(first.entries.get(TAG.photometric)) ?? 1,
     uniformPages,
+    undecodable,
     rendering(hash: Hash) {
       // Per page: the colour and orientation tags, as in the essence.
       for (const ifd of pages) {
