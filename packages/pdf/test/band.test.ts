@@ -115,6 +115,25 @@ describe.skipIf(!tools)('the default band leaves every page as it was and holds 
     expect(clean.messages.map((m) => m.rule)).not.toContain('pdf.annotation-in-band')
   })
 
+  it('a stray /TanbaOriginalBoxes in a page Tanba never stamped is ignored', async () => {
+    const doc = await PDFDocument.create()
+    const font = await doc.embedFont(StandardFonts.Helvetica)
+    const page = doc.addPage([300, 200])
+    page.drawText('Real page', { x: 20, y: 100, size: 20, font })
+    page.node.set(PDFName.of('TanbaOriginalBoxes'), doc.context.obj({ MediaBox: [5000, 5000, 5100, 5100] }))
+    const input = await doc.save()
+    const result = await stamp(input, { profiles: ['eu'] })
+    const before = join(DIR, 'stray-before.pdf')
+    const after = join(DIR, 'stray-after.pdf')
+    writeFileSync(before, input)
+    writeFileSync(after, result.bytes)
+    const a = render(before, 1, join(DIR, 'stray-1-before'))
+    const b = render(after, 1, join(DIR, 'stray-1-after'))
+    expect(b.width).toBe(a.width)
+    expect(changedPixels(a, b, b.height - a.height)).toBe(0)
+    expect(textOf(after, 1)).toContain('Real page')
+  })
+
   it('bottom placement puts the band under the page', async () => {
     const path = FIXTURE_PDFS.find((p) => p.endsWith('rotated.pdf'))!
     const input = load(path)

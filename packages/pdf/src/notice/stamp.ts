@@ -346,9 +346,14 @@ interface Geometry {
   rotate: PageInfo['rotate']
 }
 
-/** The page's geometry before Tanba touched it: from the boxes a band stamp saved, else the page's own. */
+/**
+ * The page's geometry before Tanba touched it: from the boxes a band stamp saved (trusted only on a
+ * page whose content Tanba wrapped, so a stray key in a file from elsewhere changes nothing), else the page's own.
+ */
 function originalGeometry(file: PdfFile, page: PageInfo): Geometry {
-  const saved = file.lookupDict(page.dict, ORIGINAL_BOXES_KEY)
+  const contents = contentRefs(file, page.dict)
+  const stamped = contents.length >= 2 && isTanbaObject(file, contents[0]) && isTanbaObject(file, contents[contents.length - 1])
+  const saved = stamped ? file.lookupDict(page.dict, ORIGINAL_BOXES_KEY) : undefined
   const boxes: Geometry['boxes'] = {}
   for (const key of BOX_KEYS) {
     const v = saved ? boxOf(file, saved.get(PDFName.of(key))) : key === 'MediaBox' ? page.mediaBox : key === 'CropBox' ? page.cropBox : boxOf(file, page.dict.get(PDFName.of(key)))
