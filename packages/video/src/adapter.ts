@@ -36,12 +36,6 @@ import { bytesSource } from './source.js'
 
 export const VIDEO_ADAPTER_NAME = '@tanba/video'
 
-/** Options read from `adapterOptions.video`. */
-export interface VideoAdapterOptions {
-  /** Per-track digests in `inspect` fields (default true). */
-  trackDigests?: boolean
-}
-
 /** Tag names video tools write for the software that made the file. */
 const GENERATOR_TAGS = new Set(['encoder', '©too', '©swr', '©enc', 'com.apple.quicktime.software', 'software', 'com.android.version', 'com.apple.quicktime.make', 'com.apple.quicktime.model'])
 
