@@ -1,6 +1,7 @@
 // Regenerates the benchmark table in docs/performance.md from out/bench.json, between the markers
 // below, so the committed table is generated, never edited by hand.
-// Usage: node scripts/bench-doc.mjs [out/bench.json]   (same as node scripts/bench.mjs --doc)
+// Usage: node scripts/bench-doc.mjs [out/bench.json] [--partial]   (same as node scripts/bench.mjs --doc;
+// a filtered run is refused unless --partial)
 import { readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -50,7 +51,13 @@ export function writeDoc(docPath, result) {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const root = new URL('..', import.meta.url).pathname
-  const file = process.argv[2] ?? join(root, 'out', 'bench.json')
-  writeDoc(join(root, 'docs', 'performance.md'), JSON.parse(readFileSync(file, 'utf8')))
+  const args = process.argv.slice(2)
+  const file = args.find((a) => a !== '--partial') ?? join(root, 'out', 'bench.json')
+  const result = JSON.parse(readFileSync(file, 'utf8'))
+  if (result.filter && !args.includes('--partial')) {
+    process.stderr.write(`bench-doc: ${file} holds a filtered run ("${result.filter}"), not a full pnpm bench (pass --partial to write it anyway)\n`)
+    process.exit(1)
+  }
+  writeDoc(join(root, 'docs', 'performance.md'), result)
   process.stderr.write(`bench-doc: regenerated the table in docs/performance.md from ${file}\n`)
 }

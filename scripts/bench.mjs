@@ -1,8 +1,9 @@
 // Runs every benchmark module (packages/*/bench/*.bench.mjs), prints one table and writes
 // out/bench.json (every round of every row, the date and the machine facts).
 // Usage: pnpm bench [filter]   (filter: substring of the module path)
-//        node scripts/bench.mjs --doc [file]   regenerates the table in docs/performance.md from
-//        out/bench.json (or `file`), between the bench-table markers; runs nothing.
+//        node scripts/bench.mjs --doc [file] [--partial]   regenerates the table in docs/performance.md from
+//        out/bench.json (or `file`), between the bench-table markers; runs nothing. A filtered
+//        run is refused unless --partial.
 import { readdirSync, existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os'
@@ -12,8 +13,14 @@ import { writeDoc } from './bench-doc.mjs'
 
 const root = new URL('..', import.meta.url).pathname
 if (process.argv[2] === '--doc') {
-  const file = process.argv[3] ?? join(root, 'out', 'bench.json')
-  const doc = writeDoc(join(root, 'docs', 'performance.md'), JSON.parse(readFileSync(file, 'utf8')))
+  const args = process.argv.slice(3)
+  const file = args.find((a) => a !== '--partial') ?? join(root, 'out', 'bench.json')
+  const result = JSON.parse(readFileSync(file, 'utf8'))
+  if (result.filter && !args.includes('--partial')) {
+    process.stderr.write(`bench: ${file} holds a filtered run ("${result.filter}"), not a full pnpm bench; the committed table comes from a full run (pass --partial to write it anyway)\n`)
+    process.exit(1)
+  }
+  const doc = writeDoc(join(root, 'docs', 'performance.md'), result)
   process.stderr.write(`bench: regenerated the table in ${doc.slice(root.length)} from ${file}\n`)
   process.exit(0)
 }
