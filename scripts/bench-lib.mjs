@@ -23,29 +23,32 @@ export async function measure(fn, { iterations = 5, warmup = 1 } = {}) {
 
 /**
  * Runs `ops` (name -> async fn) interleaved: `warmup` rounds, then at least 5 measured rounds, or
- * `shortRounds` (11) when one round of every op took under 50 ms. The order flips every round and
- * the collector runs between ops (when node runs with --expose-gc), so load from other processes,
+ * `shortRounds` (11) when the median of those rounds (every op once) is under 50 ms. The order
+ * flips every round and the collector runs between ops (when node runs with --expose-gc), so load from other processes,
  * page-cache write-back, CPU frequency changes and garbage left by one op hit all alike.
  * Returns name -> per-round times (ms).
  */
 export async function interleaved(ops, { rounds = 5, shortRounds = 11, warmup = 1 } = {}) {
   const names = Object.keys(ops)
-  let roundMs = 0
-  for (let i = 0; i < Math.max(1, warmup); i++) {
-    const t0 = performance.now()
-    for (const n of names) await ops[n]()
-    roundMs = performance.now() - t0
-  }
-  const count = roundsFor(roundMs, { rounds, shortRounds })
+  for (let i = 0; i < warmup; i++) for (const n of names) await ops[n]()
   const times = Object.fromEntries(names.map((n) => [n, []]))
+  const roundMs = []
+  // The count is settled once `rounds` rounds are measured, not on the warm-up (a cold start
+  // would make a short round look long).
+  let count = Math.max(5, rounds)
   for (let r = 0; r < count; r++) {
     const order = r % 2 ? [...names].reverse() : names
+    let sum = 0
     for (const n of order) {
       globalThis.gc?.()
       const t0 = performance.now()
       await ops[n]()
-      times[n].push(performance.now() - t0)
+      const ms = performance.now() - t0
+      times[n].push(ms)
+      sum += ms
     }
+    roundMs.push(sum)
+    if (r === Math.max(5, rounds) - 1) count = roundsFor(median(roundMs), { rounds, shortRounds })
   }
   return times
 }

@@ -81,6 +81,13 @@ describe('bench rows and the generated table', () => {
     expect(p.roundTimes).toHaveLength(11)
     // Warm-up (base, op), then the order flips every round.
     expect(calls.slice(0, 6)).toEqual(['base', 'op', 'base', 'op', 'op', 'base'])
+    // A slow warm-up (a cold start) does not decide the count; measured rounds of 60 ms do.
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+    let first = true
+    const cold = await measurePair(async () => { if (first) await sleep(120); first = false }, () => undefined)
+    expect(cold.roundTimes).toHaveLength(11)
+    const slow = await measurePair(() => sleep(30), () => sleep(30))
+    expect(slow.roundTimes).toHaveLength(5)
   })
 
   it('rewrites only what lies between the markers, with the date, machine facts and ceiling rows', async () => {
