@@ -1,11 +1,11 @@
 // PDF adapter benchmarks: stamping a generated 300-page PDF against pdf-lib's own load+save
-// of the same file, measured in the same run. Run with `node scripts/bench.mjs pdf` after `pnpm build`.
+// of the same file, interleaved with it round by round in the same run (median and spread per row). Run with `node scripts/bench.mjs pdf` after `pnpm build`.
 import { spawnSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createPemSigner, generateSigningCredentials, stampWith } from '@tanba/core'
 import { PDFDocument, StandardFonts, rgb } from 'pdf-lib'
-import { measure, row } from '../../../scripts/bench-lib.mjs'
+import { interleaved, row } from '../../../scripts/bench-lib.mjs'
 import { loadPdfAdapter, PDF_FORMAT } from '../dist/index.js'
 
 const PAGES = 300
@@ -45,12 +45,19 @@ export default async function run(ctx) {
     notice: { visible },
   })
 
-  const baselineMs = await measure(async () => {
-    const doc = await PDFDocument.load(input, { updateMetadata: false })
-    await doc.save()
-  }, { iterations: 5, warmup: 1 })
-  const noticeMs = await measure(() => stampWith(adapter, input, PDF_FORMAT, options(true)), { iterations: 5, warmup: 1 })
-  const metaMs = await measure(() => stampWith(adapter, input, PDF_FORMAT, options(false)), { iterations: 7, warmup: 1 })
+  // The three run interleaved, round by round, so every round's ratio compares like with like.
+  const t = await interleaved(
+    {
+      baseline: async () => {
+        const doc = await PDFDocument.load(input, { updateMetadata: false })
+        await doc.save()
+      },
+      notice: () => stampWith(adapter, input, PDF_FORMAT, options(true)),
+      meta: () => stampWith(adapter, input, PDF_FORMAT, options(false)),
+    },
+    { rounds: 7, warmup: 1 },
+  )
+  const pairs = (op) => op.map((ms, i) => ({ ms, baselineMs: t.baseline[i] }))
   const peak = peakMemory(inputPath)
 
   const size = `${(input.length / 1024).toFixed(0)} KiB, ${PAGES} pages`
@@ -58,16 +65,14 @@ export default async function run(ctx) {
     row({
       operation: `pdf: stamp ${PAGES} pages, notice on every page`,
       baseline: 'pdf-lib load+save',
-      ms: noticeMs,
-      baselineMs,
+      roundTimes: pairs(t.notice),
       target: { max: 1.5 },
       note: `${size}; peak RSS ${peak.stamp} MB (pdf-lib load+save alone: ${peak.baseline} MB)`,
     }),
     row({
       operation: `pdf: metadata-only stamp, ${PAGES} pages`,
       baseline: 'pdf-lib load+save',
-      ms: metaMs,
-      baselineMs,
+      roundTimes: pairs(t.meta),
       target: { max: 0.25 },
       note: 'incremental update: no page is re-serialised',
     }),

@@ -5,7 +5,8 @@
 //   (target: at least 100 MB/s each, on the median);
 // - the streaming stamper against an identity TransformStream carrying the same tokens (target <= 1.10x),
 //   with tokens per second.
-// A row whose spread (min..max over the rounds) crosses its target says "unstable" in its note.
+// A row whose spread (min..max over the rounds) crosses its target has the verdict "unstable".
+// The rounds, the median and the verdict come from scripts/bench-lib.mjs, as in every package.
 // Profiles: node --cpu-prof packages/text/bench/profile.mjs <stamp|verify> <text|markdown|html> [MB].
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
@@ -13,49 +14,27 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createPemSigner, generateSigningCredentials, stampWith, verifyWith } from '@tanba/core'
 import { TextStampStream, createTextAdapter, htmlFormat, markdownFormat, plainTextFormat } from '../dist/index.js'
-import { row } from '../../../scripts/bench-lib.mjs'
+import { interleaved, median, row, spread, verdict } from '../../../scripts/bench-lib.mjs'
 import { largeText, pageOf } from './corpus.mjs'
 
 const MB = 1e6
-const ROUNDS = 5
 
 const mbps = (bytes, ms) => bytes / MB / (ms / 1000)
-const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1]
-const spread = (xs) => ({ min: Math.min(...xs), median: median(xs), max: Math.max(...xs) })
-
-/**
- * Runs `ops` (name -> async fn) interleaved for `rounds` rounds after one warm-up each; the order
- * rotates every round. Returns name -> per-round times (ms).
- */
-async function interleaved(ops, rounds = ROUNDS) {
-  const names = Object.keys(ops)
-  for (const n of names) await ops[n]()
-  const times = Object.fromEntries(names.map((n) => [n, []]))
-  for (let r = 0; r < rounds; r++) {
-    const order = r % 2 ? [...names].reverse() : names
-    for (const n of order) {
-      globalThis.gc?.()
-      const t0 = performance.now()
-      await ops[n]()
-      times[n].push(performance.now() - t0)
-    }
-  }
-  return times
-}
 
 /** A throughput row: ratio = time / SHA-256 time of the same round; target on the median MB/s. */
 function throughputRow(operation, bytes, opTimes, shaTimes, minMBps) {
   const ratios = opTimes.map((ms, i) => ms / shaTimes[i])
   const speeds = opTimes.map((ms) => mbps(bytes, ms))
   const s = spread(speeds)
-  const r = row({ operation, baseline: 'SHA-256 (node:crypto), same bytes', ms: median(opTimes), baselineMs: median(shaTimes), ratio: median(ratios) })
-  const unstable = minMBps !== undefined && s.min < minMBps && s.max >= minMBps
+  const r = row({ operation, baseline: 'SHA-256 (node:crypto), same bytes', roundTimes: opTimes.map((ms, i) => ({ ms, baselineMs: shaTimes[i] })) })
+  const target = minMBps === undefined ? undefined : { min: minMBps }
+  const unstable = verdict(speeds, target) === 'unstable'
   return {
     ...r,
     target: minMBps === undefined ? '-' : `>= ${minMBps} MB/s`,
     pass: minMBps === undefined ? null : s.median >= minMBps,
-    spread: { ratio: spread(ratios), mbps: s },
-    rounds: opTimes.map((ms, i) => ({ ms, baselineMs: shaTimes[i] })),
+    verdict: verdict(speeds, target),
+    spread: { ratio: r.spread.ratio, mbps: s },
     note: `${s.median.toFixed(0)} MB/s (min ${s.min.toFixed(0)}, max ${s.max.toFixed(0)}) on ${(bytes / MB).toFixed(0)} MB; ratio ${spread(ratios).min.toFixed(2)}-${spread(ratios).max.toFixed(2)}x; SHA-256 ${mbps(bytes, median(shaTimes)).toFixed(0)} MB/s${unstable ? '; unstable: the spread crosses the target' : ''}`,
   }
 }
@@ -87,7 +66,7 @@ export function cliRows(root, tmp) {
   const bytes = new TextEncoder().encode(largeText(100 * MB))
   writeFileSync(input, bytes)
   const runs = { sha: [], stamp: [], verify: [] }
-  for (let r = 0; r < 3; r++) {
+  for (let r = 0; r < 5; r++) {
     runs.sha.push(timed('/usr/bin/sha256sum', [input]))
     rmSync(output, { force: true })
     runs.stamp.push(timed(process.execPath, [cli, 'stamp', input, '--output', output]))
@@ -98,7 +77,7 @@ export function cliRows(root, tmp) {
   return ['stamp', 'verify'].map((op) => {
     const r = throughputRow(`text: CLI ${op}, 100 MB file`, bytes.length, runs[op].map((x) => x.ms), shaTimes, 100)
     const peak = Math.max(...runs[op].map((x) => x.peak)) / bytes.length
-    return { ...r, baseline: 'sha256sum (child process), same file', pass: r.pass && peak <= 3, peakMemoryRatio: peak, note: `${r.note}; peak RSS ${peak.toFixed(2)}x the input (target <= 3x); process start included` }
+    return { ...r, baseline: 'sha256sum (child process), same file', pass: r.pass && peak <= 3, verdict: peak > 3 ? 'no' : r.verdict, peakMemoryRatio: peak, note: `${r.note}; peak RSS ${peak.toFixed(2)}x the input (target <= 3x); process start included` }
   })
 }
 
@@ -151,7 +130,7 @@ export default async function run(ctx = {}) {
     })
     await readable.pipeThrough(transform).pipeTo(new WritableStream({ write() {} }))
   }
-  const t = await interleaved({ identity: () => pump(new TransformStream()), stamper: () => pump(new TextStampStream(options)) }, 11)
+  const t = await interleaved({ identity: () => pump(new TransformStream()), stamper: () => pump(new TextStampStream(options)) }, { rounds: 11 })
   const ratios = t.stamper.map((ms, i) => ms / t.identity[i])
   const rs = spread(ratios)
   const stMs = median(t.stamper)
@@ -160,14 +139,10 @@ export default async function run(ctx = {}) {
     ...row({
       operation: `text: TextStampStream, ${tokens.length} tokens`,
       baseline: 'identity TransformStream, same tokens',
-      ms: stMs,
-      baselineMs: median(t.identity),
-      ratio: rs.median,
+      roundTimes: t.stamper.map((ms, i) => ({ ms, baselineMs: t.identity[i] })),
       target: { max: 1.1 },
-      note: `${(tokensPerSecond(stMs) / 1e6).toFixed(2)} M tokens/s (identity ${(tokensPerSecond(median(t.identity)) / 1e6).toFixed(2)} M); ratio min ${rs.min.toFixed(2)}, max ${rs.max.toFixed(2)} over 11 rounds${rs.min <= 1.1 && rs.max > 1.1 ? '; unstable: the spread crosses the target' : ''}`,
+      note: `${(tokensPerSecond(stMs) / 1e6).toFixed(2)} M tokens/s (identity ${(tokensPerSecond(median(t.identity)) / 1e6).toFixed(2)} M); ratio min ${rs.min.toFixed(2)}, max ${rs.max.toFixed(2)} over ${ratios.length} rounds`,
     }),
-    spread: { ratio: rs },
-    rounds: t.stamper.map((ms, i) => ({ ms, baselineMs: t.identity[i] })),
     tokensPerSecond: tokensPerSecond(stMs),
   })
   const root = ctx.root ?? new URL('../../..', import.meta.url).pathname
