@@ -1,7 +1,7 @@
 // `tanba diff` through the real command on real pipelines: files stamped by the CLI, then changed
 // by ExifTool, ImageMagick and ffmpeg, and the fate of each mark asserted.
 import { beforeAll, describe, expect, it } from 'vitest'
-import { copyFileSync, mkdirSync, readdirSync } from 'node:fs'
+import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
 import { execFileSync, spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { ensureBuilt, ROOT, tanba, tempDir } from './helpers.js'
@@ -139,10 +139,14 @@ describe.skipIf(!hasFfmpeg)('tanba diff on an ffmpeg remux of a stamped MP4', ()
     copyFileSync(join(work, 'clip.stamped.mp4'), join(work, 'A/sub/clip.mp4'))
     copyFileSync(join(work, 'remux-plain.mp4'), join(work, 'B/sub/clip.mp4'))
     copyFileSync(join(work, 'stamped.jpg'), join(work, 'A/only-before.jpg'))
-    expect(readdirSync(join(work, 'B'))).toEqual(['sub'])
+    // Not a media file on both sides: skipped, as verify skips it when walking a folder.
+    writeFileSync(join(work, 'A/.DS_Store'), '\x00\x01junk')
+    writeFileSync(join(work, 'B/.DS_Store'), '\x00\x01junk')
+    expect(readdirSync(join(work, 'B')).sort()).toEqual(['.DS_Store', 'sub'])
     const r = await run(['diff', 'A', 'B', '--json'])
     expect(r.code).toBe(2)
-    const doc = JSON.parse(r.stdout) as { pairs: Array<{ path: string; diff: Diff }>; onlyBefore: string[]; onlyAfter: string[]; exitCode: number }
+    const doc = JSON.parse(r.stdout) as { pairs: Array<{ path: string; diff: Diff }>; onlyBefore: string[]; onlyAfter: string[]; skipped: string[]; exitCode: number }
+    expect(doc.skipped).toEqual(['.DS_Store'])
     expect(doc.pairs.map((p) => p.path)).toEqual(['sub/clip.mp4'])
     expect(doc.pairs[0]!.diff.markers.every((m) => m.fate === 'lost')).toBe(true)
     expect(doc.onlyBefore).toEqual(['only-before.jpg'])
@@ -152,6 +156,6 @@ describe.skipIf(!hasFfmpeg)('tanba diff on an ffmpeg remux of a stamped MP4', ()
     const human = await run(['diff', 'A', 'B'])
     expect(human.code).toBe(2)
     expect(human.stdout).toMatch(/^unpaired {2}only-before\.jpg: only in A$/m)
-    expect(human.stdout).toMatch(/Compared 1 pair, 1 unpaired file\./)
+    expect(human.stdout).toMatch(/Compared 1 pair, 1 unpaired file, 1 file skipped\./)
   })
 })

@@ -34,6 +34,8 @@ export interface DiffFoldersResult {
   /** Relative paths found on one side only. */
   onlyBefore: string[]
   onlyAfter: string[]
+  /** Paired files that are not a format Tanba knows (as `verify` skips them when walking a folder). */
+  skipped: string[]
 }
 
 /** Pairs the files of two folders by relative path (recursively) and diffs each pair. */
@@ -45,11 +47,14 @@ export async function diffFolders(beforeDir: string, afterDir: string, options: 
   const rightSet = new Set(right)
   const leftSet = new Set(left)
   const pairs: DiffFoldersResult['pairs'] = []
+  const skipped: string[] = []
   for (const path of left.filter((p) => rightSet.has(p))) {
     options.signal?.throwIfAborted()
-    pairs.push({ path, diff: await diffFiles(join(b, path), join(a, path), { ...options, cwd }) })
+    const diff = await diffFiles(join(b, path), join(a, path), { ...options, cwd })
+    if (diff.before.error?.code === 'TANBA_UNRECOGNISED_FORMAT' && diff.after.error?.code === 'TANBA_UNRECOGNISED_FORMAT') skipped.push(path)
+    else pairs.push({ path, diff })
   }
-  return { pairs, onlyBefore: left.filter((p) => !rightSet.has(p)), onlyAfter: right.filter((p) => !leftSet.has(p)) }
+  return { pairs, onlyBefore: left.filter((p) => !rightSet.has(p)), onlyAfter: right.filter((p) => !leftSet.has(p)), skipped }
 }
 
 /** Regular files under a folder as sorted relative paths with "/" separators. */

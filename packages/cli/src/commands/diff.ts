@@ -67,13 +67,15 @@ export async function runDiff(before: string, after: string, flags: DiffFlags, i
     const folders = await diffFolders(before, after, options)
     const status = statusOf(folders.pairs.map((p) => p.diff))
     if (flags.json) {
-      io.stdout.write(JSON.stringify({ pairs: folders.pairs, onlyBefore: folders.onlyBefore, onlyAfter: folders.onlyAfter, exitCode: status }, null, 2) + '\n')
+      io.stdout.write(JSON.stringify({ pairs: folders.pairs, onlyBefore: folders.onlyBefore, onlyAfter: folders.onlyAfter, skipped: folders.skipped, exitCode: status }, null, 2) + '\n')
       return status
     }
     for (const p of folders.pairs) io.stdout.write(describeDiff(p.diff, out) + '\n')
     for (const f of folders.onlyBefore) io.stdout.write(`${out.yellow('unpaired'.padEnd(10))}${safe(f)}: only in ${safe(before)}\n`)
     for (const f of folders.onlyAfter) io.stdout.write(`${out.yellow('unpaired'.padEnd(10))}${safe(f)}: only in ${safe(after)}\n`)
-    io.stdout.write(`\n${out.bold('Compared')} ${plural(folders.pairs.length, 'pair')}, ${plural(folders.onlyBefore.length + folders.onlyAfter.length, 'unpaired file')}.\n${meaning(status)}\n`)
+    for (const f of folders.skipped) io.stdout.write(`${out.dim('skipped'.padEnd(10))}${safe(f)}: not a format Tanba knows\n`)
+    const skippedNote = folders.skipped.length ? `, ${plural(folders.skipped.length, 'file')} skipped` : ''
+    io.stdout.write(`\n${out.bold('Compared')} ${plural(folders.pairs.length, 'pair')}, ${plural(folders.onlyBefore.length + folders.onlyAfter.length, 'unpaired file')}${skippedNote}.\n${meaning(status)}\n`)
     return status
   } catch (error) {
     io.stderr.write(`${formatFatal(error, io)}\n`)
