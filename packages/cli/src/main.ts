@@ -8,6 +8,7 @@ import { runVerify } from './commands/verify.js'
 import { runInspect } from './commands/inspect.js'
 import { runKeygen } from './commands/keygen.js'
 import { runFormats } from './commands/formats.js'
+import { runDiff } from './commands/diff.js'
 
 export const VERSION = '0.1.0'
 
@@ -68,12 +69,26 @@ followed by its chain) and signer.key (the private key, mode 0600), usable for T
 and C2PA manifests. This CA is your own: for production, have a real certificate authority
 issue the signing certificate.`
 
+const DIFF_HELP = `
+Examples:
+  $ tanba diff labelled/photo.jpg cdn/photo.jpg
+  $ tanba diff labelled/ cms-export/ --profile eu --trust keys/ca.pem
+  $ tanba diff labelled/clip.mp4 remuxed/clip.mp4 --json > diff.json
+
+For each marker in BEFORE, says whether AFTER kept it, changed it, broke it (present but no
+longer valid) or lost it, lists markers AFTER added, and whether the visible notice is still
+there. Two folders are paired by relative path; files on one side only are listed as unpaired.
+Profiles: --profile, else the BEFORE label's own, else kz.
+Exit status: 0 no required mark was lost; 2 a mark the profiles require was lost or broken;
+3 a usage or read error. With --json, stdout holds one JSON document.`
+
 const MAIN_HELP = `
 Examples:
   $ tanba stamp picture.png -o picture.labelled.png
   $ tanba stamp generated/ --out-dir labelled/
   $ tanba verify labelled/ --json
   $ tanba inspect picture.png
+  $ tanba diff labelled/ cdn-output/
   $ tanba keygen --out keys/
   $ tanba formats
 
@@ -172,6 +187,20 @@ export async function main(argv: string[], io: Io, signal?: AbortSignal): Promis
     .addHelpText('after', INSPECT_HELP)
     .action(async (file: string, opts) => {
       status = await runInspect(file, opts, io)
+    })
+
+  program
+    .command('diff')
+    .summary('what a processing step did to the marks: kept, changed, broken or lost')
+    .description('Compare the marks of a file (or folder) before and after a processing step (CMS, CDN, re-encoder): which were kept, changed, broken or lost, and whether a mark the profiles require is gone.')
+    .argument('<before>', 'the file or folder as stamped')
+    .argument('<after>', 'the same file or folder after processing')
+    .option('--profile <id>', 'profiles whose required marks count kz|uz|cn|eu|in|us-ca (repeatable; default: the BEFORE label\'s own, else kz)', collect)
+    .option('--trust <file>', 'trusted roots or keys: PEM certificates or public keys, or a JWKS (repeatable)', collect)
+    .option('--json', 'print one JSON document on stdout')
+    .addHelpText('after', DIFF_HELP)
+    .action(async (before: string, after: string, opts) => {
+      status = await runDiff(before, after, opts, io, signal)
     })
 
   program

@@ -14,6 +14,7 @@ export {
   type InspectedLabel,
 } from './operations.js'
 export { errorHint } from './hints.js'
+export { diffMarks, type DiffMarksOptions, type MarksDiff, type MarkerDiff, type MarkFate, type NoticeFate, type RequiredLoss } from './diff.js'
 export {
   // errors: the closed set, so callers can match on class or code
   TanbaError,

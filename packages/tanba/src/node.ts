@@ -48,6 +48,7 @@ export {
 } from './batch.js'
 export { readInput, toFileError, type StampFileResult, type StampFileStatus, type FileError } from './files.js'
 export { close } from './shutdown.js'
+export { diffFiles, diffFolders, type DiffFilesOptions, type FileMarksDiff, type DiffFoldersResult } from './diff-files.js'
 export { listFormats, type FormatSupport, type NoticeSupport } from './formats.js'
 export { developmentCredentials, configDir, loadPemSigner, loadTrustStore, writeFileAtomic, type DevelopmentCredentials } from '@tanba/core/node'
 
