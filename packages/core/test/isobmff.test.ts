@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { isoBox, MalformedInputError, readIsoBoxes, readIsoBoxHeader, TooLargeError, utf8 } from '../src/index.js'
+import { isoBox, MalformedInputError, readIsoBoxes, readIsoBoxHeader, readMdtaKeys, TooLargeError, utf8 } from '../src/index.js'
 
 const cat = (...parts: Uint8Array[]) => {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
@@ -50,5 +50,26 @@ describe('ISO BMFF box headers', () => {
   it('stops at maxChunks', () => {
     const file = cat(isoBox('free'), isoBox('free'), isoBox('free'))
     expect(() => readIsoBoxes(file, 0, file.length, { maxChunks: 2 })).toThrow(TooLargeError)
+  })
+})
+
+describe('QuickTime keys (mdta)', () => {
+  const keys = (names: string[], count = names.length) => {
+    const head = new Uint8Array(8)
+    new DataView(head.buffer).setUint32(4, count)
+    return cat(head, ...names.map((n) => isoBox('mdta', utf8(n))))
+  }
+
+  it('lists the key names in order, UTF-8 decoded', () => {
+    expect(readMdtaKeys(keys(['com.apple.quicktime.title', 'org.tanba.AIGC', 'ключ']))).toEqual(['com.apple.quicktime.title', 'org.tanba.AIGC', 'ключ'])
+    expect(readMdtaKeys(new Uint8Array(4))).toEqual([])
+  })
+
+  it('stops at an entry that does not fit and never reads past the count', () => {
+    const damaged = keys(['a.first', 'b.second'])
+    new DataView(damaged.buffer).setUint32(8 + 15, 0xffff)
+    expect(readMdtaKeys(damaged)).toEqual(['a.first'])
+    expect(readMdtaKeys(keys(['a.first', 'b.second'], 1))).toEqual(['a.first'])
+    expect(readMdtaKeys(keys(['a.first'], 0xffffffff))).toEqual(['a.first'])
   })
 })

@@ -1,4 +1,5 @@
 import { MalformedInputError, TooLargeError } from '../errors.js'
+import { fromUtf8 } from '../bytes.js'
 import { DEFAULT_LIMITS } from '../limits.js'
 
 /** One ISO base media file format box (MP4, M4A, MOV, HEIF, AVIF). */
@@ -73,6 +74,26 @@ export function readIsoBoxes(bytes: Uint8Array, start = 0, end = bytes.length, o
     const box = readIsoBoxHeader(bytes.subarray(o, Math.min(o + 32, end)), o, end)
     out.push(box)
     o = box.end
+  }
+  return out
+}
+
+/**
+ * The key names in the payload of a QuickTime `keys` box (mdta metadata), in order: item n of the
+ * `ilst` refers to key n, 1-based. A version/flags word and a count, then (size, namespace, name)
+ * entries; reading stops at the first entry that does not fit, so a damaged box yields the keys before it.
+ */
+export function readMdtaKeys(payload: Uint8Array): string[] {
+  if (payload.length < 8) return []
+  const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength)
+  const out: string[] = []
+  const count = view.getUint32(4)
+  let o = 8
+  for (let i = 0; i < count && o + 8 <= payload.length; i++) {
+    const size = view.getUint32(o)
+    if (size < 8 || o + size > payload.length) break
+    out.push(fromUtf8(payload.subarray(o + 8, o + size)))
+    o += size
   }
   return out
 }
