@@ -1,4 +1,4 @@
-import { MalformedInputError, readIsoBoxHeader, TooLargeError, UnsupportedFormatError, type Limits } from '@tanba/core'
+import { MalformedInputError, readIsoBoxHeader, TooLargeError, UnsupportedFormatError, type IsoBox, type Limits } from '@tanba/core'
 import type { ByteSource } from '../source.js'
 
 /**
@@ -8,14 +8,7 @@ import type { ByteSource } from '../source.js'
 export const MAX_MOOV_BYTES = 256 * 1024 ** 2
 
 /** One ISO BMFF box: where it is and what it holds. Offsets are absolute in the file (top level) or in the moov buffer. */
-export interface Box {
-  type: string
-  offset: number
-  headerSize: number
-  size: number
-  dataOffset: number
-  end: number
-  uuid?: string
+export interface Box extends IsoBox {
   /** Children, for the containers the reader walks. */
   children?: Box[]
   /** Where the children start (after a FullBox header, a sample-entry prefix). */
