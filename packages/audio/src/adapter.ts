@@ -1,15 +1,12 @@
 import {
   InvalidLabelError,
-  isAiDigitalSourceType,
   joinBytes,
   resultFromParts,
   isTanbaError,
   labelToXmpFields,
   parseLabel,
-  parseTc260,
   readXmp,
   serializeLabel,
-  tc260IsAi,
   tc260Json,
   throwIfAborted,
   toTc260,
@@ -27,6 +24,9 @@ import {
   type ReportMessage,
   type StampContext,
   type StampResult,
+  labelFromCarrier,
+  readXmpCarrier,
+  tc260CarrierMarker,
 } from '@tanba/core'
 import { c2paChangedEssence, c2paStale, readC2paMarkers, signC2pa } from './c2pa.js'
 import { codecFor } from './codecs.js'
@@ -168,30 +168,10 @@ async function extract(input: Uint8Array, format: FormatInfo, options: ExtractOp
 
   for (const t of read.tanba) {
     markers.push({ standard: 'tanba', carrier: t.carrier, aiMarked: true, valid: null })
-    labels.push(decodeLabel(t.carrier, t.text))
+    labels.push(labelFromCarrier(t.carrier, t.text))
   }
-  for (const t of read.tc260) tc260Marker(t.carrier, t.text, markers, messages)
-  for (const x of read.xmp) {
-    let fieldsXmp
-    try {
-      fieldsXmp = readXmp(x.text, { maxBytes: limits.maxMetadataBytes, maxDepth: limits.maxDepth })
-    } catch (error) {
-      messages.push({ rule: 'xmp.unreadable', carrier: x.carrier, fatal: false, reason: `The XMP packet could not be read: ${(error as Error).message}` })
-      continue
-    }
-    if (fieldsXmp.digitalSourceType) {
-      markers.push({ standard: 'iptc', carrier: x.carrier, aiMarked: isAiDigitalSourceType(fieldsXmp.digitalSourceType), valid: null, value: fieldsXmp.digitalSourceType })
-      fields.digitalSourceType = fieldsXmp.digitalSourceType
-    }
-    if (fieldsXmp.aiSystemUsed) fields.aiSystemUsed = fieldsXmp.aiSystemUsed
-    if (fieldsXmp.aiSystemVersionUsed) fields.aiSystemVersionUsed = fieldsXmp.aiSystemVersionUsed
-    if (fieldsXmp.tc260) tc260Marker(`${x.carrier}#TC260:AIGC`, fieldsXmp.tc260, markers, messages)
-    if (fieldsXmp.tanbaLabel) {
-      const carrier = `${x.carrier}#tanba:Label`
-      markers.push({ standard: 'tanba', carrier, aiMarked: true, valid: null })
-      labels.push(decodeLabel(carrier, fieldsXmp.tanbaLabel))
-    }
-  }
+  for (const t of read.tc260) tc260CarrierMarker(t.carrier, t.text, { markers, messages })
+  for (const x of read.xmp) readXmpCarrier(x.carrier, x.text, limits, { markers, labels, messages, fields })
   // C2PA: read through @tanba/c2pa when asked and when the file's own structure holds a manifest store.
   // The native reader only ever sees files that carry one (it panics on some hostile files that do not),
   // and ordinary files are verified without the round trip to its process.
@@ -247,24 +227,6 @@ async function detectNotice(codec: AudioCodec, input: Uint8Array, where: 'start'
     messages.push({ rule: 'notice.undecodable', fatal: false, reason: `The audio could not be decoded to look for the audible notice: ${(error as Error).message}` })
     return null
   }
-}
-
-function decodeLabel(carrier: string, text: string): Extraction['labels'][number] {
-  try {
-    return { carrier, label: parseLabel(text) }
-  } catch (error) {
-    return { carrier, error: isTanbaError(error) ? error : new InvalidLabelError(`The label in ${carrier} could not be read: ${(error as Error).message}`) }
-  }
-}
-
-function tc260Marker(carrier: string, text: string, markers: Marker[], messages: ReportMessage[]): void {
-  const tc = parseTc260(text)
-  if (!tc) {
-    markers.push({ standard: 'tc260', carrier, aiMarked: false, valid: false, value: text, detail: 'Not a TC260 AIGC object' })
-    messages.push({ rule: 'tc260.unreadable', carrier, fatal: false, reason: `The AIGC value in ${carrier} is not a TC260 object` })
-    return
-  }
-  markers.push({ standard: 'tc260', carrier, aiMarked: tc260IsAi(tc), valid: null, value: tc })
 }
 
 const MM_MIME: Record<string, string> = { mp3: 'audio/mpeg', wav: 'audio/wav', flac: 'audio/flac', m4a: 'audio/mp4', ogg: 'audio/ogg' }

@@ -1,15 +1,9 @@
 import {
   InvalidLabelError,
-  isAiDigitalSourceType,
-  isTanbaError,
   joinBytes,
   labelToXmpFields,
-  parseLabel,
-  parseTc260,
-  readXmp,
   resultFromParts,
   serializeLabel,
-  tc260IsAi,
   tc260Json,
   throwIfAborted,
   toTc260,
@@ -25,6 +19,9 @@ import {
   type ReportMessage,
   type StampContext,
   type StampResult,
+  labelFromCarrier,
+  readXmpCarrier,
+  tc260CarrierMarker,
 } from '@tanba/core'
 import { readC2paMarkers, signC2pa } from './c2pa.js'
 import { BMFF_FORMATS, VIDEO_FORMATS } from './formats.js'
@@ -116,10 +113,10 @@ async function extract(input: Uint8Array, format: FormatInfo, options: ExtractOp
   for (const tag of meta.tags) {
     const short = tag.name.replace(/^----:[^:]*:/, '')
     const carrier = `${tag.where}:${short}`
-    if (short === AIGC_KEY) tc260Marker(carrier, tag.value, markers, messages)
+    if (short === AIGC_KEY) tc260CarrierMarker(carrier, tag.value, { markers, messages })
     else if (short === LABEL_KEY) {
       markers.push({ standard: 'tanba', carrier, aiMarked: true, valid: null })
-      labels.push(decodeLabel(carrier, tag.value))
+      labels.push(labelFromCarrier(carrier, tag.value))
     } else {
       if (GENERATOR_TAGS.has(tag.name)) generator[tag.name] = tag.value
       tags[tag.name] = tag.value
@@ -127,7 +124,7 @@ async function extract(input: Uint8Array, format: FormatInfo, options: ExtractOp
   }
   if (Object.keys(tags).length) fields.tags = tags
   if (Object.keys(generator).length) fields.generator = generator
-  readXmpCarriers(meta, limits, markers, labels, messages, fields)
+  for (const x of meta.xmp) readXmpCarrier(x.carrier, x.text, limits, { markers, labels, messages, fields })
   // C2PA: read through @tanba/c2pa only when the file holds a manifest store box (the native reader never sees others).
   const c2pa = options.c2pa && meta.c2pa.length ? await readC2paMarkers(input, options) : null
   if (c2pa) {
@@ -142,30 +139,6 @@ async function extract(input: Uint8Array, format: FormatInfo, options: ExtractOp
   const declared = labels.find((l) => l.label)?.label?.notice
   if (declared && declared.method !== 'none') messages.push({ rule: 'notice.unchecked', fatal: false, reason: 'The label records a visible notice, but Tanba cannot decode video frames to check it yet' })
   return { markers, labels, messages, fields }
-}
-
-function readXmpCarriers(meta: Mp4Metadata, limits: Limits, markers: Marker[], labels: Extraction['labels'], messages: ReportMessage[], fields: Record<string, unknown>): void {
-  for (const x of meta.xmp) {
-    let xmp
-    try {
-      xmp = readXmp(x.text, { maxBytes: limits.maxMetadataBytes, maxDepth: limits.maxDepth })
-    } catch (error) {
-      messages.push({ rule: 'xmp.unreadable', carrier: x.carrier, fatal: false, reason: `The XMP packet could not be read: ${(error as Error).message}` })
-      continue
-    }
-    if (xmp.digitalSourceType) {
-      markers.push({ standard: 'iptc', carrier: x.carrier, aiMarked: isAiDigitalSourceType(xmp.digitalSourceType), valid: null, value: xmp.digitalSourceType })
-      fields.digitalSourceType = xmp.digitalSourceType
-    }
-    if (xmp.aiSystemUsed) fields.aiSystemUsed = xmp.aiSystemUsed
-    if (xmp.aiSystemVersionUsed) fields.aiSystemVersionUsed = xmp.aiSystemVersionUsed
-    if (xmp.tc260) tc260Marker(`${x.carrier}#TC260:AIGC`, xmp.tc260, markers, messages)
-    if (xmp.tanbaLabel) {
-      const carrier = `${x.carrier}#tanba:Label`
-      markers.push({ standard: 'tanba', carrier, aiMarked: true, valid: null })
-      labels.push(decodeLabel(carrier, xmp.tanbaLabel))
-    }
-  }
 }
 
 function streamFields(asset: Mp4Asset): Record<string, unknown> {
@@ -192,20 +165,3 @@ async function digest(input: Uint8Array, format: FormatInfo, binding: LabelBindi
   return bmffDigest(open(input, format, options.limits), options.signal).digest
 }
 
-function decodeLabel(carrier: string, text: string): Extraction['labels'][number] {
-  try {
-    return { carrier, label: parseLabel(text) }
-  } catch (error) {
-    return { carrier, error: isTanbaError(error) ? error : new InvalidLabelError(`The label in ${carrier} could not be read: ${(error as Error).message}`) }
-  }
-}
-
-function tc260Marker(carrier: string, text: string, markers: Marker[], messages: ReportMessage[]): void {
-  const tc = parseTc260(text)
-  if (!tc) {
-    markers.push({ standard: 'tc260', carrier, aiMarked: false, valid: false, value: text, detail: 'Not a TC260 AIGC object' })
-    messages.push({ rule: 'tc260.unreadable', carrier, fatal: false, reason: `The AIGC value in ${carrier} is not a TC260 object` })
-    return
-  }
-  markers.push({ standard: 'tc260', carrier, aiMarked: tc260IsAi(tc), valid: null, value: tc })
-}

@@ -1,4 +1,4 @@
-import { fromUtf8, isoBox, MalformedInputError, readIsoBoxes, TooLargeError, UnsupportedFormatError, utf8, type IsoBox, type Limits } from '@tanba/core'
+import { fromUtf8, isoBox, MalformedInputError, readIsoBoxes, readMdtaKeys, TooLargeError, UnsupportedFormatError, utf8, type IsoBox, type Limits } from '@tanba/core'
 import type { AudioCodec, AudioRead, CarrierPayload, EssenceResult, WriteResult } from '../types.js'
 import { emptyRead } from '../types.js'
 import { checkInputSize, checkMetadataSize, joinBytes, payloadText } from '../util.js'
@@ -60,19 +60,7 @@ function mdtaKeys(b: Uint8Array, meta: BoxNode): string[] | null {
   const hdlr = child(meta, 'hdlr')
   if (!hdlr || str(payloadOf(b, hdlr).subarray(8, 12)) !== 'mdta') return null
   const keys = child(meta, 'keys')
-  if (!keys) return []
-  const p = payloadOf(b, keys)
-  const v = new DataView(p.buffer, p.byteOffset, p.byteLength)
-  const out: string[] = []
-  let o = 8
-  const n = p.length >= 8 ? v.getUint32(4) : 0
-  for (let i = 0; i < n && o + 8 <= p.length; i++) {
-    const size = v.getUint32(o)
-    if (size < 8 || o + size > p.length) break
-    out.push(str(p.subarray(o + 8, o + size)))
-    o += size
-  }
-  return out
+  return keys ? readMdtaKeys(payloadOf(b, keys)) : []
 }
 
 const ITEM_FIELDS: Record<string, string> = { '©nam': 'title', '©ART': 'artist', '©alb': 'album', '©day': 'date', '©gen': 'genre', '©too': 'encoder', '©cmt': 'comment' }

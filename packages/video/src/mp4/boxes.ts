@@ -1,4 +1,4 @@
-import { MalformedInputError, TooLargeError, UnsupportedFormatError, type Limits } from '@tanba/core'
+import { MalformedInputError, readIsoBoxHeader, TooLargeError, UnsupportedFormatError, type IsoBox, type Limits } from '@tanba/core'
 import type { ByteSource } from '../source.js'
 
 /**
@@ -8,14 +8,7 @@ import type { ByteSource } from '../source.js'
 export const MAX_MOOV_BYTES = 256 * 1024 ** 2
 
 /** One ISO BMFF box: where it is and what it holds. Offsets are absolute in the file (top level) or in the moov buffer. */
-export interface Box {
-  type: string
-  offset: number
-  headerSize: number
-  size: number
-  dataOffset: number
-  end: number
-  uuid?: string
+export interface Box extends IsoBox {
   /** Children, for the containers the reader walks. */
   children?: Box[]
   /** Where the children start (after a FullBox header, a sample-entry prefix). */
@@ -23,34 +16,6 @@ export interface Box {
 }
 
 const fourcc = (b: Uint8Array, o: number) => String.fromCharCode(b[o]!, b[o + 1]!, b[o + 2]!, b[o + 3]!)
-const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('')
-
-/** Parses one box header at `o`, reading from `head` (at least 32 bytes where available); `end` bounds the box. */
-function header(head: Uint8Array, o: number, end: number, where: string): Box {
-  const v = new DataView(head.buffer, head.byteOffset, head.byteLength)
-  if (end - o < 8 || head.length < 8) throw new MalformedInputError(`Expected an 8-byte box header at offset ${o} ${where} but only ${end - o} bytes remain`, { details: { offset: o } })
-  let size = v.getUint32(0)
-  const type = fourcc(head, 4)
-  let headerSize = 8
-  if (size === 1) {
-    if (end - o < 16 || head.length < 16) throw new MalformedInputError(`Box "${type}" at offset ${o} has a 64-bit size but its header is cut off`, { details: { offset: o } })
-    const big = v.getBigUint64(8)
-    if (big > BigInt(Number.MAX_SAFE_INTEGER)) throw new MalformedInputError(`Box "${type}" at offset ${o} declares ${big} bytes`, { details: { offset: o } })
-    size = Number(big)
-    headerSize = 16
-  } else if (size === 0) size = end - o
-  let uuid: string | undefined
-  if (type === 'uuid') {
-    if (end - o < headerSize + 16 || head.length < headerSize + 16) throw new MalformedInputError(`A "uuid" box at offset ${o} is cut off before its extended type`, { details: { offset: o } })
-    uuid = hex(head.subarray(headerSize, headerSize + 16))
-    headerSize += 16
-  }
-  if (size < headerSize) throw new MalformedInputError(`Box "${type}" at offset ${o} declares ${size} bytes, less than its ${headerSize}-byte header`, { details: { offset: o } })
-  if (o + size > end) {
-    throw new MalformedInputError(`Box "${type}" at offset ${o} declares ${size} bytes but only ${end - o} remain ${where} (the file is truncated or the size is wrong)`, { details: { box: type, offset: o, size, remaining: end - o } })
-  }
-  return { type, offset: o, headerSize, size, dataOffset: o + headerSize, end: o + size, ...(uuid ? { uuid } : {}) }
-}
 
 /** The top-level boxes of a file, reading only their headers. */
 export function readTopBoxes(src: ByteSource, limits: Limits): Box[] {
@@ -58,7 +23,7 @@ export function readTopBoxes(src: ByteSource, limits: Limits): Box[] {
   let o = 0
   while (o < src.size) {
     if (out.length >= limits.maxChunks) throw new TooLargeError(`The file has more than ${limits.maxChunks} top-level boxes (limits.maxChunks)`, { details: { limit: 'maxChunks' } })
-    const box = header(src.read(o, Math.min(32, src.size - o)), o, src.size, 'in the file')
+    const box: Box = readIsoBoxHeader(src.read(o, Math.min(32, src.size - o)), o, src.size, 'in the file')
     out.push(box)
     o = box.end
   }
@@ -94,7 +59,7 @@ export function parseMoovTree(b: Uint8Array, box: Box, limits: Limits): Box {
     if (node.type === 'udta' && end - start >= 4 && b[end - 1] === 0 && b[end - 2] === 0 && b[end - 3] === 0 && b[end - 4] === 0 && !fits(b, start, end)) end -= 4
     while (o < end) {
       if (++counter.n > limits.maxChunks) throw new TooLargeError(`The moov box holds more than ${limits.maxChunks} boxes (limits.maxChunks)`, { details: { limit: 'maxChunks' } })
-      const kid = header(b.subarray(o, Math.min(o + 32, end)), o, end, `inside "${node.type}"`)
+      const kid: Box = readIsoBoxHeader(b.subarray(o, Math.min(o + 32, end)), o, end, `inside "${node.type}"`)
       if (parent === 'ilst') kids.push(kid)
       else kids.push(walk(kid, depth + 1, node.type))
       o = kid.end

@@ -1,4 +1,4 @@
-import { fromUtf8, TooLargeError, type Limits } from '@tanba/core'
+import { fromUtf8, readMdtaKeys, TooLargeError, type Limits } from '@tanba/core'
 import { child, children, payload, view, type Box } from './boxes.js'
 import type { Mp4Asset } from './parse.js'
 
@@ -73,20 +73,7 @@ export function metaHandler(b: Uint8Array, meta: Box): string {
 /** The key names of an mdta meta box, in order (item n refers to key n, 1-based). */
 export function mdtaKeys(b: Uint8Array, meta: Box): string[] {
   const keys = child(meta, 'keys')
-  if (!keys) return []
-  const p = payload(b, keys)
-  if (p.length < 8) return []
-  const v = view(p)
-  const out: string[] = []
-  const n = v.getUint32(4)
-  let o = 8
-  for (let i = 0; i < n && o + 8 <= p.length; i++) {
-    const size = v.getUint32(o)
-    if (size < 8 || o + size > p.length) break
-    out.push(fromUtf8(p.subarray(o + 8, o + size)))
-    o += size
-  }
-  return out
+  return keys ? readMdtaKeys(payload(b, keys)) : []
 }
 
 /** The data boxes of one ilst item: [type indicator, value bytes]. */
