@@ -94,6 +94,14 @@ export function createPdfAdapter(defaults: PdfAdapterOptions = {}): Adapter {
 async function stampPdf(input: Uint8Array, ctx: StampContext, opts: PdfAdapterOptions): Promise<StampResult> {
   const file = openFile(input, ctx.limits, opts.password)
   const messages: ReportMessage[] = []
+  if (file.unterminated !== undefined) {
+    // An update appended here would be read as the rest of that object (a stream runs on to the next
+    // "endstream"), so the bound revision would not be the one a reader opens.
+    throw new MalformedInputError(
+      `The PDF ends inside object ${file.unterminated} (no "endobj" follows it: the file is truncated), so an update appended to it would be read as part of that object; repair the file first (for example with qpdf) and stamp the repaired copy`,
+      { details: { object: file.unterminated } },
+    )
+  }
   if (file.repaired) {
     messages.push({ rule: 'pdf.xref-repaired', fatal: false, reason: `The cross-reference data was damaged (${file.repairReason}); Tanba rebuilt it and wrote a complete cross-reference section in its update` })
   }

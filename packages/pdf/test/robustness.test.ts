@@ -83,4 +83,28 @@ describe('damaged copies of a stamped PDF', () => {
       }
     }
   })
+
+  it('a PDF cut inside its last object is refused for stamping, since an appended update would be read as part of that object (found by the hardening sweep)', async () => {
+    const { trust } = await credentials()
+    const original = load(join(CORPUS, 'media', 'basic-no-xmp.pdf'))
+    const text = new TextDecoder('latin1').decode(original)
+    // Cut in the middle of the last object's stream, before its "endstream" and "endobj".
+    const lastObj = [...text.matchAll(/\d+ 0 obj/g)].pop()!.index!
+    const streamAt = text.indexOf('stream', lastObj)
+    expect(streamAt).toBeGreaterThan(0)
+    const cut = original.slice(0, streamAt + 60)
+    const before = cut.slice()
+    for (const visible of [false, true]) {
+      const error = await stamp(cut, { notice: { visible } }).then(
+        () => null,
+        (e: unknown) => e,
+      )
+      expect(isTanbaError(error) && error.code, String(error)).toBe('TANBA_MALFORMED_INPUT')
+      expect((error as Error).message).toMatch(/ends inside object \d+/)
+    }
+    expect(cut).toEqual(before)
+    // The same bytes still get an answer on verify (unlabelled, nothing to bind).
+    const report = await verifyWith(adapter, cut, PDF_FORMAT, { trust, c2pa: false })
+    expect(['unlabelled', 'error']).toContain(report.status)
+  })
 })

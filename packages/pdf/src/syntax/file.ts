@@ -46,6 +46,11 @@ export class PdfFile {
   readonly version: string
   /** Why the file needed repair, when it did. */
   repairReason: string | undefined
+  /**
+   * A repaired file whose last object header has no "endobj" after it (the file was cut inside that
+   * object): its number, else undefined. Bytes appended to such a file would be read as part of it.
+   */
+  unterminated: number | undefined
   security: SecurityHandler | undefined
   private readonly cache = new Map<number, PDFObject>()
   private readonly objStreams = new Map<number, { offsets: number[]; numbers: number[]; data: Uint8Array; first: number }>()
@@ -185,6 +190,8 @@ export class PdfFile {
     trailer.set(PDFName.of('Size'), PDFNumber.of(Math.max(...xref.keys()) + 1))
     ;(file as { trailer: PDFDict }).trailer = trailer
     file.repairReason = reason
+    const last = offsets.reduce<{ num: number; offset: number } | undefined>((a, o) => (!a || o.offset > a.offset ? o : a), undefined)
+    if (last && text.indexOf('endobj', last.offset) < 0) file.unterminated = last.num
     return file
   }
 
