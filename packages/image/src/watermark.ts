@@ -71,7 +71,9 @@ export async function findWatermark(image: ParsedImage, adapterOptions: Record<s
   try {
     // Shrink-on-load: the detector works at 256 pixels on the shorter side anyway.
     const portrait = image.height > image.width
-    raw = await sharp(image.bytes, { limitInputPixels: limits.maxPixels, failOn: 'none' })
+    // failOn 'error' as the stamp path: a file whose critical chunks fail their CRC is not decoded at
+    // its (possibly forged) declared size, which would cost CPU and memory for nothing.
+    raw = await sharp(image.bytes, { limitInputPixels: limits.maxPixels, failOn: 'error' })
       .resize({ ...(portrait ? { width: 512 } : { height: 512 }), fit: 'outside', withoutEnlargement: true })
       .greyscale()
       .raw()

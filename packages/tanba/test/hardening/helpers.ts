@@ -171,6 +171,12 @@ class Runner {
       if (!p || message.seq !== this.#seq) return
       clearTimeout(p.timer)
       this.#pending = undefined
+      // Resident memory is a high-water mark: a process left above the limit would pin the blame on
+      // every later case, so the case that raised it is reported and the runner starts afresh.
+      if (message.result.rssMb > RSS_LIMIT_MB) {
+        if (this.#child === child) this.#child = undefined
+        child.kill('SIGKILL')
+      }
       p.resolve(message.result)
     })
     child.on('exit', (code, signal) => {

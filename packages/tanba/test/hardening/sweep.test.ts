@@ -30,7 +30,7 @@ import { describe as describeMutation, flipSets, latin1, sizeMutations, truncati
 const registry = hardeningRegistry()
 const pool = new CasePool(2)
 const outcomes: Record<string, Record<string, number>> = {}
-const slowest: Array<{ file: string; mutation: string; op: string; ms: number; cpuMs: number }> = []
+const slowest: Array<{ file: string; mutation: string; op: string; ms: number; cpuMs: number; rssMb: number }> = []
 
 /** Mutation counts per file: short in CI, larger under `pnpm fuzz`. */
 const BUDGET = LONG ? { truncations: Math.max(48, FUZZ_RUNS / 100), flips: Math.max(48, FUZZ_RUNS / 100), sizes: 64, stamps: 12 } : { truncations: 9, flips: 4, sizes: 6, stamps: 2 }
@@ -115,7 +115,7 @@ function record(file: string, spec: CaseSpec, result: CaseResult): void {
   const key = `${spec.op} ${result.outcome.replace(/^untyped:.*/, 'untyped')}`
   outcomes[file] ??= {}
   outcomes[file]![key] = (outcomes[file]![key] ?? 0) + 1
-  slowest.push({ file, mutation: describeMutation(spec.mutation), op: spec.op, ms: result.ms, cpuMs: result.cpuMs })
+  slowest.push({ file, mutation: describeMutation(spec.mutation), op: spec.op, ms: result.ms, cpuMs: result.cpuMs, rssMb: Math.round(result.rssMb) })
 }
 
 async function sweep(file: InputFile, bytes: Uint8Array, seed: number, stamped: boolean): Promise<void> {
