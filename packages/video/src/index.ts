@@ -11,7 +11,7 @@ export const videoEntry: AdapterEntry = {
 
 export { VIDEO_FORMATS, MP4_FORMAT, MOV_FORMAT, M4V_FORMAT, WEBM_FORMAT, MKV_FORMAT, AVI_FORMAT, BMFF_FORMATS, C2PA_FORMATS, ftypBrands } from './formats.js'
 export { createVideoAdapter, VIDEO_ADAPTER_NAME } from './adapter.js'
-export { VIDEO_BMFF_BINDING, BOUND_HANDLERS, bmffDigest, type BmffDigest, type TrackDigest } from './mp4/binding.js'
+export { VIDEO_BMFF_BINDING, UNBOUND_HANDLERS, bmffDigest, type BmffDigest, type TrackDigest } from './mp4/binding.js'
 export { parseMp4, type Mp4Asset } from './mp4/parse.js'
 export { MAX_MOOV_BYTES } from './mp4/boxes.js'
 export { MAX_SAMPLES_PER_TRACK } from './mp4/tracks.js'

@@ -145,6 +145,104 @@ describe.skipIf(!HAS_FFMPEG)('the binding follows the coded samples, not the lay
   })
 })
 
+describe.skipIf(!HAS_FFMPEG)('what is shown or heard is bound, not only the samples (same samples, another presentation)', () => {
+  let stamped: Uint8Array
+  beforeAll(async () => {
+    stamped = (await stampWith(adapter, fixture('h264-aac.mp4'), format('mp4'), options())).bytes
+  })
+
+  /** The absolute file offset of a box's payload, found by its path from moov. */
+  const boxAt = (bytes: Uint8Array, track: number | null, ...types: string[]): number => {
+    const a = parseMp4(bytesSource(bytes), limits)
+    let node = track === null ? a.tree : a.tree.children!.filter((c) => c.type === 'trak')[track]!
+    for (const t of types) node = node.children!.find((c) => c.type === t)!
+    expect(node, types.join('/')).toBeDefined()
+    return a.moovBox.offset + node.dataOffset
+  }
+  const edited = (edit: (out: Uint8Array, v: DataView) => void): Uint8Array => {
+    const out = stamped.slice()
+    edit(out, new DataView(out.buffer))
+    return out
+  }
+  const expectInvalid = async (out: Uint8Array) => {
+    expect(equalBytes(out, stamped)).toBe(false)
+    const report = await verify(out)
+    expect(report.status).toBe('invalid')
+    expect(report.binding?.valid).toBe(false)
+  }
+
+  it('an edit list that starts playback half a second later (the opening skipped): ffprobe counts fewer frames, the label is invalid', async () => {
+    const frames = (bytes: Uint8Array) => {
+      writeFileSync(join(workDir(), 'frames.mp4'), bytes)
+      const out = execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-count_frames', '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', 'frames.mp4'], { cwd: workDir(), encoding: 'utf8' })
+      return Number(out.trim())
+    }
+    const out = edited((_, v) => {
+      const elst = boxAt(stamped, 0, 'edts', 'elst')
+      const mdhd = boxAt(stamped, 0, 'mdia', 'mdhd')
+      const timescale = v.getUint32(mdhd + 12)
+      expect(v.getUint8(elst)).toBe(0)
+      v.setInt32(elst + 12, v.getInt32(elst + 12) + timescale / 2)
+    })
+    // A real decoder honours the edit: the first half second is no longer shown.
+    expect(frames(stamped)).toBe(30)
+    expect(frames(out)).toBeLessThan(20)
+    await expectInvalid(out)
+  })
+
+  it('the audio track muted in its header (tkhd volume 0)', async () => {
+    await expectInvalid(edited((_, v) => v.setInt16(boxAt(stamped, 1, 'tkhd') + 36, 0)))
+  })
+
+  it('the movie muted (mvhd volume 0)', async () => {
+    await expectInvalid(edited((_, v) => v.setInt16(boxAt(stamped, null, 'mvhd') + 24, 0)))
+  })
+
+  it('the video track disabled (tkhd enabled flag cleared)', async () => {
+    await expectInvalid(edited((out) => void (out[boxAt(stamped, 0, 'tkhd') + 3]! &= ~1)))
+  })
+
+  it('the picture scaled by the track matrix (a corner pushed out of view)', async () => {
+    await expectInvalid(edited((_, v) => v.setInt32(boxAt(stamped, 0, 'tkhd') + 40, 4 * 65536)))
+  })
+
+  it('the pixel aspect ratio changed in the sample entry (pasp): ffprobe shows another display aspect', async () => {
+    const out = edited((out, v) => {
+      const stsd = boxAt(stamped, 0, 'mdia', 'minf', 'stbl', 'stsd')
+      const entry = out.subarray(stsd + 8, stsd + 8 + v.getUint32(stsd + 8))
+      const at = entry.findIndex((_, i) => entry[i] === 0x70 && entry[i + 1] === 0x61 && entry[i + 2] === 0x73 && entry[i + 3] === 0x70)
+      expect(at).toBeGreaterThan(0)
+      v.setUint32(stsd + 8 + at + 4, 4) // hSpacing: pixels four times as wide
+    })
+    const dar = (bytes: Uint8Array) => (ffprobeJson(bytes).streams[0] as { display_aspect_ratio?: string }).display_aspect_ratio
+    expect(dar(out)).not.toBe(dar(stamped))
+    await expectInvalid(out)
+  })
+
+  it('a subtitle track added with ffmpeg (mov_text drawn over the picture), the label kept', async () => {
+    writeFileSync(join(workDir(), 'subs.srt'), '1\n00:00:00,000 --> 00:00:02,000\nFilmed on location, not AI\n')
+    const out = throughFfmpeg(stamped, 'mp4', ['-i', 'subs.srt', '-map', '0', '-map', '1', '-c', 'copy', '-c:s', 'mov_text', '-disposition:s:0', 'default', '-map_metadata', '0', '-movflags', 'use_metadata_tags'])
+    expect(ffprobeJson(out).streams.map((st) => (st as { codec_type: string }).codec_type)).toContain('subtitle')
+    const report = await verify(out)
+    expect(report.markers.some((m) => m.standard === 'tanba' && m.carrier.includes('mdta')), 'the label is still carried').toBe(true)
+    expect(report.status).toBe('invalid')
+  })
+
+  it('a subtitle track is bound when it was there at stamping: a -c copy remux keeps it valid, a changed cue does not', async () => {
+    writeFileSync(join(workDir(), 'cue.srt'), '1\n00:00:00,000 --> 00:00:01,000\nGenerated with AI\n')
+    const withSubs = throughFfmpeg(fixture('h264-aac.mp4'), 'mp4', ['-i', 'cue.srt', '-map', '0', '-map', '1', '-c', 'copy', '-c:s', 'mov_text'])
+    const labelled = (await stampWith(adapter, withSubs, format('mp4'), options())).bytes
+    const remuxed = throughFfmpeg(labelled, 'mp4', ['-map', '0', '-c', 'copy', '-map_metadata', '0', '-movflags', 'use_metadata_tags+faststart'])
+    expect((await verify(remuxed)).status).toBe('valid')
+    const text = new TextDecoder('latin1').decode(labelled)
+    const cue = text.indexOf('Generated with AI')
+    expect(cue).toBeGreaterThan(0)
+    const changed = labelled.slice()
+    changed.set(new TextEncoder().encode('Filmed by a human'), cue)
+    expect((await verify(changed)).status).toBe('invalid')
+  })
+})
+
 describe.skipIf(!HAS_FFMPEG)('fragmented MP4 verifies: the binding reads the moof fragments', () => {
   const KEEP = ['-c', 'copy', '-map', '0', '-map_metadata', '0']
   let stamped: Uint8Array

@@ -1,19 +1,27 @@
 import { createSha256, MalformedInputError, throwIfAborted, toBase64Url, utf8, type IncrementalSha256 } from '@tanba/core'
 import type { ByteSource } from '../source.js'
 import { fragmentRuns, type FragmentRun } from './fragments.js'
+import { moviePresentation, trackPresentation } from './presentation.js'
 import type { Mp4Asset } from './parse.js'
 import { chunks, sampleSize, type SampleTables, type Track } from './tracks.js'
 
 /**
- * The binding method for ISO BMFF video: per video and audio track, the decoder configuration, the
- * coded samples in decoding order and their timing. Box layout, chunking, interleaving, chunk
- * offsets, metadata and edit lists are outside it, so `-movflags faststart` or a `-c copy` remux
- * leaves it intact while any changed, dropped or added frame or audio packet breaks it.
+ * The binding method for ISO BMFF video: per bound track, the decoder configuration, the coded
+ * samples in decoding order and their timing, and what decides how they are shown or heard (the
+ * movie and track headers' matrix, volume and enabled flag, the edit list, the sample entries'
+ * presentation boxes; see presentation.ts). Box layout, chunking, interleaving, chunk offsets and
+ * metadata are outside it, so `-movflags faststart` or a `-c copy` remux leaves it intact while any
+ * changed, dropped or added frame or audio packet, a retimed or cropped presentation, a muted track
+ * or an added subtitle track breaks it.
  */
 export const VIDEO_BMFF_BINDING = 'tanba.video.bmff/1'
 
-/** Handlers whose tracks the binding covers. Timecode, chapter, hint and metadata tracks are outside it. */
-export const BOUND_HANDLERS = ['vide', 'soun'] as const
+/**
+ * Handlers whose tracks are outside the binding: timecode, hint and timed metadata tracks, which no
+ * player shows over the picture. Every other track (video, sound, subtitles, captions, auxiliary
+ * video such as alpha or depth, and kinds Tanba does not know) is bound.
+ */
+export const UNBOUND_HANDLERS = ['tmcd', 'hint', 'meta'] as const
 
 /** The largest piece of sample data read at once from the source. */
 const READ_WINDOW = 8 * 1024 ** 2
@@ -43,25 +51,28 @@ export interface BmffDigest {
 }
 
 export function boundTracks(asset: Mp4Asset): Track[] {
-  return asset.tracks.filter((t) => (BOUND_HANDLERS as readonly string[]).includes(t.handler))
+  return asset.tracks.filter((t) => !(UNBOUND_HANDLERS as readonly string[]).includes(t.handler))
 }
 
 export function bmffDigest(asset: Mp4Asset, signal?: AbortSignal): BmffDigest {
   const tracks = boundTracks(asset)
-  if (!tracks.length) throw new MalformedInputError(`The file has no video or audio track (handlers: ${asset.tracks.map((t) => t.handler).join(', ') || 'none'})`)
-  const digests = tracks.map((t, i) => trackDigest(asset, t, i, signal))
+  if (!tracks.some((t) => t.handler === 'vide' || t.handler === 'soun')) throw new MalformedInputError(`The file has no video or audio track (handlers: ${asset.tracks.map((t) => t.handler).join(', ') || 'none'})`)
+  const results = tracks.map((t, i) => trackDigest(asset, t, i, signal))
+  const digests = results.map((r) => r.digest)
   const manifest = [
     `${VIDEO_BMFF_BINDING}\n`,
+    `${moviePresentation(asset.moov, asset.tree)}\n`,
     ...digests.map((d, i) => {
       const t = tracks[i]!
       const picture = t.handler === 'vide' ? ` ${t.width ?? 0}x${t.height ?? 0} rotate=${t.rotation}` : ''
-      return `track ${i} ${d.handler} ${d.codec}${picture} samples=${d.samples} timescale=${d.timescale} config=${d.config} timing=${d.timing} data=${d.data}\n`
+      return `track ${i} ${d.handler} ${d.codec}${picture} samples=${d.samples} timescale=${d.timescale} config=${d.config} timing=${d.timing} data=${d.data}\n  ${trackPresentation(asset.moov, asset.tree, t, results[i]!.earliest, asset.fragmented)}\n`
     }),
   ].join('')
   return { method: VIDEO_BMFF_BINDING, digest: createSha256().update(utf8(manifest)).digestBase64Url(), tracks: digests, manifest }
 }
 
-function trackDigest(asset: Mp4Asset, t: Track, position: number, signal?: AbortSignal): TrackDigest {
+/** A track's digest, and its earliest composition time in media ticks (where its presentation can start). */
+function trackDigest(asset: Mp4Asset, t: Track, position: number, signal?: AbortSignal): { digest: TrackDigest; earliest: number } {
   const src = asset.src
   const tables = t.tables
   // Movie fragments add samples after those of the tables (usually none in a fragmented file).
@@ -75,6 +86,9 @@ function trackDigest(asset: Mp4Asset, t: Track, position: number, signal?: Abort
   const rv = new DataView(records.buffer)
   let filled = 0
   const clock = new TimingCursor(tables, min, scale)
+  // Decoding time and the earliest presentation time, in scaled ticks.
+  let dts = 0
+  let earliest = Infinity
   let n = 0
   for (const chunk of chunks(tables, src.size, t.index, t.entries)) {
     if ((n++ & 0xff) === 0) throwIfAborted(signal)
@@ -82,6 +96,8 @@ function trackDigest(asset: Mp4Asset, t: Track, position: number, signal?: Abort
     for (let s = chunk.firstSample; s < chunk.firstSample + chunk.samples; s++) {
       const o = filled * RECORD_BYTES
       const [duration, composition, sync] = clock.next(s)
+      if (dts + composition < earliest) earliest = dts + composition
+      dts += duration
       rv.setUint32(o, sampleSize(tables, s))
       rv.setUint32(o + 4, duration)
       rv.setFloat64(o + 8, composition)
@@ -99,6 +115,9 @@ function trackDigest(asset: Mp4Asset, t: Track, position: number, signal?: Abort
     hashRange(src, run.offset, run.bytes, data)
     for (let i = 0; i < run.sizes.length; i++) {
       const o = filled * RECORD_BYTES
+      const composition = (run.cts[i]! - min) / scale
+      if (dts + composition < earliest) earliest = dts + composition
+      dts += run.durations[i]! / scale
       rv.setUint32(o, run.sizes[i]!)
       rv.setUint32(o + 4, run.durations[i]! / scale)
       rv.setFloat64(o + 8, (run.cts[i]! - min) / scale)
@@ -112,7 +131,7 @@ function trackDigest(asset: Mp4Asset, t: Track, position: number, signal?: Abort
     fragmentSamples += run.sizes.length
   }
   if (filled) timing.update(records.subarray(0, filled * RECORD_BYTES))
-  return {
+  const digest: TrackDigest = {
     track: position,
     handler: t.handler,
     codec: t.codec,
@@ -122,6 +141,7 @@ function trackDigest(asset: Mp4Asset, t: Track, position: number, signal?: Abort
     timing: toBase64Url(timing.digest()),
     data: toBase64Url(data.digest()),
   }
+  return { digest, earliest: earliest === Infinity ? 0 : earliest * scale + min }
 }
 
 function hashRange(src: ByteSource, offset: number, length: number, hash: IncrementalSha256): void {

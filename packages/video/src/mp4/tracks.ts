@@ -120,6 +120,9 @@ function sampleEntry(b: Uint8Array, stsd: Box | undefined, handler: string, inde
     if (version === 2 && e.length >= 48) out.sampleRate = Math.round(ev.getFloat64(40))
   }
   if (boxesAt > 0 && boxesAt <= e.length) out.config = configBoxes(e, boxesAt, 0)
+  // Subtitle, caption and other sample entries (tx3g's text box, font and colours, wvtt's config...):
+  // the whole entry after its size decides how the samples show.
+  else if (handler !== 'vide' && handler !== 'soun') out.config = [otherEntry(e)]
   // Further entries: a chunk may point at any of them, so each one's code and configuration is bound.
   const count = v.getUint32(4)
   let o = 8 + size
@@ -129,11 +132,41 @@ function sampleEntry(b: Uint8Array, stsd: Box | undefined, handler: string, inde
     if (next < 16 || o + next > p.length) throw new MalformedInputError(`MP4 track ${index + 1}: sample entry ${entries + 1} declares ${next} bytes but the stsd box holds ${p.length - o}`)
     const entry = p.subarray(o, o + next)
     const at = handler === 'vide' ? 86 : handler === 'soun' ? 36 + (view(entry).getUint16(16) === 1 ? 16 : view(entry).getUint16(16) === 2 ? 36 : 0) : -1
-    out.config.push(entry.subarray(4, 8), ...(at > 0 && at <= entry.length ? configBoxes(entry, at, 0) : []))
+    if (handler !== 'vide' && handler !== 'soun') out.config.push(otherEntry(entry))
+    else out.config.push(entry.subarray(4, 8), ...(at > 0 && at <= entry.length ? configBoxes(entry, at, 0) : []))
     o += next
   }
   if (entries < count) throw new MalformedInputError(`MP4 track ${index + 1}: the stsd box declares ${count} sample entries but holds ${entries}`)
   return { ...out, entries }
+}
+
+/** Where the child boxes start in the text sample entries whose layout is known (3GPP timed text, ISO text and metadata). */
+const ENTRY_BOXES_AT: Record<string, number> = { tx3g: 46, wvtt: 16, stpp: -1, sbtt: -1, stxt: -1, mett: -1, metx: -1 }
+
+/**
+ * A subtitle, caption or other non-audio-visual sample entry as bound: the whole entry after its
+ * size, less the bit-rate boxes a muxer adds (ffmpeg appends another btrt on every remux of tx3g).
+ */
+function otherEntry(e: Uint8Array): Uint8Array {
+  const at = ENTRY_BOXES_AT[fourcc(e, 4)]
+  if (at === undefined || at < 0 || at > e.length) return e.subarray(4)
+  const v = view(e)
+  const kept: Uint8Array[] = [e.subarray(4, at)]
+  let o = at
+  while (o + 8 <= e.length) {
+    const size = v.getUint32(o)
+    if (size < 8 || o + size > e.length) return e.subarray(4)
+    if (fourcc(e, o + 4) !== 'btrt') kept.push(e.subarray(o, o + size))
+    o += size
+  }
+  if (o !== e.length) return e.subarray(4)
+  const out = new Uint8Array(kept.reduce((n, k) => n + k.length, 0))
+  let w = 0
+  for (const k of kept) {
+    out.set(k, w)
+    w += k.length
+  }
+  return out
 }
 
 /** The decoder configuration inside a sample entry (one level of QuickTime `wave` allowed), in order. */
