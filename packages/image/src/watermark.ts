@@ -4,7 +4,7 @@
 import { InvalidOptionError, type LabelWatermark, type Limits, type ReportMessage, type StampContext, type WatermarkReport } from '@tanba/core'
 import { detectWatermark, embedWatermark, MIN_SHORT_SIDE, watermarkIdFor, WATERMARK_METHOD, type PixelImage } from '@tanba/watermark'
 import type { ParsedImage } from './container.js'
-import { loadSharp } from './notice/draw.js'
+import { decodeGreyIsolated } from './pixels.js'
 
 /** Watermark options, read from `adapterOptions.image` (stamp and verify). */
 export interface ImageWatermarkOptions {
@@ -66,22 +66,16 @@ export function planWatermark(image: ParsedImage, ctx: StampContext): WatermarkP
 export async function findWatermark(image: ParsedImage, adapterOptions: Record<string, unknown>, limits: Limits): Promise<{ watermark?: WatermarkReport; messages: ReportMessage[] }> {
   const opts = readOptions(adapterOptions)
   if (opts.watermark === false || !READABLE.has(image.format)) return { messages: [] }
-  const sharp = await loadSharp()
   let raw
   try {
-    // Shrink-on-load: the detector works at 256 pixels on the shorter side anyway.
-    const portrait = image.height > image.width
+    // Out of process: verify never runs libvips on a file from elsewhere in the caller's process.
     // failOn 'error' as the stamp path: a file whose critical chunks fail their CRC is not decoded at
     // its (possibly forged) declared size, which would cost CPU and memory for nothing.
-    raw = await sharp(image.bytes, { limitInputPixels: limits.maxPixels, failOn: 'error' })
-      .resize({ ...(portrait ? { width: 512 } : { height: 512 }), fit: 'outside', withoutEnlargement: true })
-      .greyscale()
-      .raw()
-      .toBuffer({ resolveWithObject: true })
+    raw = await decodeGreyIsolated(image.bytes, { maxPixels: limits.maxPixels, side: 512 })
   } catch (cause) {
     return { messages: [{ rule: 'watermark.unreadable', fatal: false, reason: `The pixels could not be decoded to look for a watermark: ${(cause as Error).message}` }] }
   }
-  const d = detectWatermark({ data: raw.data, width: raw.info.width, height: raw.info.height, channels: 1 }, { keys: opts.watermarkKeys ?? [] })
+  const d = detectWatermark({ data: raw.data, width: raw.width, height: raw.height, channels: 1 }, { keys: opts.watermarkKeys ?? [] })
   const watermark: WatermarkReport = {
     found: d.found,
     method: WATERMARK_METHOD,
