@@ -1,6 +1,6 @@
 // Names that documentation fragments use without declaring them (the reader's own data). Samples
 // marked `run` must not rely on these: they are executed as they are.
-import type { Label, Signer, StampContext, StampOptions, TrustStore, UnsignedLabel } from '@tanba/core'
+import type { Label, ReportMessage, Signer, StampContext, StampOptions, TrustStore, UnsignedLabel } from '@tanba/core'
 
 declare global {
   /** PEM texts: a PKCS#8 private key, a certificate chain (leaf first), a root certificate. */
@@ -27,6 +27,8 @@ declare global {
   const options: StampOptions
   /** Inside an adapter's stamp(): the context core passes. */
   const ctx: StampContext
+  /** An adapter's report messages so far. */
+  const messages: ReportMessage[]
   /** A web or Node response, its headers, a token stream and where it goes. */
   const response: { setHeader(name: string, value: string): void }
   const headers: Headers

@@ -41,7 +41,7 @@ describe('examples/ai-service', () => {
     expect(report.signature?.trusted).toBe(true)
     expect(report.label?.notice?.method).toBe('overlay')
     expect(report.label?.prompt?.text).toBe('a lake at dawn')
-    expect(report.markers.map((m) => m.standard).sort()).toEqual(['c2pa', 'iptc', 'tanba', 'tanba', 'tc260'])
+    expect(report.markers.map((m) => m.standard).sort()).toEqual(['c2pa', 'iptc', 'tanba', 'tanba', 'tc260', 'watermark'])
     expect(report.markers.find((m) => m.standard === 'c2pa')?.valid).toBe(true)
     expect(report.profiles.kz?.pass).toBe(true)
   })
