@@ -89,6 +89,6 @@ const s = verifyReport.summary
 log(`verify: ${s.valid} valid, ${s.invalid} invalid, ${s.unlabelled} unlabelled, ${s.error} unreadable; exit status ${verified.code}`)
 
 if (json) {
-  process.stdout.write(`${JSON.stringify({ stamp: stampReport.summary, stamped: stampReport.results.map((r) => ({ file: relative(input, r.input ?? r.file), status: r.status, carriers: r.carriers })), verify: verifyReport, exitCode: verified.code })}\n`)
+  process.stdout.write(`${JSON.stringify({ stamp: stampReport.summary, stamped: stampReport.results.map((r) => ({ file: relative(input, r.input ?? r.file), status: r.status, carriers: r.carriers, messages: r.messages })), verify: verifyReport, exitCode: verified.code })}\n`)
 }
 process.exitCode = verified.code

@@ -30,6 +30,7 @@ import { layoutNotice, type NoticeLayout, type NoticeLine } from './notice/layou
 import { resolveImageOptions } from './options.js'
 import { bindingFor, essenceDigest, imageDigest, parseImage } from './parse.js'
 import { insertIntoSvg, type SvgFile } from './svg/svg.js'
+import { MIN_SHORT_SIDE } from '@tanba/watermark'
 import { findWatermark, planWatermark, type WatermarkPlan } from './watermark.js'
 
 export const IMAGE_ADAPTER_NAME = 'image'
@@ -70,6 +71,7 @@ export function createImageAdapter(options: ImageAdapterOptions = {}): Adapter {
       throwIfAborted(ctx.signal)
       const stamped = base === input ? image : parseImage(base, ctx.format.id, ctx.limits)
       const watermark = mark?.record()
+      if (!watermark && ctx.profiles.includes('eu')) messages.push(euWatermarkWarning(image, ctx, base !== input))
       const label = await ctx.sign(bindingFor(stamped), notice, watermark ? { watermark } : undefined)
       const carriers = ['xmp']
       // Merged into the input's XMP: a new encoding (the warning) holds none of it.
@@ -187,3 +189,19 @@ function svgWithNotice(svg: SvgFile, layout: NoticeLayout, idPrefix: string): st
   return insertIntoSvg(svg, group)
 }
 
+/**
+ * Stamping for the eu profile without the watermark layer its rules ask of images (Code of Practice
+ * Measure 1.1.2): said now, with the reason, rather than first on verify.
+ */
+function euWatermarkWarning(image: ParsedImage, ctx: StampContext, reencoded: boolean): ReportMessage {
+  const opts = ((ctx.adapterOptions.image ?? {}) as { watermark?: boolean })
+  const why =
+    opts.watermark === false
+      ? 'the watermark was turned off (--no-watermark, adapterOptions.image.watermark false)'
+      : Math.min(image.width, image.height) < MIN_SHORT_SIDE
+        ? `the image is ${image.width}×${image.height}, smaller than the ${MIN_SHORT_SIDE} pixels on the shorter side the watermark needs`
+        : !reencoded
+          ? 'no visible warning was drawn (none asked for, or the image already showed one), and the image was not re-encoded for the mark alone (--watermark forces it)'
+          : `Tanba embeds it in JPEG, PNG, WebP and GIF only, not ${image.format.toUpperCase()}`
+  return { rule: 'profile.eu.watermark', fatal: false, reason: `No invisible watermark was embedded: ${why}. The eu profile asks for one (EU Code of Practice, Measure 1.1.2), so verify will report that rule as failed` }
+}
