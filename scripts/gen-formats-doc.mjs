@@ -15,7 +15,7 @@ const cell = (text) => String(text).replace(/\|/g, '\\|').replace(/\n/g, ' ')
 export function formatTable(formats = listFormats()) {
   const rows = formats.map((f) => {
     const c2pa = f.c2pa.sign ? 'read, sign' : f.c2pa.read ? 'read' : '—'
-    const notes = [f.noticeNote ? `Notice: ${f.noticeNote}.` : '', f.note ?? ''].filter(Boolean).join(' ')
+    const notes = [f.noticeNote ? `Notice: ${f.noticeNote}.` : '', f.c2paNote ? `C2PA: ${f.c2paNote}.` : '', f.note ?? ''].filter(Boolean).join(' ')
     return `| \`${f.id}\` | ${f.kind} | ${f.extensions.map((e) => `.${e}`).join(' ')} | ${f.supported ? 'stamp, verify' : 'refused'} | ${f.supported ? NOTICE[f.notice] : '—'} | ${c2pa} | ${cell(notes)} |`
   })
   return ['| format | kind | extensions | Tanba | notice | C2PA | notes |', '| --- | --- | --- | --- | --- | --- | --- |', ...rows].join('\n')

@@ -66,7 +66,8 @@ export const M4A_FORMAT: FormatInfo = {
     return false
   },
   supported: true,
-  note: 'MPEG-4 audio (AAC, ALAC), not fragmented; no audible notice (no pure-JavaScript AAC encoder): stamp with notice: { visible: false }',
+  note: 'MPEG-4 audio (AAC, ALAC), not fragmented.',
+  noNotice: 'no AAC encoder ships with Tanba; stamp with --no-visible (tags and C2PA are written)',
 }
 
 export const OGG_FORMAT: FormatInfo = {
@@ -76,7 +77,8 @@ export const OGG_FORMAT: FormatInfo = {
   extensions: ['ogg', 'oga', 'opus'],
   sniff: (b) => ascii(b, 0, 'OggS'),
   supported: true,
-  note: 'Ogg Vorbis and Ogg Opus, one logical stream; no C2PA (c2pa-node cannot sign Ogg) and no audible notice: stamp with notice: { visible: false }',
+  note: 'Ogg Vorbis and Ogg Opus, one logical stream; no C2PA (c2pa-node cannot sign Ogg).',
+  noNotice: 'no Vorbis or Opus encoder ships with Tanba; stamp with --no-visible (Vorbis comments are written)',
 }
 
 export const AIFF_FORMAT: FormatInfo = {

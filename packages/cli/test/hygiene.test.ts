@@ -162,7 +162,14 @@ describe('what a newcomer meets', () => {
   it('the formats table agrees with what stamping does: "no notice" formats refuse the notice, naming --no-visible, and stamp without it', async () => {
     const json = await run(['formats', '--json'])
     const { formats } = JSON.parse(json.stdout) as { formats: Array<{ id: string; supported: boolean; notice: string; extensions: string[] }> }
-    const samples: Record<string, string> = { heic: '../shared/corpus/media/sample1.heic', m4a: 'fixtures/audio/programme.m4a', ogg: 'fixtures/audio/programme.ogg' }
+    const samples: Record<string, string> = {
+      heic: '../shared/corpus/media/sample1.heic',
+      m4a: 'fixtures/audio/programme.m4a',
+      ogg: 'fixtures/audio/programme.ogg',
+      mp4: 'fixtures/video/h264-aac.mp4',
+      mov: 'fixtures/video/h264-aac.mov',
+      m4v: 'fixtures/video/h264-aac.m4v',
+    }
     const none = formats.filter((f) => f.supported && f.notice === 'none')
     expect(none.map((f) => f.id).sort()).toEqual(Object.keys(samples).sort())
     const dir = join(work, 'no-notice')

@@ -25,6 +25,13 @@ export interface FormatInfo {
   supported: boolean
   /** Why it is unsupported, or what is limited. */
   note?: string
+  /** The default stamp cannot put the perceivable notice into this format: why, and what to do instead. */
+  noNotice?: string
+  /**
+   * C2PA as this adapter handles the format, where that differs from what the C2PA library supports
+   * for its media type (`tanba formats` reads it): e.g. readable but not signed by default.
+   */
+  c2pa?: { read: boolean; sign: boolean; note?: string }
 }
 
 /** Everything an adapter needs to stamp one input. Built by core's `createStampContext`. */

@@ -88,6 +88,7 @@ export const TIFF_FORMAT: FormatInfo = {
   sniff: (h) => startsWith(h, [0x49, 0x49, 0x2a, 0x00]) || startsWith(h, [0x4d, 0x4d, 0x00, 0x2a]) || startsWith(h, [0x49, 0x49, 0x2b, 0x00]) || startsWith(h, [0x4d, 0x4d, 0x00, 0x2b]),
   supported: true,
   note: 'Classic TIFF. BigTIFF is not supported. The visible warning needs pages of one size and samples libvips decodes (1, 2 or 4-bit single-channel, or whole bytes) in a compression it has (none, LZW, Deflate, JPEG, PackBits, CCITT, WebP); other valid TIFFs (ZSTD, old-style JPEG, 12-bit RGB, …) stamp with --no-visible.',
+  c2pa: { read: true, sign: false, note: 'read; signed only with adapterOptions.image.tiffC2pa, because c2pa-node puts the manifest in an image-less directory that libvips and other readers refuse (c2pa-rs#1894)' },
 }
 
 export const AVIF_FORMAT: FormatInfo = {
@@ -107,7 +108,8 @@ export const HEIC_FORMAT: FormatInfo = {
   extensions: ['heic', 'heif', 'hif'],
   sniff: isHeif,
   supported: true,
-  note: 'Metadata-only: sharp\'s prebuilt libvips has no HEVC codec, so the visible warning cannot be drawn (stamp with notice.visible = false); XMP, C2PA and verification work.',
+  note: 'Still HEIF/HEIC images: metadata-only stamps (XMP, the label, C2PA) and verification.',
+  noNotice: "sharp's prebuilt libvips has no HEVC encoder; stamp with --no-visible (the label, XMP and C2PA are written)",
 }
 
 export const SVG_FORMAT: FormatInfo = {

@@ -20,29 +20,22 @@ export interface FormatSupport {
   noticeNote?: string
   /** C2PA manifests: read and validated, and embedded when stamping. */
   c2pa: { read: boolean; sign: boolean }
+  /** Why C2PA is limited for this format (e.g. not signed by default), when it is. */
+  c2paNote?: string
   /** The adapter's own note: limits, what is refused and why. */
   note?: string
 }
 
 const NOTICE_BY_KIND: Record<string, NoticeSupport> = { image: 'visible', pdf: 'visible', audio: 'audible', text: 'text', video: 'visible' }
 
-/**
- * Formats whose default stamp cannot put the notice in. Each is checked against the adapter by
- * packages/tanba/test/formats.test.ts (stamping a real file with the notice must be refused with
- * a message naming `--no-visible`, and stamping without it must work), so the table cannot drift.
- */
-const NO_NOTICE: Readonly<Record<string, string>> = {
-  heic: 'sharp\'s prebuilt libvips has no HEVC encoder; stamp with --no-visible (the label, XMP and C2PA are written)',
-  m4a: 'no AAC encoder ships with Tanba; stamp with --no-visible (tags and C2PA are written)',
-  ogg: 'no Vorbis or Opus encoder ships with Tanba; stamp with --no-visible (Vorbis comments are written)',
-}
-
 /** Every format the registry recognises, with what stamping and verifying can do with it. */
 export function listFormats(registry: AdapterRegistry = defaultRegistry()): FormatSupport[] {
   return registry.formats.map((format) => {
     const mediaType = format.mediaTypes[0] ?? ''
-    const noticeNote = NO_NOTICE[format.id]
-    const c2pa = format.supported ? c2paSupport(mediaType) : { read: false, sign: false }
+    // The adapter's own word on the notice and on C2PA wins over the defaults of its kind and media
+    // type; packages/cli/test/hygiene.test.ts stamps a real file of each "no notice" format to check it.
+    const noticeNote = format.supported ? format.noNotice : undefined
+    const c2pa = !format.supported ? { read: false, sign: false } : format.c2pa ? { read: format.c2pa.read, sign: format.c2pa.sign } : c2paSupport(mediaType)
     return {
       id: format.id,
       kind: format.kind,
@@ -52,6 +45,7 @@ export function listFormats(registry: AdapterRegistry = defaultRegistry()): Form
       notice: !format.supported || noticeNote ? 'none' : (NOTICE_BY_KIND[format.kind] ?? 'none'),
       ...(noticeNote ? { noticeNote } : {}),
       c2pa,
+      ...(format.supported && format.c2pa?.note ? { c2paNote: format.c2pa.note } : {}),
       ...(format.note ? { note: format.note } : {}),
     }
   })

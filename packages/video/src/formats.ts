@@ -28,6 +28,10 @@ function isLegacyQuickTime(head: Uint8Array): boolean {
   return ['moov', 'mdat', 'wide', 'free', 'skip', 'pnot'].includes(type) && !startsWith(head, 'ftyp', 4)
 }
 
+const VIDEO_NO_NOTICE = 'the opening notice for video is not available yet; stamp with --no-visible (AIGC, XMP, the Tanba label and C2PA are written)'
+/** c2pa-node reads and signs every ISO BMFF movie as video/mp4 (see c2pa.ts). */
+const BMFF_C2PA = { read: true, sign: true, note: 'signed and read as ISO BMFF (video/mp4), which c2pa-node uses for every movie' }
+
 export const MP4_FORMAT: FormatInfo = {
   id: 'mp4',
   kind: 'video',
@@ -38,7 +42,8 @@ export const MP4_FORMAT: FormatInfo = {
     return major !== null && !NOT_VIDEO.includes(major) && !QUICKTIME.includes(major) && !M4V.includes(major)
   },
   supported: true,
-  note: 'ISO BMFF with sample tables (H.264, H.265, AV1, VP9 video; AAC, Opus, MP3 audio); fragmented MP4 (moof) is recognised but not supported',
+  note: 'ISO BMFF with sample tables (H.264, H.265, AV1, VP9 video; AAC, Opus, MP3 audio); fragmented MP4 (moof, CMAF) is verified but not stamped yet',
+  noNotice: VIDEO_NO_NOTICE,
 }
 
 export const MOV_FORMAT: FormatInfo = {
@@ -49,6 +54,8 @@ export const MOV_FORMAT: FormatInfo = {
   sniff: (h) => (majorBrand(h) !== null ? QUICKTIME.includes(majorBrand(h)!) : isLegacyQuickTime(h)),
   supported: true,
   note: 'QuickTime movies with sample tables; the same reader as MP4',
+  noNotice: VIDEO_NO_NOTICE,
+  c2pa: BMFF_C2PA,
 }
 
 export const M4V_FORMAT: FormatInfo = {
@@ -59,6 +66,8 @@ export const M4V_FORMAT: FormatInfo = {
   sniff: (h) => M4V.includes(majorBrand(h) ?? ''),
   supported: true,
   note: "Apple's MPEG-4 video; the same reader as MP4",
+  noNotice: VIDEO_NO_NOTICE,
+  c2pa: BMFF_C2PA,
 }
 
 /** EBML header ID 0x1A45DFA3, then a DocType of "webm" or "matroska" somewhere in the header. */

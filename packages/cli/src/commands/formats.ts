@@ -17,7 +17,7 @@ export function describeFormats(formats: readonly FormatSupport[], io: Io): stri
     status: f.supported ? 'stamp, verify' : 'refused',
     notice: f.supported ? NOTICE_WORD[f.notice] : '—',
     c2pa: f.c2pa.sign ? 'read, sign' : f.c2pa.read ? 'read' : '—',
-    why: [f.supported ? '' : f.note, f.noticeNote ? `notice: ${f.noticeNote}` : '', f.supported ? f.note : ''].filter(Boolean).join('; '),
+    why: [f.supported ? '' : f.note, f.noticeNote ? `notice: ${f.noticeNote}` : '', f.c2paNote ? `C2PA: ${f.c2paNote}` : '', f.supported ? f.note : ''].filter(Boolean).join('; '),
   }))
   const head = { id: 'format', kind: 'kind', ext: 'extensions', status: 'Tanba', notice: 'notice', c2pa: 'C2PA', why: 'notes' }
   const keys = ['id', 'kind', 'ext', 'status', 'notice', 'c2pa'] as const
