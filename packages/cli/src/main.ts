@@ -132,6 +132,7 @@ export async function main(argv: string[], io: Io, signal?: AbortSignal): Promis
     .option('--add-lang <codes>', 'notice languages added to the profiles\' (repeatable or comma-separated)', collect)
     .option('--notice <text>', 'notice text to use instead of the built-in texts')
     .option('--placement <where>', 'where the notice goes: start, end, both, top, bottom, top-left, top-right, bottom-left, bottom-right')
+    .option('--notice-icon <icon>', 'images: an icon before the notice text: basic, generated, modified, auto (from --origin), or a PNG/SVG file of your own (the EU\'s official icon, say)')
     .option('--no-visible', 'no visible or audible notice (machine-readable label only)')
     .option('--no-c2pa', 'do not embed C2PA manifests')
     .option('--c2pa-required', 'fail a file whose C2PA manifest cannot be written (default: write the other carriers and say why)')

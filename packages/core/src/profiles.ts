@@ -151,6 +151,7 @@ export const PROFILES: Readonly<Record<ProfileId, Profile>> = Object.freeze({
     notes: [
       'The Code is voluntary; it is what a provider signs to show compliance with art. 50(2). Its Measure 1.1 layers are applied as: signed, time-stamped metadata (Tanba or C2PA) and an imperceptible watermark for images; for text above 200 tokens a watermark is asked for, which Tanba does not make (its text wrapper is metadata), so that rule fails rather than pretend.',
       'The 200-token threshold is a secondary sources\' reading of the final Code.',
+      'The Commission\'s optional "AI" icons (basic, fully AI-generated, partially AI-modified) are not required by the profile. For images, `--notice-icon basic|generated|modified|auto` draws Tanba\'s own versions before the notice text, and `--notice-icon FILE` places the official SVG or PNG file, which Tanba cannot ship or download (adapterOptions.image.icon / iconImage in the SDK). Stamping for eu also warns (profile.eu.watermark) when an image gets no watermark.',
     ],
     rules: perKind((kind) => ({
       layers: [

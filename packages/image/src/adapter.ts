@@ -145,7 +145,7 @@ async function applyNotice(image: ParsedImage, ctx: StampContext, mark: Watermar
   if (image.format === 'png' && image.animated) {
     throw new UnsupportedFormatError('The visible warning cannot be drawn into an animated PNG (sharp decodes only its first frame). Stamp with notice.visible = false, or convert it to animated WebP or GIF', { details: { format: 'apng' } })
   }
-  const opts = resolveImageOptions(ctx.adapterOptions, notice)
+  const opts = resolveImageOptions(ctx.adapterOptions, notice, ctx.origin)
   const lines: NoticeLine[] = notice.lines.map((l) => {
     const key = noticeLanguageKey(l.lang)
     const builtin = NOTICE_TEXTS[key]?.[ctx.origin] === l.text

@@ -1,14 +1,20 @@
 // Image-specific stamp options, read from `adapterOptions.image` and checked at the boundary.
-import { InvalidOptionError, type ResolvedNotice } from '@tanba/core'
-import { IMAGE_PLACEMENTS, type ImagePlacement, type NoticeStyle } from './notice/layout.js'
+import { InvalidOptionError, toBase64, type Origin, type ResolvedNotice } from '@tanba/core'
+import { IMAGE_PLACEMENTS, type ImagePlacement, type NoticeIcon, type NoticeStyle } from './notice/layout.js'
 
 export interface ImageStampOptions {
   /** Where the warning goes; overrides the notice placement. One corner or edge, or several. */
   placement?: ImagePlacement | ImagePlacement[]
   /** "dark" (white text on a dark plate, default) or "light". */
   plate?: 'dark' | 'light'
-  /** Draw the "AI" badge beside the text. */
-  icon?: boolean
+  /**
+   * An icon before the text: Tanba's drawings after the EU's optional icons, "basic", "generated"
+   * (fully AI-generated) or "modified" (partially AI-modified); "auto" picks generated or modified
+   * from the label's origin; true means "basic". Default: none.
+   */
+  icon?: boolean | 'basic' | 'generated' | 'modified' | 'auto'
+  /** An icon file of your own instead (the Commission's official SVG or PNG, say): its bytes, at most 1 MiB. */
+  iconImage?: Uint8Array
   /** AVIF encoder effort 0-9 (default 2). */
   avifEffort?: number
   /**
@@ -37,7 +43,7 @@ const FROM_NOTICE: Record<ResolvedNotice['placement'], ImagePlacement[]> = {
   'bottom-right': ['bottom-right'],
 }
 
-export function resolveImageOptions(adapterOptions: Record<string, unknown>, notice: ResolvedNotice | null): ResolvedImageOptions {
+export function resolveImageOptions(adapterOptions: Record<string, unknown>, notice: ResolvedNotice | null, origin: Origin = 'generated'): ResolvedImageOptions {
   const raw = (adapterOptions.image ?? {}) as ImageStampOptions
   if (typeof raw !== 'object' || raw === null) throw new InvalidOptionError('Expected adapterOptions.image to be an object')
   let placements: ImagePlacement[]
@@ -53,5 +59,28 @@ export function resolveImageOptions(adapterOptions: Record<string, unknown>, not
   }
   const avifEffort = raw.avifEffort ?? 2
   if (!Number.isInteger(avifEffort) || avifEffort < 0 || avifEffort > 9) throw new InvalidOptionError(`Expected adapterOptions.image.avifEffort to be an integer 0-9 but received ${JSON.stringify(raw.avifEffort)}`)
-  return { placements: [...new Set(placements)], style: { plate: raw.plate ?? 'dark', icon: raw.icon === true }, avifEffort }
+  return { placements: [...new Set(placements)], style: { plate: raw.plate ?? 'dark', icon: resolveIcon(raw, origin) }, avifEffort }
+}
+
+const ICONS = ['basic', 'generated', 'modified', 'auto'] as const
+/** Largest icon file accepted (it is embedded in every plate). */
+export const MAX_ICON_BYTES = 1024 * 1024
+
+function resolveIcon(raw: ImageStampOptions, origin: Origin): NoticeIcon | null {
+  if (raw.iconImage !== undefined) {
+    const b = raw.iconImage
+    if (!(b instanceof Uint8Array) || !b.length) throw new InvalidOptionError('Expected adapterOptions.image.iconImage to be the bytes of a PNG or SVG file')
+    if (b.length > MAX_ICON_BYTES) throw new InvalidOptionError(`Expected an icon file of at most ${MAX_ICON_BYTES} bytes but it has ${b.length}`)
+    const png = b.length > 8 && b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47
+    const head = new TextDecoder('utf-8', { fatal: false }).decode(b.subarray(0, 2048))
+    const svg = !png && /<svg[\s>]/.test(head)
+    if (!png && !svg) throw new InvalidOptionError('Expected the icon file (adapterOptions.image.iconImage, --notice-icon FILE) to be a PNG or an SVG image')
+    return { kind: 'image', href: `data:image/${png ? 'png' : 'svg+xml'};base64,${toBase64(b)}` }
+  }
+  const icon = raw.icon
+  if (icon === undefined || icon === false) return null
+  if (icon === true) return { kind: 'basic' }
+  if (!(ICONS as readonly unknown[]).includes(icon)) throw new InvalidOptionError(`Expected adapterOptions.image.icon from ${ICONS.join(', ')} (or true/false) but received ${JSON.stringify(icon)}`)
+  if (icon === 'auto') return { kind: origin === 'generated' ? 'generated' : 'modified' }
+  return { kind: icon }
 }

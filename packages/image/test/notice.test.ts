@@ -34,7 +34,7 @@ const layoutInput = (width: number, height: number, extra: Partial<LayoutInput> 
   lines: lines(['kk', 'ru']),
   minTextHeight: 0.05,
   placements: ['top-left'],
-  style: { plate: 'dark', icon: false },
+  style: { plate: 'dark', icon: null },
   ...extra,
 })
 

@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises'
+import { readFile, stat } from 'node:fs/promises'
 import { relative, isAbsolute, resolve } from 'node:path'
 import { createFileLedger, stampFile, stampFiles, isTanbaError, toFileError, type StampFileResult, type StampFilesSummary, type StampSettingsInput, type NoticeOptions, type ProfileId, type Origin, type NoticePlacement } from 'tanba/node'
 import { announceConfig, colorsFor, duration, forCli, plural, ProgressBar, safe, type Io } from '../output.js'
@@ -21,6 +21,8 @@ export interface StampFlags {
   addLang?: string[]
   notice?: string
   placement?: string
+  /** --notice-icon basic|generated|modified|auto|FILE */
+  noticeIcon?: string
   visible: boolean
   visibleSet: boolean
   c2pa: boolean
@@ -91,6 +93,17 @@ export async function runStamp(inputs: string[], flags: StampFlags, io: Io, sign
   if (!flags.output && !flags.outDir && !flags.inPlace) return usage('Say where to write the stamped files: -o <file> for one file, --out-dir <dir> for several, or --in-place to overwrite the inputs.')
   if (flags.output && inputs.length !== 1) return usage(`-o/--output takes exactly one input file but ${inputs.length} were given; use --out-dir for several.`)
   if (flags.placement && !placements.includes(flags.placement)) return usage(`--placement must be one of ${placements.join(', ')} (got "${flags.placement}").`)
+  let icon: Record<string, unknown> = {}
+  if (flags.noticeIcon !== undefined) {
+    if (['basic', 'generated', 'modified', 'auto'].includes(flags.noticeIcon)) icon = { icon: flags.noticeIcon }
+    else if (flags.noticeIcon === 'none') icon = { icon: false }
+    else {
+      const file = resolve(io.cwd, flags.noticeIcon)
+      const bytes = await readFile(file).catch(() => null)
+      if (!bytes) return usage(`--notice-icon takes basic, generated, modified, auto, none or a PNG/SVG file, but ${safe(flags.noticeIcon)} is none of these (no such file).`)
+      icon = { iconImage: new Uint8Array(bytes) }
+    }
+  }
   if (flags.output) {
     // Checked before any work: these would otherwise fail only after the stamp, or in SDK terms.
     const target = resolve(io.cwd, flags.output)
@@ -126,7 +139,7 @@ export async function runStamp(inputs: string[], flags: StampFlags, io: Io, sign
     const pdf = { ...(pdfOptions?.pdf as object | undefined), ...(flags.pdfNoticeLayout ? { noticeLayout: flags.pdfNoticeLayout } : {}) }
     const merged: Record<string, unknown> = {
       ...(Object.keys(pdf).length ? { pdf } : {}),
-      ...(flags.watermarkSet ? { image: { watermark: Boolean(flags.watermark) } } : {}),
+      ...(flags.watermarkSet || Object.keys(icon).length ? { image: { ...icon, ...(flags.watermarkSet ? { watermark: Boolean(flags.watermark) } : {}) } } : {}),
       ...(flags.c2paDropBrokenParent ? { c2pa: { brokenParent: 'drop' } } : {}),
     }
     const adapterOptions = Object.keys(merged).length ? merged : undefined

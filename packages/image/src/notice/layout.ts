@@ -6,11 +6,18 @@ import { GlyphDefs, shapeText, textPath } from './fonts.js'
 export type ImagePlacement = 'top-left' | 'top-right' | 'bottom-left' | 'bottom-right' | 'top' | 'bottom'
 export const IMAGE_PLACEMENTS: readonly ImagePlacement[] = ['top-left', 'top-right', 'bottom-left', 'bottom-right', 'top', 'bottom']
 
+/**
+ * The icon drawn before the text. Tanba draws three of its own, after the three optional icons the
+ * European Commission published with the Code of Practice (basic, fully AI-generated, partially
+ * AI-modified); `image` places a file the user supplies (the official icon, say) as a data URI.
+ */
+export type NoticeIcon = { kind: 'basic' | 'generated' | 'modified' } | { kind: 'image'; href: string }
+
 export interface NoticeStyle {
   /** "dark": white text on a dark plate (default); "light": black text on a light plate. */
   plate: 'dark' | 'light'
-  /** Draw an "AI" badge before the text. */
-  icon: boolean
+  /** The icon before the text, or null for none. */
+  icon: NoticeIcon | null
 }
 
 export interface NoticeLine {
@@ -61,7 +68,7 @@ const DESC = 0.26
 const LINE = 1.25
 const PAD_X = 0.45
 const PAD_Y = 0.3
-/** The "AI" badge's side, in em. */
+/** The icon's side, in em. */
 const BADGE = 1.6
 /** Below this size (px) text is unreadable; smaller pictures need the notice turned off. */
 export const MIN_FONT_PX = 3
@@ -259,16 +266,9 @@ function plateMarkup(style: NoticeStyle, a: Attempt, w: number, h: number, align
 
   let out = `<rect width="${w}" height="${h}" rx="${round(r)}" fill="${bg}" fill-opacity="${opacity}"/>`
   let x0 = padX
-  if (a.badge) {
-    const b = a.badge
-    const by = (h - b) / 2
-    out += `<rect x="${round(padX)}" y="${round(by)}" width="${round(b)}" height="${round(b)}" rx="${round(b * 0.18)}" fill="${fg}"/>`
-    const ai = shapeText('AI')
-    const fs = b * 0.55
-    const ax = padX + (b - ai.width * fs) / 2
-    const ay = by + b / 2 + fs * 0.36
-    out += defs ? `<g fill="${bg}">${defs.uses(ai, ax, ay, fs)}</g>` : `<path fill="${bg}" d="${textPath(ai, ax, ay, fs)}"/>`
-    x0 += b + 0.35 * s
+  if (a.badge && style.icon) {
+    out += iconMarkup(style.icon, padX, (h - a.badge) / 2, a.badge, fg, bg, defs)
+    x0 += a.badge + 0.35 * s
   }
   const innerW = w - x0 - padX
   const rowsHeight = (a.rows.length - 1) * LINE * s + (ASC + DESC) * s
@@ -286,6 +286,40 @@ function plateMarkup(style: NoticeStyle, a: Attempt, w: number, h: number, align
 }
 
 const round = (v: number) => Math.round(v * 100) / 100
+
+/**
+ * One icon of side `b` at (x, y). basic: "AI" knocked out of a filled square; generated: the same
+ * with a four-pointed spark in the top corner (made whole by AI); modified: "AI" in an outlined
+ * square with one corner filled (partly changed by AI). The glyphs are the notice font's, as outlines.
+ */
+function iconMarkup(icon: NoticeIcon, x: number, y: number, b: number, fg: string, bg: string, defs?: GlyphDefs): string {
+  const r = round(b * 0.18)
+  if (icon.kind === 'image') {
+    return `<image x="${round(x)}" y="${round(y)}" width="${round(b)}" height="${round(b)}" preserveAspectRatio="xMidYMid meet" href="${icon.href}"/>`
+  }
+  const ai = shapeText('AI')
+  const fs = b * 0.5
+  const ax = x + (b - ai.width * fs) / 2
+  const ay = y + b / 2 + fs * 0.36
+  const letters = (fill: string) => (defs ? `<g fill="${fill}">${defs.uses(ai, ax, ay, fs)}</g>` : `<path fill="${fill}" d="${textPath(ai, ax, ay, fs)}"/>`)
+  if (icon.kind === 'modified') {
+    // An outlined square, the letters in the text colour, and its bottom-right corner filled.
+    const t = b * 0.09
+    const frame = `<rect x="${round(x + t / 2)}" y="${round(y + t / 2)}" width="${round(b - t)}" height="${round(b - t)}" rx="${r}" fill="none" stroke="${fg}" stroke-width="${round(t)}"/>`
+    const corner = `<path fill="${fg}" d="M${round(x + b)} ${round(y + b * 0.62)}V${round(y + b - r)}Q${round(x + b)} ${round(y + b)} ${round(x + b - r)} ${round(y + b)}H${round(x + b * 0.62)}Z"/>`
+    return `${frame}${corner}${letters(fg)}`
+  }
+  let out = `<rect x="${round(x)}" y="${round(y)}" width="${round(b)}" height="${round(b)}" rx="${r}" fill="${fg}"/>${letters(bg)}`
+  if (icon.kind === 'generated') {
+    // A spark in the top right corner, in the plate's colour.
+    const cx = x + b * 0.8
+    const cy = y + b * 0.2
+    const R = b * 0.13
+    const k = R * 0.28
+    out += `<path fill="${bg}" d="M${round(cx)} ${round(cy - R)}L${round(cx + k)} ${round(cy - k)}L${round(cx + R)} ${round(cy)}L${round(cx + k)} ${round(cy + k)}L${round(cx)} ${round(cy + R)}L${round(cx - k)} ${round(cy + k)}L${round(cx - R)} ${round(cy)}L${round(cx - k)} ${round(cy - k)}Z"/>`
+  }
+  return out
+}
 
 /** A standalone SVG document for one plate, for rasterising. */
 export function plateSvg(plate: PlacedPlate): string {
