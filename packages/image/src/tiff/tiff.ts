@@ -79,6 +79,17 @@ export function parseTiff(bytes: Uint8Array, limits: Limits): TiffFile {
   const description = r.text(first.entries.get(TAG.imageDescription), limits.maxMetadataBytes)
   if (description) texts.push({ carrier: 'tiff:ImageDescription', keyword: 'ImageDescription', text: description })
   const orientation = r.number(first.entries.get(TAG.orientation)) ?? 1
+  // Each tag present as id + type + count + big-endian values: the essence and the rendering hash alike.
+  const hashTags = (hash: Hash, ifd: Ifd, tags: readonly number[]) => {
+    for (const tag of tags) {
+      const e = ifd.entries.get(tag)
+      if (!e) continue
+      hash.update(u32be(tag))
+      hash.update(u32be(e.type))
+      hash.update(u32be(e.count))
+      hash.update(r.normalised(e))
+    }
+  }
   let undecodable: TiffFile['undecodable'] = null
   for (const [index, ifd] of pages.entries()) {
     const compression = r.number(ifd.entries.get(TAG.compression)) ?? 1
@@ -116,28 +127,14 @@ export function parseTiff(bytes: Uint8Array, limits: Limits): TiffFile {
       // Per page: the colour and orientation tags, as in the essence.
       for (const ifd of pages) {
         hash.update(utf8('page'))
-        for (const tag of RENDERING_TAGS) {
-          const e = ifd.entries.get(tag)
-          if (!e) continue
-          hash.update(u32be(tag))
-          hash.update(u32be(e.type))
-          hash.update(u32be(e.count))
-          hash.update(r.normalised(e))
-        }
+        hashTags(hash, ifd, RENDERING_TAGS)
       }
     },
     essence(hash: Hash) {
       // Per page: each essence tag as id + type + count + big-endian values, then the image data.
       for (const ifd of pages) {
         hash.update(utf8('page'))
-        for (const tag of ESSENCE_TAGS) {
-          const e = ifd.entries.get(tag)
-          if (!e) continue
-          hash.update(u32be(tag))
-          hash.update(u32be(e.type))
-          hash.update(u32be(e.count))
-          hash.update(r.normalised(e))
-        }
+        hashTags(hash, ifd, ESSENCE_TAGS)
         for (const [offTag, lenTag] of DATA_TAGS) {
           const offs = ifd.entries.get(offTag)
           const lens = ifd.entries.get(lenTag)
