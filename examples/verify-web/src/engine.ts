@@ -19,7 +19,7 @@ import {
 } from '@tanba/core'
 import { audioEntry } from '@tanba/audio'
 import { c2paFindingsFromSummary, summariseManifestStore } from '@tanba/c2pa/browser'
-import { imageBrowserEntry } from '@tanba/image/browser'
+import { imageBrowserEntryWith, type PixelDecoder } from '@tanba/image/browser'
 import { textEntry } from '@tanba/text'
 
 /** Reads a C2PA manifest store (the c2pa-rs JSON), or null when the file has none. */
@@ -105,10 +105,13 @@ const C2PA_MEDIA_TYPES: Record<string, string> = {
   pdf: 'application/pdf',
 }
 
-/** The browser registry: binary formats sniffed before text, as the SDK does. */
-export function createBrowserRegistry(): AdapterRegistry {
+/**
+ * The browser registry: binary formats sniffed before text, as the SDK does. With a pixel decoder
+ * (the page's canvas), images are also searched for the invisible watermark, as the SDK does.
+ */
+export function createBrowserRegistry(options: { decodePixels?: PixelDecoder } = {}): AdapterRegistry {
   const registry = new AdapterRegistry()
-  for (const entry of [imageBrowserEntry, pdfBrowserEntry, audioEntry, textEntry]) registry.register(entry)
+  for (const entry of [imageBrowserEntryWith(options.decodePixels ? { decodePixels: options.decodePixels } : {}), pdfBrowserEntry, audioEntry, textEntry]) registry.register(entry)
   return registry
 }
 

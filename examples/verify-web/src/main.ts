@@ -9,7 +9,37 @@ import { aiStandards, checkFile, createBrowserRegistry, trustFromFiles, type Fil
 import { LANGS, t, type Lang } from './i18n.js'
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T
-const registry = createBrowserRegistry()
+const registry = createBrowserRegistry({ decodePixels: canvasPixels })
+
+/**
+ * The browser's own image decoder for the watermark search: the first frame as RGBA from a canvas.
+ * Pictures up to three times `side` on their shorter side are passed at full size and the detector
+ * scales them itself; larger ones are first reduced by createImageBitmap's high-quality filter (a
+ * canvas drawImage reduction aliases the mark away).
+ */
+async function canvasPixels(bytes: Uint8Array, mediaType: string, side: number): Promise<{ data: Uint8Array; width: number; height: number; channels: 4 } | null> {
+  let bitmap: ImageBitmap
+  try {
+    bitmap = await createImageBitmap(new Blob([new Uint8Array(bytes)], { type: mediaType }))
+    const short = Math.min(bitmap.width, bitmap.height)
+    if (short > 3 * side) {
+      const scale = side / short
+      const full = bitmap
+      bitmap = await createImageBitmap(full, { resizeWidth: Math.round(full.width * scale), resizeHeight: Math.round(full.height * scale), resizeQuality: 'high' })
+      full.close()
+    }
+  } catch {
+    return null
+  }
+  const { width, height } = bitmap
+  const canvas = new OffscreenCanvas(width, height)
+  const ctx = canvas.getContext('2d', { willReadFrequently: true })
+  if (!ctx) return null
+  ctx.drawImage(bitmap, 0, 0)
+  bitmap.close()
+  const { data } = ctx.getImageData(0, 0, width, height)
+  return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width, height, channels: 4 }
+}
 
 const state: {
   lang: Lang

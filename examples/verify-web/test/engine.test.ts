@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readC2pa, close } from '@tanba/c2pa'
 import { verify } from 'tanba'
 import { checkFile, createBrowserRegistry, trustFromFiles, type C2paReader } from '../src/engine.js'
+import sharp from 'sharp'
+import type { PixelDecoder } from '@tanba/image/browser'
 import { makeFixtures, type FixtureSet } from './fixtures.js'
 
 /** The Node stand-in for the page's WebAssembly reader: the same c2pa-rs JSON, through the addon. */
@@ -15,6 +17,16 @@ const nodeReader: C2paReader = {
     const summary = await readC2pa(bytes, mediaType, { raw: true, ...(trustAnchors ? { trustAnchors } : {}) })
     return summary?.raw ?? null
   },
+}
+
+/** The Node stand-in for the page's canvas decoder: sharp, scaled the same way (RGBA, shorter side ≤ side). */
+const sharpPixels: PixelDecoder = async (bytes, _mediaType, side) => {
+  const { data, info } = await sharp(bytes, { failOn: 'error' })
+    .resize({ width: side, height: side, fit: 'outside', withoutEnlargement: true })
+    .ensureAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true })
+  return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height, channels: 4 }
 }
 
 let set: FixtureSet
@@ -31,7 +43,7 @@ afterAll(async () => {
 describe('verify-web engine', () => {
   it('reaches the SDK verdict for every sample file', async () => {
     const trust = await trustFromFiles([{ name: 'ca.pem', text: set.caPem }])
-    const registry = createBrowserRegistry()
+    const registry = createBrowserRegistry({ decodePixels: sharpPixels })
     for (const e of set.expected) {
       const bytes = new Uint8Array(await readFile(join(dir, e.file)))
       const page = await checkFile(e.file, bytes, { profile: 'kz', trust: trust!.trust, trustPem: trust!.pem, c2pa: nodeReader }, registry)
@@ -46,6 +58,7 @@ describe('verify-web engine', () => {
       // Same markers (standard, carrier, validity) as the SDK; the SDK may add inspect-only fields.
       const key = (m: { standard: string; carrier: string; valid: boolean | null }) => `${m.standard}@${m.carrier}=${m.valid}`
       expect.soft(page.report.markers.map(key).sort(), `${e.file} markers`).toEqual(sdk.markers.map(key).sort())
+      if (e.watermark) expect.soft(page.report.watermark?.found, `${e.file} watermark`).toBe(true)
       if (e.c2pa) expect.soft(page.report.markers.some((m) => m.standard === 'c2pa' && m.valid === true), `${e.file} C2PA`).toBe(true)
     }
   }, 120_000)

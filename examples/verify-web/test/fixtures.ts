@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs'
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import sharp from 'sharp'
 import { createPemSigner, generateSigningCredentials, stamp, type SdkStampOptions } from 'tanba'
 
 export const REPO = fileURLToPath(new URL('../../../', import.meta.url))
@@ -19,6 +20,8 @@ export interface Expected {
   /** The browser cannot look for the Tanba label (PDF). */
   labelChecked?: boolean
   c2pa?: boolean
+  /** Only the invisible watermark marks it (the page finds it with its canvas decoder). */
+  watermark?: boolean
 }
 
 export interface FixtureSet {
@@ -50,15 +53,24 @@ export async function makeFixtures(dir: string, options: { c2pa?: boolean } = {}
   const expected: Expected[] = []
 
   await stamped('image/photo.png', 'photo-labelled.png')
-  expected.push({ file: 'photo-labelled.png', status: 'valid', aiMarked: true, c2pa: base.c2pa })
+  expected.push({ file: 'photo-labelled.png', status: 'valid', aiMarked: true, c2pa: base.c2pa !== false })
   const jpeg = await stamped('image/photo.jpg', 'photo-labelled.jpg')
-  expected.push({ file: 'photo-labelled.jpg', status: 'valid', aiMarked: true, c2pa: base.c2pa })
+  expected.push({ file: 'photo-labelled.jpg', status: 'valid', aiMarked: true, c2pa: base.c2pa !== false })
   // Change one byte of the entropy-coded scan, near the end of the file: one block's pixels change.
   const tampered = jpeg.slice()
   const flip = tampered.length - 40
   tampered[flip] = tampered[flip]! ^ 0x10
   await put('photo-tampered.jpg', tampered)
   expected.push({ file: 'photo-tampered.jpg', status: 'invalid', aiMarked: true })
+  // A camera-sized photo, stamped, then re-encoded as a platform would: every metadata marker is
+  // gone and only the invisible watermark in the pixels says it is AI-made.
+  const camera = join(CORPUS, 'media', 'no_manifest.jpg')
+  if (existsSync(camera)) {
+    const labelled = await stamp(new Uint8Array(await readFile(camera)), { ...base, c2pa: false, filename: 'camera.jpg' })
+    const stripped = await sharp(labelled.bytes).resize({ width: 1400 }).jpeg({ quality: 85 }).toBuffer()
+    await put('photo-stripped.jpg', new Uint8Array(stripped))
+    expected.push({ file: 'photo-stripped.jpg', status: 'unlabelled', aiMarked: true, watermark: true })
+  }
   await put('photo-plain.png', await read('image/photo.png'))
   expected.push({ file: 'photo-plain.png', status: 'unlabelled', aiMarked: false })
   await put('comfyui.png', await read('image/comfyui.png'))

@@ -7,11 +7,20 @@ import { throwIfAborted, UnsupportedFormatError, type Adapter, type AdapterEntry
 import { IMAGE_FORMATS } from './formats.js'
 import { findMarkers } from './markers.js'
 import { imageDigest, parseImage } from './parse.js'
+import { READABLE_FORMATS, SEARCH_SIDE, searchWatermark, unreadablePixels, type PixelDecoder } from './watermark-report.js'
 
 export const IMAGE_BROWSER_ADAPTER_NAME = 'image'
 
+export interface ImageBrowserAdapterOptions {
+  /**
+   * Decodes pixels for the invisible-watermark search (the page's own decoder: createImageBitmap and
+   * a canvas, say). Without it the browser adapter does not look for a watermark.
+   */
+  decodePixels?: PixelDecoder
+}
+
 /** The read-only image adapter: `extract` and `digest` as in Node; `stamp` throws UnsupportedFormatError. */
-export function createImageBrowserAdapter(): Adapter {
+export function createImageBrowserAdapter(options: ImageBrowserAdapterOptions = {}): Adapter {
   return {
     name: IMAGE_BROWSER_ADAPTER_NAME,
     kind: 'image',
@@ -28,6 +37,17 @@ export function createImageBrowserAdapter(): Adapter {
       if (image.c2pa) {
         found.markers.push({ standard: 'c2pa', carrier: image.c2pa, aiMarked: false, valid: null, detail: 'A C2PA manifest store is present (not read: this entry has no C2PA reader)' })
       }
+      const decode = options.decodePixels
+      const watermarkOff = (opts.adapterOptions.image as { watermark?: boolean } | undefined)?.watermark === false
+      if (decode && !watermarkOff && READABLE_FORMATS.has(format.id)) {
+        throwIfAborted(opts.signal)
+        try {
+          const pixels = await decode(input, format.mediaTypes[0] ?? '', SEARCH_SIDE)
+          if (pixels) return { ...found, watermark: searchWatermark(pixels) }
+        } catch (cause) {
+          found.messages.push(unreadablePixels(cause))
+        }
+      }
       return found
     },
 
@@ -38,12 +58,13 @@ export function createImageBrowserAdapter(): Adapter {
 }
 
 /** The registry entry for browsers: the same formats as `imageEntry`, the read-only adapter. */
-export const imageBrowserEntry: AdapterEntry = {
-  name: 'image',
-  kind: 'image',
-  formats: IMAGE_FORMATS,
-  load: async () => createImageBrowserAdapter(),
+export const imageBrowserEntry: AdapterEntry = imageBrowserEntryWith()
+
+/** The browser entry with options (a pixel decoder for the watermark search). */
+export function imageBrowserEntryWith(options: ImageBrowserAdapterOptions = {}): AdapterEntry {
+  return { name: 'image', kind: 'image', formats: IMAGE_FORMATS, load: async () => createImageBrowserAdapter(options) }
 }
 
 export { IMAGE_FORMATS, imageFormat, sniffImageFormat, type ImageFormatId } from './formats.js'
 export { IMAGE_BINDING } from './parse.js'
+export { SEARCH_SIDE, type PixelDecoder } from './watermark-report.js'

@@ -2,9 +2,10 @@
 // pixels in the same decode-encode pass as the visible warning (or, opted in, in a re-encode of its
 // own), recorded in the label, and searched for on verify even when no metadata is left.
 import { InvalidOptionError, type LabelWatermark, type Limits, type ReportMessage, type StampContext, type WatermarkReport } from '@tanba/core'
-import { detectWatermark, embedWatermark, MIN_SHORT_SIDE, watermarkIdFor, WATERMARK_METHOD, type PixelImage } from '@tanba/watermark'
+import { embedWatermark, MIN_SHORT_SIDE, watermarkIdFor, type PixelImage } from '@tanba/watermark'
 import type { ParsedImage } from './container.js'
 import { decodeGreyIsolated } from './pixels.js'
+import { READABLE_FORMATS, SEARCH_SIDE, searchWatermark, unreadablePixels } from './watermark-report.js'
 
 /** Watermark options, read from `adapterOptions.image` (stamp and verify). */
 export interface ImageWatermarkOptions {
@@ -22,8 +23,6 @@ export interface ImageWatermarkOptions {
 
 /** Formats whose pixels go through sharp and back without losing metadata sharp cannot restore. */
 const MARKABLE = new Set(['jpeg', 'png', 'webp', 'gif'])
-/** Formats the detector can read through sharp. */
-const READABLE = new Set(['jpeg', 'png', 'webp', 'gif', 'tiff', 'avif'])
 
 export interface WatermarkPlan {
   /** Embeds into composited pixels (frames stacked, `pageHeight` rows each). */
@@ -65,27 +64,17 @@ export function planWatermark(image: ParsedImage, ctx: StampContext): WatermarkP
 /** Searches the pixels for the watermark (first frame), or undefined when the format cannot be read. */
 export async function findWatermark(image: ParsedImage, adapterOptions: Record<string, unknown>, limits: Limits): Promise<{ watermark?: WatermarkReport; messages: ReportMessage[] }> {
   const opts = readOptions(adapterOptions)
-  if (opts.watermark === false || !READABLE.has(image.format)) return { messages: [] }
+  if (opts.watermark === false || !READABLE_FORMATS.has(image.format)) return { messages: [] }
   let raw
   try {
     // Out of process: verify never runs libvips on a file from elsewhere in the caller's process.
     // failOn 'error' as the stamp path: a file whose critical chunks fail their CRC is not decoded at
     // its (possibly forged) declared size, which would cost CPU and memory for nothing.
-    raw = await decodeGreyIsolated(image.bytes, { maxPixels: limits.maxPixels, side: 512 })
+    raw = await decodeGreyIsolated(image.bytes, { maxPixels: limits.maxPixels, side: SEARCH_SIDE })
   } catch (cause) {
-    return { messages: [{ rule: 'watermark.unreadable', fatal: false, reason: `The pixels could not be decoded to look for a watermark: ${(cause as Error).message}` }] }
+    return { messages: [unreadablePixels(cause)] }
   }
-  const d = detectWatermark({ data: raw.data, width: raw.width, height: raw.height, channels: 1 }, { keys: opts.watermarkKeys ?? [] })
-  const watermark: WatermarkReport = {
-    found: d.found,
-    method: WATERMARK_METHOD,
-    codedBits: d.codedBits,
-    confidence: d.confidence,
-    falsePositiveBound: d.falsePositiveBound,
-    syncScore: Math.round(d.syncScore * 100) / 100,
-    ...(d.found ? { payload: d.payloadHex!, version: d.payload!.version, origin: d.payload!.origin, id: d.payload!.id, detection: d.pattern!, bitErrors: d.bitErrors! } : {}),
-  }
-  return { watermark, messages: [] }
+  return { watermark: searchWatermark({ data: raw.data, width: raw.width, height: raw.height, channels: 1 }, opts.watermarkKeys ?? []), messages: [] }
 }
 
 function readOptions(adapterOptions: Record<string, unknown>): ImageWatermarkOptions {
