@@ -53,6 +53,8 @@ const STAMP_SAMPLES = [
   'text/sample.txt',
   'text/sample.md',
   'text/sample.html',
+  'video/h264-aac.mp4',
+  'video/h264-aac.mov',
 ]
 
 function formatOf(bytes: Uint8Array, filename: string): string {
@@ -148,8 +150,8 @@ beforeAll(async () => {
       signer: creds.signer,
       system: { name: 'Hardening Generator' },
       owner: { name: 'Tanba Hardening LLP', id: '123456789012' },
-      // M4A and Ogg take no audible notice: their samples carry the machine-readable carriers only.
-      ...(/\.(m4a|ogg)$/.test(sample) ? { notice: { visible: false } } : {}),
+      // M4A, Ogg and video take no perceivable notice yet: their samples carry the machine-readable carriers only.
+      ...(/\.(m4a|ogg|mp4|mov)$/.test(sample) ? { notice: { visible: false } } : {}),
     })
     const path = join(stampedDir, `stamped-${basename(source.path)}`)
     writeFileSync(path, out.bytes)
