@@ -1,7 +1,7 @@
 // Redis connections for BullMQ: one URL, commands that wait through a Redis restart.
 import { Queue } from 'bullmq'
 import { Redis } from 'ioredis'
-import { InvalidOptionError } from 'tanba/node'
+import { DependencyError, InvalidOptionError } from 'tanba/node'
 import { DEFAULT_QUEUE, type QueueJobData, type QueueJobResult } from './jobs.js'
 
 export interface QueueConnectionOptions {
@@ -11,6 +11,8 @@ export interface QueueConnectionOptions {
   queue?: string
   /** BullMQ's key prefix (default "bull"). */
   prefix?: string
+  /** How long to wait for Redis to answer the first time, in ms (default 10 000); later outages are waited through. */
+  connectTimeoutMs?: number
 }
 
 export type TanbaQueue = Queue<QueueJobData, QueueJobResult>
@@ -34,9 +36,16 @@ export function queueName(options: QueueConnectionOptions): string {
 }
 
 /** Opens the queue; close it (and its connection) with `closeQueue`. */
-export function openQueue(options: QueueConnectionOptions): { queue: TanbaQueue; connection: Redis } {
+export async function openQueue(options: QueueConnectionOptions): Promise<{ queue: TanbaQueue; connection: Redis }> {
+  const name = queueName(options)
   const connection = connect(options.redis)
-  const queue: TanbaQueue = new Queue(queueName(options), { connection, ...(options.prefix ? { prefix: options.prefix } : {}) })
+  try {
+    await ensureReachable(connection, options.redis, options.connectTimeoutMs)
+  } catch (error) {
+    connection.disconnect()
+    throw error
+  }
+  const queue: TanbaQueue = new Queue(name, { connection, ...(options.prefix ? { prefix: options.prefix } : {}) })
   queue.on('error', () => {})
   return { queue, connection }
 }
@@ -44,4 +53,25 @@ export function openQueue(options: QueueConnectionOptions): { queue: TanbaQueue;
 export async function closeQueue(handle: { queue: TanbaQueue; connection: Redis }): Promise<void> {
   await handle.queue.close().catch(() => {})
   handle.connection.disconnect()
+}
+
+/** The URL without its password, for messages. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@')
+}
+
+/** Fails with a clear error when Redis does not answer in time (a wrong URL would otherwise wait for ever). */
+export async function ensureReachable(client: Redis, url: string, timeoutMs = 10_000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DependencyError('TANBA_DEPENDENCY_FAILED', `Redis at ${redactUrl(url)} did not answer within ${timeoutMs} ms; check --redis and that Redis is running`)), timeoutMs)
+  })
+  try {
+    await Promise.race([client.ping(), timeout])
+  } catch (error) {
+    if (error instanceof DependencyError) throw error
+    throw new DependencyError('TANBA_DEPENDENCY_FAILED', `Redis at ${redactUrl(url)} refused the connection: ${(error as Error).message}`, { cause: error })
+  } finally {
+    clearTimeout(timer)
+  }
 }

@@ -65,7 +65,7 @@ export async function enqueueFiles(inputs: readonly string[], options: EnqueueOp
     }
   }
   const entries = await expandInputs(inputs, { cwd, ...(outDir ? { exclude: [outDir] } : {}), ...(options.exclude ? { ignore: options.exclude } : {}) })
-  const handle = openQueue(options)
+  const handle = await openQueue(options)
   const summary: EnqueueSummary = { queue: handle.queue.name, total: entries.length, added: 0, alreadyQueued: 0, errors: [] }
   try {
     let batch: { name: string; data: QueueJobData; opts: { jobId: string } }[] = []

@@ -2,7 +2,7 @@
 export { enqueueFiles, type EnqueueOptions, type EnqueueEvent, type EnqueueSummary } from './enqueue.js'
 export { startQueueWorker, type QueueWorker, type QueueWorkerOptions, type QueueWorkerEvent } from './worker.js'
 export { queueStatus, waitForDrain, retryFailed, cleanQueue, type QueueStatus, type QueueFailure, type StatusOptions, type WaitOptions, type CleanOptions } from './status.js'
-export { openQueue, closeQueue, connect, type QueueConnectionOptions, type TanbaQueue } from './connection.js'
+export { openQueue, closeQueue, connect, redactUrl, type QueueConnectionOptions, type TanbaQueue } from './connection.js'
 export {
   jobId,
   hashFile,

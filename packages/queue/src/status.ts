@@ -1,5 +1,5 @@
 // What the queue holds: counts, throughput, the failed files; retrying and cleaning up.
-import { closeQueue, openQueue, type QueueConnectionOptions } from './connection.js'
+import { closeQueue, openQueue, type QueueConnectionOptions, type TanbaQueue } from './connection.js'
 import { parseFailure, type QueueJobResult } from './jobs.js'
 
 export interface QueueFailure {
@@ -32,7 +32,7 @@ export interface StatusOptions extends QueueConnectionOptions {
 const RATE_WINDOW_MS = 60_000
 
 export async function queueStatus(options: StatusOptions): Promise<QueueStatus> {
-  const handle = openQueue(options)
+  const handle = await openQueue(options)
   try {
     return await readStatus(handle.queue, options.maxFailures ?? 1000)
   } finally {
@@ -40,7 +40,7 @@ export async function queueStatus(options: StatusOptions): Promise<QueueStatus> 
   }
 }
 
-async function readStatus(queue: ReturnType<typeof openQueue>['queue'], maxFailures: number): Promise<QueueStatus> {
+async function readStatus(queue: TanbaQueue, maxFailures: number): Promise<QueueStatus> {
   const c = await queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'completed', 'failed')
   const counts = {
     waiting: (c.waiting ?? 0) + (c.prioritized ?? 0),
@@ -81,7 +81,7 @@ export interface WaitOptions extends StatusOptions {
 
 /** Waits until nothing waits, runs or is delayed, reporting the status on each look; Redis restarts are waited through. */
 export async function waitForDrain(options: WaitOptions): Promise<QueueStatus> {
-  const handle = openQueue(options)
+  const handle = await openQueue(options)
   try {
     for (;;) {
       const status = await readStatus(handle.queue, options.maxFailures ?? 1000)
@@ -97,7 +97,7 @@ export async function waitForDrain(options: WaitOptions): Promise<QueueStatus> {
 
 /** Moves every failed job back to waiting (its attempts start again). Returns how many. */
 export async function retryFailed(options: QueueConnectionOptions): Promise<number> {
-  const handle = openQueue(options)
+  const handle = await openQueue(options)
   try {
     const n = await handle.queue.getFailedCount()
     if (n) await handle.queue.retryJobs({ state: 'failed', count: 1000 })
@@ -116,7 +116,7 @@ export interface CleanOptions extends QueueConnectionOptions {
 
 /** Removes finished jobs and their results from Redis. Returns how many were removed. */
 export async function cleanQueue(options: CleanOptions): Promise<{ completed: number; failed: number }> {
-  const handle = openQueue(options)
+  const handle = await openQueue(options)
   try {
     const grace = options.graceMs ?? 0
     let completed = 0

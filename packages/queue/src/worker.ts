@@ -4,7 +4,7 @@ import { EventEmitter } from 'node:events'
 import { join, resolve } from 'node:path'
 import { UnrecoverableError, Worker, type Job } from 'bullmq'
 import { createStampRunner, createVerifyRunner, InvalidOptionError, type StampRunner, type StampSettingsInput, type VerifyRunner, type VerifySettingsInput } from 'tanba/node'
-import { connect, queueName, type QueueConnectionOptions } from './connection.js'
+import { connect, ensureReachable, queueName, type QueueConnectionOptions } from './connection.js'
 import { DEFAULT_MAX_STALLED, failureReason, type QueueJobData, type QueueJobResult, type StampJobData, type StampJobResult, type VerifyJobData, type VerifyJobResult } from './jobs.js'
 
 export interface QueueWorkerOptions extends QueueConnectionOptions {
@@ -92,6 +92,13 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
   }
 
   const connection = connect(options.redis)
+  try {
+    await ensureReachable(connection, options.redis, options.connectTimeoutMs)
+  } catch (error) {
+    connection.disconnect()
+    await stamp.close()
+    throw error
+  }
   const worker = new Worker<QueueJobData, QueueJobResult>(name, processor, {
     connection,
     ...(options.prefix ? { prefix: options.prefix } : {}),

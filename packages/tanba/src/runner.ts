@@ -61,6 +61,17 @@ function failure(error: unknown): FileError {
   return toFileError(error)
 }
 
+/** The runner's adapter options (a PDF password, say) with a file's on top, one adapter at a time. */
+function mergeAdapterOptions(own: Record<string, unknown> | undefined, file: Record<string, unknown> | undefined): { adapterOptions?: Record<string, unknown> } {
+  if (!own && !file) return {}
+  const out: Record<string, unknown> = { ...own }
+  for (const [name, value] of Object.entries(file ?? {})) {
+    const mine = out[name]
+    out[name] = mine && typeof mine === 'object' && value && typeof value === 'object' ? { ...mine, ...value } : value
+  }
+  return { adapterOptions: out }
+}
+
 /** Settings resolved once per distinct set a file brings (a queue usually carries one or two). */
 class SettingsCache<I, S> {
   readonly #map = new Map<string, Promise<S>>()
@@ -89,7 +100,7 @@ export async function createStampRunner(options: StampSettingsInput & RunnerOpti
   const size = options.concurrency ?? base.concurrency ?? defaultConcurrency()
   const pool = new WorkerPool({ size, init: { op: 'stamp', settings: base.settings }, signer: base.signer.signer })
   const { concurrency: _c, ...shared } = options
-  const cache = new SettingsCache<FileStampSettings, StampSettings>(async (input) => (await resolveStampSettings({ ...shared, ...input, cwd, signer: base.signer.signer })).settings)
+  const cache = new SettingsCache<FileStampSettings, StampSettings>(async (input) => (await resolveStampSettings({ ...shared, ...input, ...mergeAdapterOptions(shared.adapterOptions, input.adapterOptions), cwd, signer: base.signer.signer })).settings)
   return {
     capacity: pool.capacity,
     kid: base.signer.signer.kid,
@@ -125,7 +136,7 @@ export async function createVerifyRunner(options: VerifySettingsInput & RunnerOp
   const size = options.concurrency ?? base.concurrency ?? defaultConcurrency()
   const pool = new WorkerPool({ size, init: { op: 'verify', settings: base.settings }, jobsAtOnce: IN_FLIGHT_PER_THREAD })
   const { concurrency: _c, ...shared } = options
-  const cache = new SettingsCache<FileVerifySettings, VerifySettings>(async (input) => ({ ...(await resolveVerifySettings({ ...shared, ...input, cwd })).settings, trustTexts: base.settings.trustTexts }))
+  const cache = new SettingsCache<FileVerifySettings, VerifySettings>(async (input) => ({ ...(await resolveVerifySettings({ ...shared, ...input, ...mergeAdapterOptions(shared.adapterOptions, input.adapterOptions), cwd })).settings, trustTexts: base.settings.trustTexts }))
   return {
     capacity: pool.capacity,
     warnings: base.warnings,
