@@ -225,6 +225,45 @@ describe.skipIf(!REDIS)('tanba queue and tanba worker on a real Redis', () => {
     expect([b.child.exitCode, c.child.exitCode]).toEqual([0, 0])
   }, 240_000)
 
+  it('fails a file that kills every worker taking it after a bounded number of tries, and finishes the others', async () => {
+    mkdirSync(join(dir, 'poison-in'), { recursive: true })
+    for (const name of ['a', 'b', 'c', 'd', 'poison']) writeFileSync(join(dir, 'poison-in', `${name}.md`), `# ${name}\n\nA paragraph written by a model.\n`)
+    const inputsBefore = hashTree(join(dir, 'poison-in'))
+    const add = await run(['queue', 'add', 'poison-in', '--out-dir', 'poison-out', '--redis', redis.url, '--queue', 'poison', '--json'])
+    expect(add.code, add.stderr).toBe(0)
+    const hook = new URL('./crash-hook.mjs', import.meta.url).href
+    let deaths = 0
+    let stop = false
+    const supervise = async () => {
+      // Like a Deployment restarting its pods: a worker that dies is started again.
+      while (!stop) {
+        const args = ['worker', '--redis', redis.url, '--queue', 'poison', '--concurrency', '1', '--key', 'keys/signer.key', '--cert', 'keys/signer.pem', '--lock-duration', '2000', '--stalled-interval', '1000', '--json']
+        const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, env: { ...process.env, ...env(), NODE_OPTIONS: `--import=${hook}`, TANBA_TEST_CRASH_ON: 'poison.md' }, stdio: 'ignore' })
+        const w = { child, events: [], closed: new Promise<void>((r) => child.once('close', () => r())), stderr: () => '' }
+        workers.push(w)
+        await w.closed
+        if (child.signalCode === 'SIGKILL') deaths++
+        else break
+      }
+    }
+    const supervisors = [supervise(), supervise()]
+    const status = await run(['queue', 'status', '--redis', redis.url, '--queue', 'poison', '--wait', '--interval', '250', '--json'])
+    stop = true
+    for (const w of workers) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGTERM')
+    await Promise.all(supervisors)
+    expect(status.code, status.stderr).toBe(2)
+    const s = JSON.parse(status.stdout) as { counts: Record<string, number>; failures: { file: string; code: string; message: string }[] }
+    expect(s.counts).toMatchObject({ completed: 4, failed: 1, waiting: 0, active: 0 })
+    expect(s.failures).toEqual([expect.objectContaining({ file: 'poison-in/poison.md', code: 'TANBA_DEPENDENCY_FAILED' })])
+    expect(s.failures[0]!.message).toMatch(/stalled/)
+    // The default --max-stalled 2: the file was tried three times, each time killing its worker.
+    expect(deaths).toBe(3)
+    expect(listFiles(join(dir, 'poison-out')).filter((f) => !basename(f).startsWith('.'))).toEqual(['a.md', 'b.md', 'c.md', 'd.md'])
+    const verify = await run(['verify', 'poison-out', '--trust', 'keys/ca.pem', '--json'])
+    expect(verify.code, verify.stdout).toBe(0)
+    expect(hashTree(join(dir, 'poison-in'))).toEqual(inputsBefore)
+  }, 180_000)
+
   it('fails a job that names a key the worker lacks, with TANBA_INVALID_KEY, and says so for a Redis that is not there', async () => {
     mkdirSync(join(dir, 'other'), { recursive: true })
     copyFileSync(join(ROOT, 'fixtures/text/sample.md'), join(dir, 'other/sample.md'))

@@ -111,5 +111,6 @@ export function parseFailure(reason: string | undefined): { code: string; messag
   const match = /^([A-Z][A-Z0-9_]+): ([\s\S]*)$/.exec(reason ?? '')
   if (match) return { code: match[1]!, message: match[2]! }
   // BullMQ's own reasons: "job stalled more than allowable limit", a lock lost.
-  return { code: /stalled/i.test(reason ?? '') ? 'TANBA_DEPENDENCY_FAILED' : 'TANBA_INTERNAL', message: reason ?? 'unknown failure' }
+  if (/stalled/i.test(reason ?? '')) return { code: 'TANBA_DEPENDENCY_FAILED', message: `The worker processing this file stopped (killed or crashed) more often than --max-stalled allows (${reason})` }
+  return { code: 'TANBA_INTERNAL', message: reason ?? 'unknown failure' }
 }

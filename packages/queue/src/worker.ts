@@ -2,7 +2,7 @@
 // Keys, certificates and trust stores come from this worker's own options and config file.
 import { EventEmitter } from 'node:events'
 import { join, resolve } from 'node:path'
-import { UnrecoverableError, Worker, type Job } from 'bullmq'
+import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq'
 import { createStampRunner, createVerifyRunner, InvalidOptionError, type StampRunner, type StampSettingsInput, type VerifyRunner, type VerifySettingsInput } from 'tanba/node'
 import { connect, ensureReachable, queueName, type QueueConnectionOptions } from './connection.js'
 import { DEFAULT_MAX_STALLED, failureReason, type QueueJobData, type QueueJobResult, type StampJobData, type StampJobResult, type VerifyJobData, type VerifyJobResult } from './jobs.js'
@@ -59,6 +59,9 @@ const FINAL_CODES = new Set([
   'EINVAL',
 ])
 
+/** How long a job that arrived while another ran alone waits before it is offered again. */
+const SOLO_PUT_BACK_MS = 1000
+
 function fail(code: string, message: string): Error {
   const reason = failureReason(code, message)
   return FINAL_CODES.has(code) ? new UnrecoverableError(reason) : new Error(reason)
@@ -83,12 +86,56 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
   const started = performance.now()
   const rate = () => ((done + failed) * 1000) / Math.max(1, performance.now() - started)
 
-  const processor = async (job: Job<QueueJobData, QueueJobResult>): Promise<QueueJobResult> => {
+  const execute = async (job: Job<QueueJobData, QueueJobResult>): Promise<QueueJobResult> => {
     emit({ type: 'active', file: job.name, id: job.id!, attempt: job.attemptsMade + 1 })
     const data = job.data
     if (data.kind === 'stamp') return runStamp(stamp, data, job.name)
     if (data.kind === 'verify') return runVerify(await verifier(), data, job.name)
     throw fail('TANBA_INVALID_OPTION', `Unknown job kind ${JSON.stringify((data as { kind: unknown }).kind)}`)
+  }
+
+  // A job that lost its worker before may be what killed it: it runs alone in this process (as the
+  // worker pool runs alone a job whose thread died), so another crash takes no other job with it.
+  // Jobs that arrive meanwhile go back to the queue for a second, without using up an attempt.
+  let inProgress = 0
+  let moving = 0
+  let solo = false
+  const putBack = async (job: Job<QueueJobData, QueueJobResult>, token: string | undefined): Promise<never> => {
+    moving++
+    try {
+      await job.moveToDelayed(Date.now() + SOLO_PUT_BACK_MS, token)
+    } finally {
+      moving--
+    }
+    throw new DelayedError()
+  }
+  const settle = async () => {
+    for (let quiet = 0; quiet < 3; quiet = inProgress === 0 && moving === 0 ? quiet + 1 : 0) await new Promise((r) => setTimeout(r, 50))
+  }
+  const processor = async (job: Job<QueueJobData, QueueJobResult>, token?: string): Promise<QueueJobResult> => {
+    if (solo) return putBack(job, token)
+    if (job.stalledCounter > 0) {
+      solo = true
+      try {
+        await worker.pause(true)
+        await settle()
+        inProgress++
+        try {
+          return await execute(job)
+        } finally {
+          inProgress--
+        }
+      } finally {
+        solo = false
+        worker.resume()
+      }
+    }
+    inProgress++
+    try {
+      return await execute(job)
+    } finally {
+      inProgress--
+    }
   }
 
   const connection = connect(options.redis)
