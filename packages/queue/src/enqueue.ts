@@ -74,6 +74,9 @@ export async function enqueueFiles(inputs: readonly string[], options: EnqueueOp
     const jobOptions = { attempts: options.attempts ?? DEFAULT_ATTEMPTS, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: KEEP_COMPLETED, removeOnFail: KEEP_FAILED }
     const flush = async () => {
       if (!batch.length) return
+      // Sent together: one round trip's wait for the whole batch rather than one per file.
+      const states = await Promise.all(batch.map((b) => handle.queue.getJobState(b.opts.jobId)))
+      for (const [i, state] of states.entries()) if (state !== 'unknown') existing.add(batch[i]!.opts.jobId)
       await handle.queue.addBulk(batch.map((b) => ({ ...b, opts: { ...b.opts, ...jobOptions } })))
       for (const b of batch) {
         const fresh = !existing.has(b.opts.jobId)
@@ -114,7 +117,6 @@ export async function enqueueFiles(inputs: readonly string[], options: EnqueueOp
             ...(options.stamp ? { options: options.stamp } : {}),
           }
       const id = jobId({ ...data, ...(outDir ? { outDir } : {}) })
-      if (await handle.queue.getJobState(id).then((s) => s !== 'unknown')) existing.add(id)
       batch.push({ name: shown(entry.input, cwd), data, opts: { jobId: id } })
       if (batch.length >= BATCH) await flush()
     }

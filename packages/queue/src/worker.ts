@@ -59,6 +59,9 @@ const FINAL_CODES = new Set([
   'EINVAL',
 ])
 
+/** Jobs taken from Redis per job the worker pool holds. */
+const JOBS_PER_POOL_SLOT = 2
+
 /** How long a job that arrived while another ran alone waits before it is offered again. */
 const SOLO_PUT_BACK_MS = 1000
 
@@ -149,8 +152,9 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
   const worker = new Worker<QueueJobData, QueueJobResult>(name, processor, {
     connection,
     ...(options.prefix ? { prefix: options.prefix } : {}),
-    // As many jobs at once as the pool holds (each thread one running, one waiting).
-    concurrency: stamp.capacity,
+    // Twice what the pool holds (each thread one running, one waiting): the next jobs are already
+    // fetched while Redis records the last one, so no thread waits for a round trip between files.
+    concurrency: stamp.capacity * JOBS_PER_POOL_SLOT,
     lockDuration,
     stalledInterval: options.stalledInterval ?? 30_000,
     maxStalledCount: options.maxStalledCount ?? DEFAULT_MAX_STALLED,
@@ -179,9 +183,9 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     })())
   options.signal?.addEventListener('abort', () => void close(), { once: true })
   const running = worker.run().catch((error: unknown) => emit({ type: 'redis-error', message: (error as Error).message }))
-  emit({ type: 'ready', queue: name, concurrency: stamp.capacity, kid: stamp.kid, developmentKey: stamp.developmentKey, warnings: stamp.warnings })
+  emit({ type: 'ready', queue: name, concurrency: stamp.capacity * JOBS_PER_POOL_SLOT, kid: stamp.kid, developmentKey: stamp.developmentKey, warnings: stamp.warnings })
   const closed = running.then(() => close())
-  return Object.assign(events, { kid: stamp.kid, concurrency: stamp.capacity, closed, close })
+  return Object.assign(events, { kid: stamp.kid, concurrency: stamp.capacity * JOBS_PER_POOL_SLOT, closed, close })
 }
 
 async function runStamp(runner: StampRunner, data: StampJobData, file: string): Promise<StampJobResult> {
