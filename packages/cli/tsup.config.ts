@@ -7,4 +7,6 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'es2022',
+  // An optional peer, loaded only by `tanba queue` and `tanba worker`: never bundled.
+  external: ['@tanba/queue'],
 })

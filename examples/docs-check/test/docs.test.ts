@@ -244,7 +244,7 @@ describe('documentation samples', () => {
     const help = new Map<string, string>()
     const helpOf = async (cmd: string) => {
       if (!help.has(cmd)) {
-        const r = spawnSync(process.execPath, [BIN, cmd, '--help'], { encoding: 'utf8', env: env() })
+        const r = spawnSync(process.execPath, [BIN, ...cmd.split(' '), '--help'], { encoding: 'utf8', env: env() })
         help.set(cmd, r.status === 0 ? r.stdout + r.stderr : '')
       }
       return help.get(cmd)!
@@ -255,7 +255,7 @@ describe('documentation samples', () => {
       const lines = b.code.replace(/\\\n\s*/g, ' ').split('\n')
       for (const [i, raw] of lines.entries()) {
         const line = raw.replace(/^\$\s+/, '').replace(/\s+#.*$/, '')
-        const m = line.match(/^(?:npx\s+(?:--yes\s+)?pnpm@\d+\s+|pnpm\s+(?:-s\s+)?)?tanba\s+([a-z]+)\b(.*)$/)
+        const m = line.match(/^(?:npx\s+(?:--yes\s+)?pnpm@\d+\s+|pnpm\s+(?:-s\s+)?)?tanba\s+(queue\s+[a-z][a-z-]*|[a-z]+)\b(.*)$/)
         if (!m) continue
         checked++
         const [, cmd, rest] = m

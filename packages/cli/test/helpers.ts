@@ -10,7 +10,7 @@ export const BIN = join(ROOT, 'packages/cli/dist/bin.js')
 
 /** Builds the packages once when a dist is missing (the root `pnpm test` builds before running). */
 export function ensureBuilt(): void {
-  const needed = ['packages/cli/dist/bin.js', 'packages/tanba/dist/node.js', 'packages/tanba/dist/worker.js', 'packages/core/dist/node.js']
+  const needed = ['packages/cli/dist/bin.js', 'packages/tanba/dist/node.js', 'packages/tanba/dist/worker.js', 'packages/core/dist/node.js', 'packages/queue/dist/index.js']
   if (needed.every((p) => existsSync(join(ROOT, p)))) return
   const r = spawnSync('pnpm', ['-r', '--filter', './packages/**', 'build'], { cwd: ROOT, stdio: 'inherit' })
   if (r.status !== 0) throw new Error('pnpm build failed')

@@ -72,12 +72,16 @@ export interface StampJob {
    * be a symbolic link: a link planted inside the output folder would send the write elsewhere.
    */
   root?: string
+  /** Settings for this job instead of the pool's (a queue worker serving jobs with their own options). */
+  settings?: StampSettings
 }
 
 export interface VerifyJob {
   input: string
   file: string
   fromWalk: boolean
+  /** Settings for this job instead of the pool's; the trust store stays the pool's. */
+  settings?: VerifySettings
 }
 
 export type VerifyFileOutcome = { status: 'verified'; report: VerificationReport; ms: number } | { status: 'skipped'; file: string; reason: string; ms: number }

@@ -46,7 +46,8 @@ export {
   type VerifyFilesSummary,
   type SkippedFile,
 } from './batch.js'
-export { readInput, toFileError, type StampFileResult, type StampFileStatus, type FileError } from './files.js'
+export { createStampRunner, createVerifyRunner, type StampRunner, type VerifyRunner, type StampRunnerFile, type RunnerOptions, type FileStampSettings, type FileVerifySettings } from './runner.js'
+export { readInput, toFileError, type StampFileResult, type StampFileStatus, type FileError, type VerifyFileOutcome } from './files.js'
 export { close } from './shutdown.js'
 export { diffFiles, diffFolders, type DiffFilesOptions, type FileMarksDiff, type DiffFoldersResult } from './diff-files.js'
 export { listFormats, type FormatSupport, type NoticeSupport } from './formats.js'

@@ -66,10 +66,10 @@ async function runJob(id: number, job: unknown): Promise<void> {
     let result: unknown
     if (init.op === 'stamp') {
       if (!signer) throw new Error('stamp worker started without a signer')
-      result = await runStampJob(job as StampJob, init.settings, signer, undefined, controller.signal)
+      result = await runStampJob(job as StampJob, (job as StampJob).settings ?? init.settings, signer, undefined, controller.signal)
     } else {
       trust ??= buildTrustStore(init.settings.trustTexts, [], init.settings.tsaTrustTexts ?? [])
-      result = await runVerifyJob(job as VerifyJob, init.settings, await trust, undefined, controller.signal)
+      result = await runVerifyJob(job as VerifyJob, (job as VerifyJob).settings ?? init.settings, await trust, undefined, controller.signal)
     }
     send({ type: 'done', id, result })
   } catch (error) {

@@ -49,7 +49,7 @@ export interface StampFlags {
 }
 
 /** Maps the flags to SDK settings; anything not given falls back to the config file, then the defaults. */
-function settingsFrom(flags: StampFlags, io: Io): StampSettingsInput {
+export function settingsFrom(flags: StampFlags, io: Io): StampSettingsInput {
   const notice: NoticeOptions = {
     ...(flags.visibleSet ? { visible: flags.visible } : {}),
     ...(flags.lang?.length ? { languages: flags.lang } : {}),
