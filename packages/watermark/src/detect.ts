@@ -3,7 +3,7 @@
 // reference gives the scale and the tile offset left by cropping; the bit cells are then read at that
 // alignment and decoded with the Viterbi decoder; the CRC-32 and fixed bits decide.
 import { convEncode, viterbiDecode } from './code.js'
-import { crossCorrelate, fft2 } from './fft.js'
+import { crossCorrelatePair, fft2 } from './fft.js'
 import { INFO_BITS, parseInfoBits, payloadHex, type WatermarkPayload } from './payload.js'
 import { CELLS_SHORT, CODED_BITS, TILE, tilePattern, type TilePattern } from './pattern.js'
 import { boxBlur, GRID_SHORT, lumaGrid, type PixelImage } from './raster.js'
@@ -164,8 +164,20 @@ function fold(res: Residual, ratio: number): Float64Array {
   return out
 }
 
-function peak(fold: Float64Array, ref: { re: Float64Array; im: Float64Array }): { z: number; dx: number; dy: number } {
-  const c = crossCorrelate(fold, ref.re, ref.im, SUB)
+/** The sync peak of each fold (two folds per complex FFT pair). */
+function peaks(folds: Float64Array[], ref: { re: Float64Array; im: Float64Array }): Array<{ z: number; dx: number; dy: number }> {
+  const out: Array<{ z: number; dx: number; dy: number }> = []
+  for (let i = 0; i < folds.length; i += 2) {
+    const pair = crossCorrelatePair(folds[i]!, folds[i + 1] ?? ZERO, ref.re, ref.im, SUB)
+    out.push(peakOf(pair[0]))
+    if (i + 1 < folds.length) out.push(peakOf(pair[1]))
+  }
+  return out
+}
+
+const ZERO = new Float64Array(SUB * SUB)
+
+function peakOf(c: Float64Array): { z: number; dx: number; dy: number } {
   let sum = 0
   let sq = 0
   let max = -Infinity
@@ -189,18 +201,21 @@ function detectIn(res: Residual, pattern: TilePattern, words?: Uint8Array[]): { 
   // Coarse pass on the centre (a small extent tolerates a coarser scale step), then the strongest
   // coarse peaks refined on the whole residual.
   const centre = centreOf(res, COARSE_EXTENT)
-  const coarse: Array<{ ratio: number; z: number }> = []
-  for (let ratio = SCALE_MIN; ratio <= SCALE_MAX; ratio *= COARSE_STEP) coarse.push({ ratio, z: peak(fold(centre, ratio), ref).z })
+  const ratios: number[] = []
+  for (let ratio = SCALE_MIN; ratio <= SCALE_MAX; ratio *= COARSE_STEP) ratios.push(ratio)
+  const coarsePeaks = peaks(ratios.map((ratio) => fold(centre, ratio)), ref)
+  const coarse = ratios.map((ratio, i) => ({ ratio, z: coarsePeaks[i]!.z }))
   const maxima = coarse.filter((c, i) => c.z >= (coarse[i - 1]?.z ?? -Infinity) && c.z >= (coarse[i + 1]?.z ?? -Infinity))
   maxima.sort((a, b) => b.z - a.z)
   const found: Candidate[] = []
   for (const m of maxima.slice(0, COARSE_KEEP)) {
     let best: Candidate | undefined
-    for (let k = -REFINE_STEPS; k <= REFINE_STEPS; k++) {
-      const ratio = m.ratio * SCALE_STEP ** k
-      const f = fold(res, ratio)
-      const p = peak(f, ref)
-      if (!best || p.z > best.z) best = { ratio, ...p, fold: f }
+    const steps: number[] = []
+    for (let k = -REFINE_STEPS; k <= REFINE_STEPS; k++) steps.push(m.ratio * SCALE_STEP ** k)
+    const folds = steps.map((ratio) => fold(res, ratio))
+    const ps = peaks(folds, ref)
+    for (let i = 0; i < steps.length; i++) {
+      if (!best || ps[i]!.z > best.z) best = { ratio: steps[i]!, ...ps[i]!, fold: folds[i]! }
     }
     found.push(best!)
   }
