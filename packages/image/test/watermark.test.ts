@@ -144,3 +144,30 @@ describe('animated images', () => {
     }
   })
 })
+
+describe('the watermark pass keeps the alpha channel exactly when the original has one', async () => {
+  const png = imageFormat('png')!
+  const photo = await sharp(corpus('third-party-labelled/C.jpg')).resize(800).toBuffer()
+  // An RGB PNG stays RGB; an RGBA PNG with a transparent band keeps it transparent.
+  const rgb = new Uint8Array(await sharp(photo).png().toBuffer())
+  const { data, info } = await sharp(photo).ensureAlpha().raw().toBuffer({ resolveWithObject: true })
+  for (let y = 0; y < 40; y++) for (let x = 0; x < info.width; x++) data[(y * info.width + x) * 4 + 3] = 0
+  const rgba = new Uint8Array(await sharp(data, { raw: { width: info.width, height: info.height, channels: 4 } }).png().toBuffer())
+
+  it.each([
+    ['RGB', rgb, false],
+    ['RGBA', rgba, true],
+  ] as const)('%s PNG', async (_, input, alpha) => {
+    const stamped = await stampWith(adapter, input, png, stampOptions)
+    expect(stamped.label.watermark).toMatchObject({ method: 'tanba.wm.ss/1' })
+    const meta = await sharp(stamped.bytes).metadata()
+    expect(meta.hasAlpha).toBe(alpha)
+    if (alpha) {
+      const out = await sharp(stamped.bytes).raw().toBuffer({ resolveWithObject: true })
+      expect(out.data[3]).toBe(0)
+      expect(out.data[(100 * out.info.width + 5) * 4 + 3]).toBe(255)
+    }
+    const grey = await sharp(stamped.bytes).removeAlpha().greyscale().raw().toBuffer({ resolveWithObject: true })
+    expect(detectWatermark({ data: grey.data, width: grey.info.width, height: grey.info.height, channels: 1 }).payloadHex).toBe(stamped.label.watermark!.payload)
+  })
+})
