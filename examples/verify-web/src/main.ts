@@ -12,22 +12,14 @@ const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as 
 const registry = createBrowserRegistry({ decodePixels: canvasPixels })
 
 /**
- * The browser's own image decoder for the watermark search: the first frame as RGBA from a canvas.
- * Pictures up to three times `side` on their shorter side are passed at full size and the detector
- * scales them itself; larger ones are first reduced by createImageBitmap's high-quality filter (a
- * canvas drawImage reduction aliases the mark away).
+ * The browser's own image decoder for the watermark search: the first frame at full size, as RGBA
+ * from a canvas. The adapter reduces it for the detector itself, by area averaging, because a
+ * browser's own reduction (drawImage, createImageBitmap's resize) aliases the mark away.
  */
-async function canvasPixels(bytes: Uint8Array, mediaType: string, side: number): Promise<{ data: Uint8Array; width: number; height: number; channels: 4 } | null> {
+async function canvasPixels(bytes: Uint8Array, mediaType: string): Promise<{ data: Uint8Array; width: number; height: number; channels: 4 } | null> {
   let bitmap: ImageBitmap
   try {
     bitmap = await createImageBitmap(new Blob([new Uint8Array(bytes)], { type: mediaType }))
-    const short = Math.min(bitmap.width, bitmap.height)
-    if (short > 3 * side) {
-      const scale = side / short
-      const full = bitmap
-      bitmap = await createImageBitmap(full, { resizeWidth: Math.round(full.width * scale), resizeHeight: Math.round(full.height * scale), resizeQuality: 'high' })
-      full.close()
-    }
   } catch {
     return null
   }

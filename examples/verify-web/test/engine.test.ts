@@ -19,10 +19,9 @@ const nodeReader: C2paReader = {
   },
 }
 
-/** The Node stand-in for the page's canvas decoder: sharp, scaled the same way (RGBA, shorter side ≤ side). */
-const sharpPixels: PixelDecoder = async (bytes, _mediaType, side) => {
+/** The Node stand-in for the page's canvas decoder: sharp, full-size RGBA as the canvas gives. */
+const sharpPixels: PixelDecoder = async (bytes) => {
   const { data, info } = await sharp(bytes, { failOn: 'error' })
-    .resize({ width: side, height: side, fit: 'outside', withoutEnlargement: true })
     .ensureAlpha()
     .raw()
     .toBuffer({ resolveWithObject: true })

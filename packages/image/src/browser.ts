@@ -7,14 +7,15 @@ import { throwIfAborted, UnsupportedFormatError, type Adapter, type AdapterEntry
 import { IMAGE_FORMATS } from './formats.js'
 import { findMarkers } from './markers.js'
 import { imageDigest, parseImage } from './parse.js'
-import { READABLE_FORMATS, SEARCH_SIDE, searchWatermark, unreadablePixels, type PixelDecoder } from './watermark-report.js'
+import { READABLE_FORMATS, reduceForSearch, SEARCH_SIDE, searchWatermark, unreadablePixels, type PixelDecoder } from './watermark-report.js'
 
 export const IMAGE_BROWSER_ADAPTER_NAME = 'image'
 
 export interface ImageBrowserAdapterOptions {
   /**
    * Decodes pixels for the invisible-watermark search (the page's own decoder: createImageBitmap and
-   * a canvas, say). Without it the browser adapter does not look for a watermark.
+   * a canvas, say), preferably at full size: the adapter reduces them itself (reduceForSearch).
+   * Without it the browser adapter does not look for a watermark.
    */
   decodePixels?: PixelDecoder
 }
@@ -43,7 +44,7 @@ export function createImageBrowserAdapter(options: ImageBrowserAdapterOptions = 
         throwIfAborted(opts.signal)
         try {
           const pixels = await decode(input, format.mediaTypes[0] ?? '', SEARCH_SIDE)
-          if (pixels) return { ...found, watermark: searchWatermark(pixels) }
+          if (pixels) return { ...found, watermark: searchWatermark(reduceForSearch(pixels, SEARCH_SIDE)) }
         } catch (cause) {
           found.messages.push(unreadablePixels(cause))
         }
@@ -67,4 +68,4 @@ export function imageBrowserEntryWith(options: ImageBrowserAdapterOptions = {}):
 
 export { IMAGE_FORMATS, imageFormat, sniffImageFormat, type ImageFormatId } from './formats.js'
 export { IMAGE_BINDING } from './parse.js'
-export { SEARCH_SIDE, type PixelDecoder } from './watermark-report.js'
+export { reduceForSearch, SEARCH_SIDE, type PixelDecoder } from './watermark-report.js'

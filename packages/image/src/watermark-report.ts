@@ -15,6 +15,42 @@ export const READABLE_FORMATS: ReadonlySet<string> = new Set(['jpeg', 'png', 'we
  */
 export type PixelDecoder = (bytes: Uint8Array, mediaType: string, side: number) => Promise<PixelImage | null>
 
+/**
+ * Pixels reduced for the search: luma (Rec. 601) averaged over each target pixel's exact source
+ * area, so that the shorter side is at most `side`. The same result whatever decoder or browser
+ * produced the full-size pixels (a browser's own resampling aliases the mark away).
+ */
+export function reduceForSearch(pixels: PixelImage, side: number = SEARCH_SIDE): PixelImage {
+  const { data, width, height, channels } = pixels
+  const scale = Math.min(1, side / Math.min(width, height))
+  const W = Math.max(1, Math.round(width * scale))
+  const H = Math.max(1, Math.round(height * scale))
+  const out = new Uint8Array(W * H)
+  const fx = width / W
+  const fy = height / H
+  for (let y = 0; y < H; y++) {
+    const y0 = y * fy
+    const y1 = y0 + fy
+    for (let x = 0; x < W; x++) {
+      const x0 = x * fx
+      const x1 = x0 + fx
+      let sum = 0
+      let area = 0
+      for (let sy = Math.floor(y0); sy < Math.min(height, Math.ceil(y1)); sy++) {
+        const wy = Math.min(y1, sy + 1) - Math.max(y0, sy)
+        for (let sx = Math.floor(x0); sx < Math.min(width, Math.ceil(x1)); sx++) {
+          const w = (Math.min(x1, sx + 1) - Math.max(x0, sx)) * wy
+          const i = (sy * width + sx) * channels
+          sum += (channels >= 3 ? 0.299 * data[i]! + 0.587 * data[i + 1]! + 0.114 * data[i + 2]! : data[i]!) * w
+          area += w
+        }
+      }
+      out[y * W + x] = Math.round(sum / area)
+    }
+  }
+  return { data: out, width: W, height: H, channels: 1 }
+}
+
 /** Runs the detector on decoded pixels and words what it found as the report's `watermark`. */
 export function searchWatermark(pixels: PixelImage, keys: readonly string[] = []): WatermarkReport {
   const d = detectWatermark(pixels, { keys: [...keys] })
