@@ -1,6 +1,6 @@
 import { createSha256 } from '@tanba/core'
 import { child, children, path, payload, view, type Box } from './boxes.js'
-import type { Track } from './tracks.js'
+import { CONFIG_BOXES, entryBoxesAt, fourcc, type Track } from './tracks.js'
 
 // What changes how the bound samples are shown or heard without touching them: the movie's and each
 // track's header (matrix, volume, enabled flag, display size), the edit list (which media time plays
@@ -131,10 +131,9 @@ function entryExtras(moov: Uint8Array, trak: Box, handler: string): string {
     const size = v.getUint32(o)
     if (size < 16 || o + size > p.length) break
     const entry = p.subarray(o, o + size)
-    const ev = view(entry)
-    const at = handler === 'vide' ? 86 : handler === 'soun' ? 36 + (ev.getUint16(16) === 1 ? 16 : ev.getUint16(16) === 2 ? 36 : 0) : -1
+    const at = entryBoxesAt(entry, handler)
     if (at > 0) {
-      const boxes = extraBoxes(entry, at, 0, handler === 'soun' ? ev.getUint16(24) : 0)
+      const boxes = extraBoxes(entry, at, 0, handler === 'soun' ? view(entry).getUint16(24) : 0)
       if (boxes.length) out.push(`${n + 1}:${boxes.join('+')}`)
     }
     o += size
@@ -142,10 +141,6 @@ function entryExtras(moov: Uint8Array, trak: Box, handler: string): string {
   return out.join(',')
 }
 
-const fourcc = (b: Uint8Array, o: number) => String.fromCharCode(b[o]!, b[o + 1]!, b[o + 2]!, b[o + 3]!)
-
-/** Decoder configuration boxes: bound as the track's `config`, skipped here. */
-const CONFIG = new Set(['avcC', 'hvcC', 'av1C', 'vpcC', 'dOps', 'dac3', 'dec3', 'dac4', 'dfLa', 'alac', 'mhaC', 'vvcC', 'lhvC', 'dvcC', 'dvvC', 'jpgC', 'glbl', 'esds'])
 
 /**
  * A QuickTime channel layout that says only what the channel count already says (mono for one
@@ -171,7 +166,8 @@ function extraBoxes(e: Uint8Array, start: number, depth: number, channels: numbe
     else if (type === 'chan' && defaultLayout(body, channels)) {
       // the same as no layout
     }
-    else if (!CONFIG.has(type) && !IGNORED_ENTRY_BOXES.has(type) && !(depth === 1 && (type === 'frma' || type === 'mp4a' || type === '\0\0\0\0'))) {
+    // The decoder configuration (esds included) is bound as the track's `config`.
+    else if (!CONFIG_BOXES.has(type) && type !== 'esds' && !IGNORED_ENTRY_BOXES.has(type) && !(depth === 1 && (type === 'frma' || type === 'mp4a' || type === '\0\0\0\0'))) {
       out.push(`${type.replace(/[^\x21-\x7e]/g, '?')}:${createSha256().update(body).digestBase64Url().slice(0, 22)}`)
     }
     o += size

@@ -50,9 +50,21 @@ export interface Track {
 }
 
 /** Decoder configuration boxes inside a sample entry that change how the samples decode. */
-const CONFIG_BOXES = new Set(['avcC', 'hvcC', 'av1C', 'vpcC', 'dOps', 'dac3', 'dec3', 'dac4', 'dfLa', 'alac', 'mhaC', 'vvcC', 'lhvC', 'dvcC', 'dvvC', 'jpgC', 'glbl'])
+export const CONFIG_BOXES: ReadonlySet<string> = new Set(['avcC', 'hvcC', 'av1C', 'vpcC', 'dOps', 'dac3', 'dec3', 'dac4', 'dfLa', 'alac', 'mhaC', 'vvcC', 'lhvC', 'dvcC', 'dvvC', 'jpgC', 'glbl'])
 
-const fourcc = (b: Uint8Array, o: number) => String.fromCharCode(b[o]!, b[o + 1]!, b[o + 2]!, b[o + 3]!)
+export const fourcc = (b: Uint8Array, o: number) => String.fromCharCode(b[o]!, b[o + 1]!, b[o + 2]!, b[o + 3]!)
+
+/**
+ * Where a sample entry's child boxes start: after the visual fields (86 bytes) or the sound fields
+ * (36, or 52 and 72 for QuickTime sound descriptions v1 and v2); -1 for other handlers and for an
+ * entry too short to hold its fields.
+ */
+export function entryBoxesAt(entry: Uint8Array, handler: string): number {
+  if (handler === 'vide') return entry.length >= 86 ? 86 : -1
+  if (handler !== 'soun' || entry.length < 36) return -1
+  const version = view(entry).getUint16(16)
+  return version === 1 ? 52 : version === 2 ? 72 : 36
+}
 
 export function readTracks(moov: Uint8Array, tree: Box, limits: Limits): Track[] {
   return children(tree, 'trak').map((trak, index) => readTrack(moov, trak, index, limits))
@@ -106,18 +118,14 @@ function sampleEntry(b: Uint8Array, stsd: Box | undefined, handler: string, inde
   const ev = view(e)
   const codec = fourcc(e, 4)
   const out: Pick<Track, 'codec' | 'config' | 'width' | 'height' | 'channels' | 'sampleRate'> = { codec, config: [] }
-  let boxesAt = -1
-  if (handler === 'vide' && e.length >= 86) {
+  const boxesAt = entryBoxesAt(e, handler)
+  if (handler === 'vide' && boxesAt > 0) {
     out.width = ev.getUint16(32)
     out.height = ev.getUint16(34)
-    boxesAt = 86
-  } else if (handler === 'soun' && e.length >= 36) {
-    const version = ev.getUint16(16)
+  } else if (handler === 'soun' && boxesAt > 0) {
     out.channels = ev.getUint16(24)
     out.sampleRate = ev.getUint32(32) >>> 16
-    // QuickTime sound descriptions v1 and v2 carry 16 or 36 more bytes before their boxes.
-    boxesAt = version === 1 ? 52 : version === 2 ? 72 : 36
-    if (version === 2 && e.length >= 48) out.sampleRate = Math.round(ev.getFloat64(40))
+    if (boxesAt === 72 && e.length >= 48) out.sampleRate = Math.round(ev.getFloat64(40))
   }
   if (boxesAt > 0 && boxesAt <= e.length) out.config = configBoxes(e, boxesAt, 0)
   // Subtitle, caption and other sample entries (tx3g's text box, font and colours, wvtt's config...):
@@ -131,7 +139,7 @@ function sampleEntry(b: Uint8Array, stsd: Box | undefined, handler: string, inde
     const next = v.getUint32(o)
     if (next < 16 || o + next > p.length) throw new MalformedInputError(`MP4 track ${index + 1}: sample entry ${entries + 1} declares ${next} bytes but the stsd box holds ${p.length - o}`)
     const entry = p.subarray(o, o + next)
-    const at = handler === 'vide' ? 86 : handler === 'soun' ? 36 + (view(entry).getUint16(16) === 1 ? 16 : view(entry).getUint16(16) === 2 ? 36 : 0) : -1
+    const at = entryBoxesAt(entry, handler)
     if (handler !== 'vide' && handler !== 'soun') out.config.push(otherEntry(entry))
     else out.config.push(entry.subarray(4, 8), ...(at > 0 && at <= entry.length ? configBoxes(entry, at, 0) : []))
     o += next
