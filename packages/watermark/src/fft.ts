@@ -103,20 +103,8 @@ export function fft2(re: Float64Array, im: Float64Array, n: number, inverse: boo
  * spectrum (`refRe`, `refIm`, from fft2) was computed once.
  */
 export function crossCorrelate(a: Float64Array, refRe: Float64Array, refIm: Float64Array, n: number): Float64Array {
-  const re = Float64Array.from(a)
-  const im = new Float64Array(n * n)
-  fft2(re, im, n, false)
-  for (let k = 0; k < n * n; k++) {
-    // A · conj(B)
-    const ar = re[k]!
-    const ai = im[k]!
-    re[k] = ar * refRe[k]! + ai * refIm[k]!
-    im[k] = ai * refRe[k]! - ar * refIm[k]!
-  }
-  fft2(re, im, n, true)
-  const scale = 1 / (n * n)
-  for (let k = 0; k < n * n; k++) re[k] = re[k]! * scale
-  return re
+  // The pair with a zero second input: the same transforms and products.
+  return crossCorrelatePair(a, new Float64Array(n * n), refRe, refIm, n)[0]
 }
 
 /**
