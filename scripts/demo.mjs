@@ -46,7 +46,8 @@ const stampDoc = JSON.parse(stamped.stdout)
 // their refusal message says; the table marks them "stamped, no notice".
 const noNotice = stampDoc.results.filter((r) => r.status === 'error' && r.error.code === 'TANBA_UNSUPPORTED_FORMAT' && /--no-visible|visible: false/.test(r.error.message))
 // One run per folder, into the same place in out/demo the first run would have used.
-const byFolder = Map.groupBy ? Map.groupBy(noNotice, (r) => dirname(r.input)) : noNotice.reduce((m, r) => m.set(dirname(r.input), [...(m.get(dirname(r.input)) ?? []), r]), new Map())
+const byFolder = new Map()
+for (const r of noNotice) byFolder.set(dirname(r.input), [...(byFolder.get(dirname(r.input)) ?? []), r])
 for (const [folder, files] of byFolder) {
   const again = tanba('stamp', ...files.map((r) => relative(root, r.input)), '--out-dir', relative(root, join(outDir, relative(fixtures, folder))), '--no-visible', '--json')
   const doc = JSON.parse(again.stdout)
