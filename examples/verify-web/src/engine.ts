@@ -7,14 +7,17 @@ import {
   isTanbaError,
   startsWith,
   TrustStore,
+  UnsupportedFormatError,
   verifyWith,
   type Adapter,
   type AdapterEntry,
-  type ExtractOptions,
+  type Asset,
   type Extraction,
   type FormatInfo,
   type Marker,
+  type OpenOptions,
   type ProfileId,
+  type ReadOptions,
   type VerificationReport,
 } from '@tanba/core'
 import { audioEntry } from '@tanba/audio'
@@ -68,21 +71,26 @@ const pdfBrowserAdapter: Adapter = {
   name: 'pdf',
   kind: 'pdf',
   formats: [PDF_FORMAT],
-  async stamp(): Promise<never> {
-    throw new Error('not used')
-  },
-  async extract(input: Uint8Array): Promise<Extraction> {
-    // The C2PA carrier of a PDF is an associated file; a byte search for the JUMBF box type finds it.
-    const c2pa = indexOfAscii(input, 'c2pa') >= 0 && indexOfAscii(input, 'jumb') >= 0
+  capabilities: { stamp: false },
+  async open(input: Uint8Array, format: FormatInfo): Promise<Asset> {
     return {
-      markers: c2pa ? [{ standard: 'c2pa', carrier: 'c2pa', aiMarked: false, valid: null, detail: 'A C2PA manifest store may be present' }] : [],
-      labels: [],
-      messages: [],
-      fields: {},
+      format,
+      size: input.length,
+      async read(): Promise<Extraction> {
+        // The C2PA carrier of a PDF is an associated file; a byte search for the JUMBF box type finds it.
+        const c2pa = indexOfAscii(input, 'c2pa') >= 0 && indexOfAscii(input, 'jumb') >= 0
+        return {
+          markers: c2pa ? [{ standard: 'c2pa', carrier: 'c2pa', aiMarked: false, valid: null, detail: 'A C2PA manifest store may be present' }] : [],
+          labels: [],
+          messages: [],
+          fields: {},
+        }
+      },
+      async digest(): Promise<string> {
+        // No label is read from a PDF here (see above), so there is never a binding to check.
+        throw new UnsupportedFormatError('The page does not read PDF labels, so it computes no PDF binding')
+      },
     }
-  },
-  async digest(): Promise<string> {
-    throw new Error('not used')
   },
 }
 
@@ -123,48 +131,53 @@ export function createBrowserRegistry(options: { decodePixels?: PixelDecoder } =
 function withBrowserC2pa(adapter: Adapter, reader: C2paReader | null | undefined, trustPem: string | undefined, unchecked: Unchecked[]): Adapter {
   return {
     ...adapter,
-    async extract(input: Uint8Array, format: FormatInfo, opts: ExtractOptions): Promise<Extraction> {
-      const found = await adapter.extract(input, format, { ...opts, c2pa: false })
-      const unread = found.markers.filter((m) => m.standard === 'c2pa' && m.valid === null)
-      if (!unread.length) return found
-      const mediaType = C2PA_MEDIA_TYPES[format.id]
-      if (!mediaType) {
-        unchecked.push({ what: 'c2pa-unsupported', detail: format.id.toUpperCase() })
-        return found
-      }
-      if (!reader) {
-        unchecked.push({ what: 'c2pa-unread', detail: 'no C2PA reader' })
-        return found
-      }
-      let store: unknown
-      try {
-        store = await reader.read(input, mediaType, trustPem)
-      } catch (error) {
-        const reason = (error as Error).message ?? String(error)
-        found.messages.push({ rule: 'c2pa.unreadable', carrier: unread[0]!.carrier, fatal: false, reason: `The C2PA manifest could not be read: ${reason}` })
-        unchecked.push({ what: 'c2pa-unread', detail: reason })
-        return found
-      }
-      // Named as the Node adapters name it: the image adapter by its carrier, the audio adapter "c2pa".
-      const carrier = format.kind === 'audio' ? 'c2pa' : unread[0]!.carrier
-      const markers = found.markers.filter((m) => !unread.includes(m))
-      if (store === null || store === undefined) {
-        // The PDF byte search can be wrong; for the other formats the carrier was really there.
-        if (format.id !== 'pdf') {
-          const reason = `A C2PA carrier (${carrier}) is present but the C2PA reader found no manifest store in it`
-          markers.push({ standard: 'c2pa', carrier, aiMarked: false, valid: false, detail: reason })
-          found.messages.push({ rule: 'c2pa.unreadable', carrier, fatal: false, reason })
-        }
-        return { ...found, markers }
-      }
-      const c2pa = c2paFindingsFromSummary(summariseManifestStore(store), carrier)
-      return {
-        markers: [...markers, ...c2pa.markers],
-        labels: [...found.labels, ...c2pa.labels],
-        messages: [...found.messages, ...c2pa.messages],
-        fields: { ...found.fields, 'c2pa.claimGenerator': c2pa.summary?.claimGenerator },
-      }
+    async open(input: Uint8Array, format: FormatInfo, options: OpenOptions): Promise<Asset> {
+      const asset = await adapter.open(input, format, options)
+      return { ...asset, read: (read) => readWithBrowserC2pa(asset, input, format, read, reader, trustPem, unchecked) }
     },
+  }
+}
+
+async function readWithBrowserC2pa(asset: Asset, input: Uint8Array, format: FormatInfo, read: ReadOptions, reader: C2paReader | null | undefined, trustPem: string | undefined, unchecked: Unchecked[]): Promise<Extraction> {
+  const found = await asset.read({ ...read, c2pa: false })
+  const unread = found.markers.filter((m) => m.standard === 'c2pa' && m.valid === null)
+  if (!unread.length) return found
+  const mediaType = C2PA_MEDIA_TYPES[format.id]
+  if (!mediaType) {
+    unchecked.push({ what: 'c2pa-unsupported', detail: format.id.toUpperCase() })
+    return found
+  }
+  if (!reader) {
+    unchecked.push({ what: 'c2pa-unread', detail: 'no C2PA reader' })
+    return found
+  }
+  let store: unknown
+  try {
+    store = await reader.read(input, mediaType, trustPem)
+  } catch (error) {
+    const reason = (error as Error).message ?? String(error)
+    found.messages.push({ rule: 'c2pa.unreadable', carrier: unread[0]!.carrier, fatal: false, reason: `The C2PA manifest could not be read: ${reason}` })
+    unchecked.push({ what: 'c2pa-unread', detail: reason })
+    return found
+  }
+  // Named as the Node adapters name it: the image adapter by its carrier, the audio adapter "c2pa".
+  const carrier = format.kind === 'audio' ? 'c2pa' : unread[0]!.carrier
+  const markers = found.markers.filter((m) => !unread.includes(m))
+  if (store === null || store === undefined) {
+    // The PDF byte search can be wrong; for the other formats the carrier was really there.
+    if (format.id !== 'pdf') {
+      const reason = `A C2PA carrier (${carrier}) is present but the C2PA reader found no manifest store in it`
+      markers.push({ standard: 'c2pa', carrier, aiMarked: false, valid: false, detail: reason })
+      found.messages.push({ rule: 'c2pa.unreadable', carrier, fatal: false, reason })
+    }
+    return { ...found, markers }
+  }
+  const c2pa = c2paFindingsFromSummary(summariseManifestStore(store), carrier)
+  return {
+    markers: [...markers, ...c2pa.markers],
+    labels: [...found.labels, ...c2pa.labels],
+    messages: [...found.messages, ...c2pa.messages],
+    fields: { ...found.fields, 'c2pa.claimGenerator': c2pa.summary?.claimGenerator },
   }
 }
 

@@ -13,6 +13,7 @@ import {
   UnsupportedFormatError,
   writeXmp,
   type Adapter,
+  type Asset,
   type ExtractOptions,
   type Extraction,
   type FormatInfo,
@@ -21,6 +22,7 @@ import {
   type LabelNotice,
   type Limits,
   type Marker,
+  type OpenOptions,
   type ReportMessage,
   type StampContext,
   type StampResult,
@@ -62,20 +64,42 @@ export function createAudioAdapter(): Adapter {
     name: AUDIO_ADAPTER_NAME,
     kind: 'audio',
     formats: AUDIO_FORMATS,
-    stamp,
-    extract,
-    digest,
+    capabilities: { stamp: true },
+    open,
   }
 }
 
-async function stamp(input: Uint8Array, ctx: StampContext): Promise<StampResult> {
+/** The container parsed once, and its carriers read once: what read, digest and stamp share. */
+interface OpenedAudio {
+  input: Uint8Array
+  codec: AudioCodec
+  parsed: unknown
+  carriers(): AudioRead
+}
+
+async function open(input: Uint8Array, format: FormatInfo, options: OpenOptions): Promise<Asset> {
+  throwIfAborted(options.signal)
+  const codec = codecFor(format)
+  // Parsing validates the whole structure before any work.
+  const parsed = codec.parse(input, options.limits)
+  let read: AudioRead | undefined
+  const file: OpenedAudio = { input, codec, parsed, carriers: () => (read ??= codec.read(input, options.limits, parsed)) }
+  return {
+    format,
+    size: input.length,
+    read: (r) => extract(file, format, { ...options, ...r }),
+    digest: async (binding) => digest(file, format, binding, options),
+    stamp: (ctx) => stamp(file, ctx),
+  }
+}
+
+async function stamp(file: OpenedAudio, ctx: StampContext): Promise<StampResult> {
   throwIfAborted(ctx.signal)
-  const codec = codecFor(ctx.format)
+  const { input, codec } = file
   const options = audioOptions(ctx.adapterOptions)
   const limits = ctx.limits
   const messages: ReportMessage[] = []
-  // Reading first validates the whole structure before any work and finds an earlier label.
-  const before = codec.read(input, limits)
+  const before = file.carriers()
   const previous = firstLabel(before, limits)
   let bytes = input
   let notice: LabelNotice | undefined
@@ -99,7 +123,9 @@ async function stamp(input: Uint8Array, ctx: StampContext): Promise<StampResult>
       notice = { method: prepared.method, langs: prepared.langs, placement: prepared.placement, ...(prepared.text ? { text: prepared.text } : {}) }
     }
   }
-  const essence = codec.essence(bytes, limits)
+  // The input's parse serves while the bytes are still the input's; after the notice they are a new file.
+  const same = bytes === input ? file.parsed : undefined
+  const essence = codec.essence(bytes, limits, same)
   const binding: LabelBinding = { method: essence.method, alg: 'sha-256', digest: await sha256Parts(essence.parts) }
   const label = await ctx.sign(binding, notice)
   const written = codec.write(
@@ -110,6 +136,7 @@ async function stamp(input: Uint8Array, ctx: StampContext): Promise<StampResult>
       xmp: (existing) => writeXmp(existing, labelToXmpFields(label), { maxBytes: limits.maxMetadataBytes, maxDepth: limits.maxDepth }),
     },
     limits,
+    same,
   )
   const carriers = [...written.carriers]
   if (ctx.c2pa) {
@@ -155,11 +182,11 @@ function safeXmp(text: string, limits: Limits) {
   }
 }
 
-async function extract(input: Uint8Array, format: FormatInfo, options: ExtractOptions): Promise<Extraction> {
+async function extract(file: OpenedAudio, format: FormatInfo, options: ExtractOptions): Promise<Extraction> {
   throwIfAborted(options.signal)
-  const codec = codecFor(format)
+  const { input, codec } = file
   const limits = options.limits
-  const read = codec.read(input, limits)
+  const read = file.carriers()
   const audio = audioOptions(options.adapterOptions)
   const markers: Marker[] = []
   const labels: Extraction['labels'] = []
@@ -187,7 +214,9 @@ async function extract(input: Uint8Array, format: FormatInfo, options: ExtractOp
   }
   // The audible notice, found in the decoded samples.
   const declared = labels.find((l) => l.label)?.label?.notice
-  if (audio.detectNotice !== false && codec.excerpt) {
+  if (options.content === false) {
+    // Not asked to decode: the notice is neither looked for nor reported missing.
+  } else if (audio.detectNotice !== false && codec.excerpt) {
     const places: ('start' | 'end')[] = ['start']
     if (declared?.placement === 'end' || declared?.placement === 'both') places.push('end')
     for (const where of places) {
@@ -213,7 +242,7 @@ async function extract(input: Uint8Array, format: FormatInfo, options: ExtractOp
   } else if (declared && !codec.excerpt) {
     messages.push({ rule: 'notice.unchecked', fatal: false, reason: `The audible notice cannot be checked in ${format.id.toUpperCase()} files (no decoder)` })
   }
-  if (audio.musicMetadata !== false) fields.tags = { ...(fields.tags as object | undefined), ...(await musicMetadataTags(input, format, messages)) }
+  if (options.tags !== false && audio.musicMetadata !== false) fields.tags = { ...(fields.tags as object | undefined), ...(await musicMetadataTags(input, format, messages)) }
   return { markers, labels, messages, fields }
 }
 
@@ -251,12 +280,12 @@ async function musicMetadataTags(input: Uint8Array, format: FormatInfo, messages
   }
 }
 
-async function digest(input: Uint8Array, format: FormatInfo, binding: LabelBinding, options: ExtractOptions): Promise<string> {
+async function digest(file: OpenedAudio, format: FormatInfo, binding: LabelBinding, options: OpenOptions): Promise<string> {
   throwIfAborted(options.signal)
-  const codec = codecFor(format)
+  const { codec } = file
   if (binding.method !== codec.bindingMethod) {
     throw new InvalidLabelError(`The label binds the essence with "${binding.method}", but a ${format.id.toUpperCase()} file is bound with "${codec.bindingMethod}"`)
   }
-  const essence = codec.essence(input, options.limits)
+  const essence = codec.essence(file.input, options.limits, file.parsed)
   return sha256Parts(essence.parts)
 }

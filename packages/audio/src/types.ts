@@ -69,13 +69,19 @@ export interface EssenceResult {
   parts: EssenceParts
 }
 
-/** One audio container format: reader, writer, essence and (optionally) audible notice. */
+/**
+ * One audio container format: parser, reader, writer, essence and (optionally) audible notice.
+ * `parse` walks the container once (and validates it); `read`, `essence` and `write` take that
+ * result for the same bytes, so one file is parsed once however many of them run. Without it
+ * (other bytes, e.g. after the notice was added) each parses for itself.
+ */
 export interface AudioCodec {
   readonly id: string
   readonly bindingMethod: string
-  read(bytes: Uint8Array, limits: Limits): AudioRead
-  essence(bytes: Uint8Array, limits: Limits): EssenceResult
-  write(bytes: Uint8Array, payload: CarrierPayload, limits: Limits): WriteResult
+  parse(bytes: Uint8Array, limits: Limits): unknown
+  read(bytes: Uint8Array, limits: Limits, parsed?: unknown): AudioRead
+  essence(bytes: Uint8Array, limits: Limits, parsed?: unknown): EssenceResult
+  write(bytes: Uint8Array, payload: CarrierPayload, limits: Limits, parsed?: unknown): WriteResult
   /** Adds the audible notice; absent when the format cannot take one. */
   addNotice?(bytes: Uint8Array, request: NoticeRequest, limits: Limits): Promise<NoticeResult>
   /** Decodes about `seconds` seconds at the start (or end), mono; absent when no decoder is available. */

@@ -58,7 +58,7 @@ describe('corpus audio, stamped with C2PA', () => {
     const opts = { signer: creds.signer, system: { name: 'Gen' }, owner: { name: 'Owner' }, notice: { visible: false } }
     const once = await stampWith(adapter, corpus('media/sample1.wav'), format('wav'), opts)
     const twice = await stampWith(adapter, once.bytes, format('wav'), opts)
-    const x = await adapter.extract(twice.bytes, format('wav'), { limits: (await import('@tanba/core')).resolveLimits(), c2pa: true, adapterOptions: {} })
+    const x = await (await adapter.open(twice.bytes, format('wav'), { limits: (await import('@tanba/core')).resolveLimits(), adapterOptions: {} })).read({ c2pa: true })
     expect((x.fields.c2pa as { manifests: number }).manifests).toBe(2)
     // One Tanba label per carrier: restamping replaced, not duplicated, them.
     expect(x.labels.filter((l) => l.carrier === 'riff:TNBA')).toHaveLength(1)

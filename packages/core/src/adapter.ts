@@ -95,15 +95,32 @@ export interface FoundLabel {
   error?: TanbaError
 }
 
-export interface ExtractOptions {
+/** What every step on one opened file shares. */
+export interface OpenOptions {
   limits: Limits
   signal?: AbortSignal
-  /** Read C2PA manifests too (slower, uses the native addon where needed). */
+  /** Adapter-specific options, passed through untouched (e.g. `{ pdf: { password } }`). */
+  adapterOptions: Record<string, unknown>
+}
+
+/**
+ * What `Asset.read` looks at beyond the carriers themselves. Each of these costs a decode, a
+ * library or a process, so the caller asks for it: the SDK's look for an earlier label before
+ * stamping turns them all off, `verify` reads what a verdict needs, `inspect` reads everything.
+ */
+export interface ReadOptions {
+  /** Read and validate C2PA manifests (through @tanba/c2pa). */
   c2pa: boolean
   /** The verifier's trust store; adapters pass its certificates on (e.g. as C2PA trust anchors). */
   trust?: TrustStore
-  adapterOptions: Record<string, unknown>
+  /** Decode the content to find perceivable notices and watermarks (default true). */
+  content?: boolean
+  /** Read ordinary tags for `inspect`, e.g. through music-metadata (default true). */
+  tags?: boolean
 }
+
+/** The options of one read of an opened file: how it was opened plus what the read looks at. */
+export type ExtractOptions = OpenOptions & ReadOptions
 
 export interface Extraction {
   /** Every AI-disclosure marker found, Tanba's included (core fills Tanba markers' validity). */
@@ -118,15 +135,40 @@ export interface Extraction {
   watermark?: WatermarkReport
 }
 
-/** The contract every media adapter implements. */
+/**
+ * One input file, parsed once by `Adapter.open`. Everything later steps need is answered from that
+ * parse: the carriers (`read`), the essence digest under a binding method (`digest`) and, for
+ * adapters that write, the stamp. Nothing here modifies the input.
+ */
+export interface Asset {
+  readonly format: FormatInfo
+  /** The file's size in bytes. */
+  readonly size: number
+  /** Every marker, label copy, message and field the file's carriers hold. */
+  read(options: ReadOptions): Promise<Extraction>
+  /** The essence digest (base64url SHA-256) under the label's binding method, or throws. */
+  digest(binding: LabelBinding): Promise<string>
+  /** Stamps the file; present exactly when the adapter's `capabilities.stamp` is true. */
+  stamp?(context: StampContext): Promise<StampResult>
+}
+
+/** What an adapter can do, known before any file is opened. */
+export interface AdapterCapabilities {
+  /** The adapter writes labels (read-only adapters, such as the browser's, leave `Asset.stamp` out). */
+  stamp: boolean
+}
+
+/**
+ * The contract every media adapter implements: `open` parses a file once into an Asset; core
+ * decides everything else (label checks, trust, profiles) from what the asset answers.
+ */
 export interface Adapter {
   readonly name: string
   readonly kind: MediaKind
   readonly formats: readonly FormatInfo[]
-  stamp(input: Uint8Array, context: StampContext): Promise<StampResult>
-  extract(input: Uint8Array, format: FormatInfo, options: ExtractOptions): Promise<Extraction>
-  /** The essence digest (base64url SHA-256) under the label's binding method, or throws. */
-  digest(input: Uint8Array, format: FormatInfo, binding: LabelBinding, options: ExtractOptions): Promise<string>
+  readonly capabilities: AdapterCapabilities
+  /** Parses `input` as `format` (throws a typed error when it cannot). The asset keeps a view of `input`: do not change its bytes meanwhile. */
+  open(input: Uint8Array, format: FormatInfo, options: OpenOptions): Promise<Asset>
 }
 
 /** A registry entry: static format list plus a lazy loader, so heavy libraries load on demand. */

@@ -2,7 +2,7 @@ import canonicalize from 'canonicalize'
 import { decode as cborDecode, encode as cborEncode } from 'cborg'
 import validateSchema from './generated/validate-label.js'
 import { InvalidLabelError } from './errors.js'
-import { fromBase64Url, fromHex, toBase64, toBase64Url, toHex, utf8 } from './bytes.js'
+import { equalBytes, fromBase64Url, fromHex, toBase64, toBase64Url, toHex, utf8 } from './bytes.js'
 import type { Label, LabelSignature, UnsignedLabel } from './label.js'
 
 /** Throws InvalidLabelError unless `value` follows the label v1 schema (and holds only well-formed text). */
@@ -222,14 +222,20 @@ export function decodeCompactLabel(bytes: Uint8Array): Label {
     owner: unpackObject(raw.owner, OWNER, 'owner'),
     binding: unpackObject(raw.binding, BINDING, 'binding', (k, v) => {
       if (k === 'digest') return toBase64Url(asBytes(v, 'binding.digest'))
-      if (k === 'alg') return 'sha-256'
+      if (k === 'alg') {
+        if (v !== 0) throw new InvalidLabelError(`Compact label: unknown binding digest algorithm code ${String(v)}; expected 0 (sha-256)`)
+        return 'sha-256'
+      }
       if (k === 'method' && typeof v === 'number') return fromIndex(BINDING_METHODS, v, 'binding method')
       return v
     }),
     sig: unpackObject(raw.sig, SIG, 'sig', (k, v) => {
       if (k === 'alg') return fromIndex(SIG_ALGS, v, 'signature algorithm')
       if (k === 'pub' || k === 'value') return toBase64Url(asBytes(v, `sig.${k}`))
-      if (k === 'x5c') return (Array.isArray(v) ? v : []).map((c) => toBase64(asBytes(c, 'sig.x5c')))
+      if (k === 'x5c') {
+        if (!Array.isArray(v)) throw new InvalidLabelError('Compact label: expected an array of certificates at sig.x5c')
+        return v.map((c) => toBase64(asBytes(c, 'sig.x5c')))
+      }
       if (k === 'tst') return toBase64(asBytes(v, 'sig.tst'))
       return v
     }),
@@ -241,5 +247,11 @@ export function decodeCompactLabel(bytes: Uint8Array): Label {
   }
   if (raw.watermark !== undefined) label.watermark = unpackObject(raw.watermark, WATERMARK, 'watermark')
   assertLabel(label)
+  // One label, one encoding: bytes that decode to this label but are not what encodeCompactLabel
+  // writes for it (another code for a fixed field, a reordered top-level map) are refused, so no
+  // byte of a carried label can change without the verdict changing.
+  if (!equalBytes(encodeCompactLabel(label as Label), bytes)) {
+    throw new InvalidLabelError('Compact label: the bytes are not the canonical encoding of the label they hold (a field is coded in a way Tanba never writes)')
+  }
   return label
 }

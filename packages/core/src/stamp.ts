@@ -1,5 +1,5 @@
-import type { C2paPolicy, FormatInfo, ResolvedNotice, StampContext, StampResult, Adapter } from './adapter.js'
-import { InvalidOptionError, throwIfAborted } from './errors.js'
+import type { Adapter, Asset, C2paPolicy, FormatInfo, ResolvedNotice, StampContext, StampResult } from './adapter.js'
+import { InvalidOptionError, throwIfAborted, UnsupportedFormatError } from './errors.js'
 import { resolveLimits, type Limits } from './limits.js'
 import { PROFILE_IDS, type AiSystem, type Distributor, type LabelBinding, type LabelNotice, type LabelWatermark, type Origin, type Party, type ProfileId, type PromptInfo } from './label.js'
 import { noticeText } from './notices.js'
@@ -169,11 +169,25 @@ export function resultLength(result: Pick<StampResult, 'bytes' | 'parts'>): numb
   return result.parts ? result.parts.reduce((n, p) => n + p.length, 0) : result.bytes.length
 }
 
-/** Stamps bytes with an already-loaded adapter. The umbrella `tanba` package adds detection and I/O. */
+/** Stamps bytes with an already-loaded adapter: opens the file once and stamps that asset. The umbrella `tanba` package adds detection, the look for an earlier label, and I/O. */
 export async function stampWith(adapter: Adapter, input: Uint8Array, format: FormatInfo, options: StampOptions): Promise<StampResult> {
   throwIfAborted(options.signal)
-  const context = createStampContext(format, options)
-  const result = await adapter.stamp(input, context)
+  validateOptions(options)
+  if (!adapter.capabilities.stamp) throw readOnly(adapter, format)
+  const asset = await adapter.open(input, format, { limits: resolveLimits(options.limits), adapterOptions: options.adapterOptions ?? {}, ...(options.signal ? { signal: options.signal } : {}) })
+  return stampAsset(asset, options)
+}
+
+/** Stamps an opened file (see `stampWith`), reusing its parse. */
+export async function stampAsset(asset: Asset, options: StampOptions): Promise<StampResult> {
+  throwIfAborted(options.signal)
+  if (!asset.stamp) throw readOnly(undefined, asset.format)
+  const context = createStampContext(asset.format, options)
+  const result = await asset.stamp(context)
   if (options.ledger) await options.ledger.append(result.label)
   return result
+}
+
+function readOnly(adapter: Adapter | undefined, format: FormatInfo): UnsupportedFormatError {
+  return new UnsupportedFormatError(`${adapter ? `The ${adapter.name} adapter` : 'This adapter'} only reads ${format.id.toUpperCase()} files: it cannot stamp them (load the adapter that writes them, e.g. in Node.js)`, { details: { format: format.id, readOnly: true } })
 }

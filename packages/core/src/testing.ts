@@ -96,7 +96,13 @@ export function describeAdapterConformance(name: string, options: ConformanceOpt
         it('stamps without touching the input and verifies as valid', async () => {
           const input = await load(sample)
           const before = input.slice()
-          const result = await stampWith(adapter, input, sample.format, stampOptions())
+          // Parse once: one stamp opens the input once, one verify opens its file once.
+          const counted = countingOpens(adapter)
+          expect(adapter.capabilities.stamp).toBe(true)
+          const result = await stampWith(counted.adapter, input, sample.format, stampOptions())
+          expect(counted.opens(), 'opens per stamp').toBe(1)
+          await verifyWith(counted.adapter, result.bytes, sample.format, { trust: creds.trust })
+          expect(counted.opens(), 'opens per stamp + verify').toBe(2)
           // equalBytes, not toEqual: vitest's deep equality takes ~18 s on a 4 MB array.
           expect(equalBytes(input, before), 'stamp must not modify its input').toBe(true)
           expect(isLabel(result.label)).toBe(true)
@@ -177,6 +183,24 @@ export function describeAdapterConformance(name: string, options: ConformanceOpt
       })
     }
   })
+}
+
+/**
+ * The adapter with its `open` counted, for parse-once checks: `opens()` is how many files it has
+ * opened so far. Everything else is the adapter's own.
+ */
+export function countingOpens(adapter: Adapter): { adapter: Adapter; opens: () => number } {
+  let opens = 0
+  return {
+    adapter: {
+      ...adapter,
+      open(input, format, options) {
+        opens++
+        return adapter.open(input, format, options)
+      },
+    },
+    opens: () => opens,
+  }
 }
 
 interface ProcessEntry {

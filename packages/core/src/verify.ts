@@ -1,4 +1,4 @@
-import type { Adapter, ExtractOptions, FormatInfo } from './adapter.js'
+import type { Adapter, Asset, FormatInfo, OpenOptions, ReadOptions } from './adapter.js'
 import { canonicalJson } from './codec.js'
 import { verifyLabelSignature } from './crypto/label-signature.js'
 import type { TrustStore } from './crypto/trust.js'
@@ -27,14 +27,27 @@ export interface VerifyOptions {
   ledger?: LabelLedger
 }
 
-export function extractOptions(options: VerifyOptions): ExtractOptions {
+/** How verify opens a file. */
+export function openOptions(options: Pick<VerifyOptions, 'limits' | 'signal' | 'adapterOptions'>): OpenOptions {
   return {
     limits: resolveLimits(options.limits),
-    c2pa: options.c2pa ?? true,
     adapterOptions: options.adapterOptions ?? {},
-    ...(options.trust ? { trust: options.trust } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   }
+}
+
+/** What verify reads: C2PA (unless turned off) and the content's notices and watermarks; not the ordinary tags. */
+export function verifyReadOptions(options: Pick<VerifyOptions, 'c2pa' | 'trust'>): ReadOptions {
+  return { c2pa: options.c2pa ?? true, content: true, tags: false, ...(options.trust ? { trust: options.trust } : {}) }
+}
+
+/**
+ * Opens `input` with an already-loaded adapter: the one parse every later step of this file uses
+ * (`verifyAsset`, `stampAsset`). Throws a typed error when the file cannot be parsed.
+ */
+export async function openWith(adapter: Adapter, input: Uint8Array, format: FormatInfo, options: OpenOptions): Promise<Asset> {
+  throwIfAborted(options.signal)
+  return adapter.open(input, format, options)
 }
 
 /** A report for a file that could not be read at all. */
@@ -58,16 +71,28 @@ export function errorReport(error: unknown, format: Partial<FormatInfo> = {}, fi
 }
 
 /**
- * Verifies bytes with an already-loaded adapter: extracts every marker, checks the
- * Tanba label's schema, signature, trust and binding, cross-checks the derived carriers,
- * and evaluates the profiles. Returns a report; throws only for programmer errors.
+ * Verifies bytes with an already-loaded adapter: opens the file once, extracts every marker,
+ * checks the Tanba label's schema, signature, trust and binding, cross-checks the derived
+ * carriers, and evaluates the profiles. Returns a report; throws only for programmer errors.
  */
 export async function verifyWith(adapter: Adapter, input: Uint8Array, format: FormatInfo, options: VerifyOptions = {}): Promise<VerificationReport> {
-  const xopts = extractOptions(options)
+  let asset: Asset
+  try {
+    asset = await openWith(adapter, input, format, openOptions(options))
+  } catch (error) {
+    if (isTanbaError(error) && error.code === 'TANBA_ABORTED') throw error
+    return errorReport(error, format, options.file)
+  }
+  return verifyAsset(asset, options)
+}
+
+/** Verifies an opened file (see `verifyWith`); the asset's parse is reused for the binding. */
+export async function verifyAsset(asset: Asset, options: VerifyOptions = {}): Promise<VerificationReport> {
+  const format = asset.format
   let extraction
   try {
     throwIfAborted(options.signal)
-    extraction = await adapter.extract(input, format, xopts)
+    extraction = await asset.read(verifyReadOptions(options))
   } catch (error) {
     if (isTanbaError(error) && error.code === 'TANBA_ABORTED') throw error
     return errorReport(error, format, options.file)
@@ -106,10 +131,12 @@ export async function verifyWith(adapter: Adapter, input: Uint8Array, format: Fo
       messages.push({ rule: 'signature.untrusted', fatal: Boolean(options.requireTrusted), reason: `The signature is valid but not trusted: ${sig.problem}` })
     }
     try {
-      const actual = await adapter.digest(input, format, label.binding, xopts)
+      throwIfAborted(options.signal)
+      const actual = await asset.digest(label.binding)
       binding = { valid: actual === label.binding.digest, method: label.binding.method, expected: label.binding.digest, actual }
       if (!binding.valid) messages.push({ rule: 'binding.mismatch', fatal: true, reason: 'The content has changed since it was labelled: its digest no longer matches the label' })
     } catch (error) {
+      if (isTanbaError(error) && error.code === 'TANBA_ABORTED') throw error
       binding = { valid: false, method: label.binding.method, expected: label.binding.digest }
       messages.push({ rule: 'binding.uncomputable', fatal: true, reason: `The content digest could not be computed: ${(error as Error).message}` })
     }
@@ -154,7 +181,7 @@ export async function verifyWith(adapter: Adapter, input: Uint8Array, format: Fo
   for (const id of profileIds) {
     const profile = PROFILES[id]
     if (!profile) continue
-    profiles[id] = evaluateProfile(profile, { kind: format.kind, markers, label: labelOk ? label : null, size: input.length, ...(noticeTextOf(markers) ? { noticeText: noticeTextOf(markers)! } : {}) })
+    profiles[id] = evaluateProfile(profile, { kind: format.kind, markers, label: labelOk ? label : null, size: asset.size, ...(noticeTextOf(markers) ? { noticeText: noticeTextOf(markers)! } : {}) })
   }
   return {
     ...(options.file ? { file: options.file } : {}),

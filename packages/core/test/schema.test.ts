@@ -69,6 +69,35 @@ describe('compact label encoding', () => {
     expect(encodeCompactLabel(other).length - encodeCompactLabel(label).length).toBe('tanba.image.data/1'.length + 1 - 1)
   })
 
+  it('has one encoding per label: no changed byte decodes to the same label', async () => {
+    const label = await signed()
+    const bytes = encodeCompactLabel(label)
+    const same = JSON.stringify(label)
+    for (let at = 0; at < bytes.length; at++) {
+      for (const flip of [0x01, 0x02, 0x10, 0x80, 0xff]) {
+        const changed = bytes.slice()
+        changed[at] = changed[at]! ^ flip
+        let decoded: Label | undefined
+        try {
+          decoded = decodeCompactLabel(changed)
+        } catch (e) {
+          expect(e).toBeInstanceOf(InvalidLabelError)
+        }
+        if (decoded) expect(JSON.stringify(decoded), `byte ${at} ^ ${flip}`).not.toBe(same)
+      }
+    }
+  })
+
+  it('refuses a binding digest algorithm code other than sha-256 (0) instead of reading it as sha-256', async () => {
+    const bytes = encodeCompactLabel(await signed())
+    // binding map {1: method, 2: alg, 3: digest}: the alg entry is key 0x02 followed by value 0x00.
+    const binding = bytes.findIndex((_, i) => bytes[i] === 0x02 && bytes[i + 1] === 0x00 && bytes[i + 2] === 0x03 && bytes[i + 3] === 0x58)
+    expect(binding).toBeGreaterThan(0)
+    const changed = bytes.slice()
+    changed[binding + 1] = 0x01
+    expect(() => decodeCompactLabel(changed)).toThrow(/binding digest algorithm code 1/)
+  })
+
   it('rejects damaged compact bytes with InvalidLabelError', async () => {
     const bytes = encodeCompactLabel(await signed())
     expect(() => decodeCompactLabel(bytes.subarray(0, bytes.length - 3))).toThrow(InvalidLabelError)

@@ -46,24 +46,30 @@ export function createTrailerAdapter(extraMarkers: Marker[] = []): Adapter {
     name: 'trailer',
     kind: 'text',
     formats: [trailerFormat],
-    async stamp(input, ctx) {
-      const { essence } = split(input)
-      const label = await ctx.sign({ method: 'tanba.test-trailer/1', alg: 'sha-256', digest: await sha256Base64Url(essence) }, { method: 'text', langs: ctx.notice?.lines.map((l) => l.lang) ?? [] })
-      return { bytes: concatBytes(essence, MARK, utf8(serializeLabel(label))), label, carriers: ['trailer'], messages: [] }
-    },
-    async extract(input) {
-      const { trailers } = split(input)
-      const labels: FoundLabel[] = trailers.map((t, i) => {
-        try {
-          return { carrier: `trailer#${i}`, label: parseLabel(fromUtf8(t)) }
-        } catch (error) {
-          return { carrier: `trailer#${i}`, error: error as never }
-        }
-      })
-      return { markers: [...extraMarkers], labels, messages: [], fields: {} }
-    },
-    async digest(input) {
-      return sha256Base64Url(split(input).essence)
+    capabilities: { stamp: true },
+    async open(input, format) {
+      const { essence, trailers } = split(input)
+      return {
+        format,
+        size: input.length,
+        async read() {
+          const labels: FoundLabel[] = trailers.map((t, i) => {
+            try {
+              return { carrier: `trailer#${i}`, label: parseLabel(fromUtf8(t)) }
+            } catch (error) {
+              return { carrier: `trailer#${i}`, error: error as never }
+            }
+          })
+          return { markers: [...extraMarkers], labels, messages: [], fields: {} }
+        },
+        async digest() {
+          return sha256Base64Url(essence)
+        },
+        async stamp(ctx) {
+          const label = await ctx.sign({ method: 'tanba.test-trailer/1', alg: 'sha-256', digest: await sha256Base64Url(essence) }, { method: 'text', langs: ctx.notice?.lines.map((l) => l.lang) ?? [] })
+          return { bytes: concatBytes(essence, MARK, utf8(serializeLabel(label))), label, carriers: ['trailer'], messages: [] }
+        },
+      }
     },
   }
 }

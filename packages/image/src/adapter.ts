@@ -8,12 +8,13 @@ import {
   UnsupportedFormatError,
   utf8,
   type Adapter,
+  type Asset,
   type ExtractOptions,
   type Extraction,
   type FormatInfo,
   type LabelBinding,
   type LabelNotice,
-  type Limits,
+  type OpenOptions,
   type ReportMessage,
   type StampContext,
   type StampResult,
@@ -46,75 +47,86 @@ export function createImageAdapter(options: ImageAdapterOptions = {}): Adapter {
     name: IMAGE_ADAPTER_NAME,
     kind: 'image',
     formats: IMAGE_FORMATS,
+    capabilities: { stamp: true },
 
-    async stamp(input: Uint8Array, ctx: StampContext): Promise<StampResult> {
-      throwIfAborted(ctx.signal)
-      const image = parseImage(input, ctx.format.id, ctx.limits)
-      const messages: ReportMessage[] = []
-      let base = input
-      let notice: LabelNotice | undefined
-      const mark = planWatermark(image, ctx)
-      if (ctx.notice) {
-        const kept = keptNotice(image, ctx)
-        if (kept) {
-          notice = kept
-          messages.push({ rule: 'notice.kept', fatal: false, reason: 'The image already shows a Tanba warning that covers these languages; it was not drawn again' })
-        } else {
-          const drawn = await applyNotice(image, ctx, mark)
-          base = drawn.bytes
-          notice = drawn.notice
-          messages.push(...drawn.messages)
-        }
-      }
-      if (mark?.forced && base === input) base = await drawNotice(image, { plates: [] }, ctx.limits, { pixels: mark.pixels })
-      messages.push(...(mark?.record() ? mark.messages : []))
-      throwIfAborted(ctx.signal)
-      const stamped = base === input ? image : parseImage(base, ctx.format.id, ctx.limits)
-      const watermark = mark?.record()
-      if (!watermark && ctx.profiles.includes('eu')) messages.push(euWatermarkWarning(image, ctx, base !== input))
-      const label = await ctx.sign(bindingFor(stamped), notice, watermark ? { watermark } : undefined)
-      const carriers = ['xmp']
-      // Merged into the input's XMP: a new encoding (the warning) holds none of it.
-      let bytes = (await writeImageXmp(stamped, labelToXmpFields(label), ctx.limits, image.xmp)).bytes
-      if (ctx.c2pa && useC2pa) {
-        if (stamped.format === 'avif' || stamped.format === 'heic') bytes = normaliseIlocForC2pa(bytes, ctx.limits)
-        const signed = await signImageC2pa(bytes, ctx.format, label, ctx, image.c2pa ? input : null)
-        messages.push(...signed.messages)
-        if (signed.bytes) {
-          bytes = signed.bytes
-          carriers.push('c2pa')
-        }
-      } else if (image.c2pa) {
-        messages.push({ rule: 'c2pa.stale', carrier: image.c2pa, fatal: false, reason: 'The input carried a C2PA manifest; with C2PA off it is kept but no longer matches the changed file' })
-      }
-      return { bytes, label, carriers, messages }
-    },
-
-    async extract(input: Uint8Array, format: FormatInfo, opts: ExtractOptions): Promise<Extraction> {
+    async open(input: Uint8Array, format: FormatInfo, opts: OpenOptions): Promise<Asset> {
       throwIfAborted(opts.signal)
       const image = parseImage(input, format.id, opts.limits)
-      const found = findMarkers(image, opts.limits)
-      const mark = await findWatermark(image, opts.adapterOptions, opts.limits)
-      found.messages.push(...mark.messages)
-      const c2paCarrier = image.c2pa ?? (remoteManifestReference(image.xmp) ? 'xmp:dcterms:provenance' : null)
-      if (c2paCarrier) {
-        if (opts.c2pa && useC2pa) {
-          const c2pa = await readImageC2pa(input, format, c2paCarrier, opts)
-          found.markers.push(...c2pa.markers)
-          found.labels.push(...c2pa.labels)
-          found.messages.push(...c2pa.messages)
-          Object.assign(found.fields, c2pa.fields)
-        } else {
-          found.markers.push({ standard: 'c2pa', carrier: c2paCarrier, aiMarked: false, valid: null, detail: 'A C2PA manifest store is present (not read: C2PA reading is off)' })
-        }
+      return {
+        format,
+        size: input.length,
+        read: (read) => readImage(input, image, format, { ...opts, ...read }, useC2pa),
+        digest: async (binding) => imageDigest(image, binding, opts.signal),
+        stamp: (ctx) => stampImage(input, image, ctx, useC2pa),
       }
-      return mark.watermark ? { ...found, watermark: mark.watermark } : found
-    },
-
-    async digest(input: Uint8Array, format: FormatInfo, binding: LabelBinding, opts: ExtractOptions): Promise<string> {
-      return imageDigest(input, format, binding, opts)
     },
   }
+}
+
+async function stampImage(input: Uint8Array, image: ParsedImage, ctx: StampContext, useC2pa: boolean): Promise<StampResult> {
+  throwIfAborted(ctx.signal)
+  const messages: ReportMessage[] = []
+  let base = input
+  let notice: LabelNotice | undefined
+  const mark = planWatermark(image, ctx)
+  if (ctx.notice) {
+    const kept = keptNotice(image, ctx)
+    if (kept) {
+      notice = kept
+      messages.push({ rule: 'notice.kept', fatal: false, reason: 'The image already shows a Tanba warning that covers these languages; it was not drawn again' })
+    } else {
+      const drawn = await applyNotice(image, ctx, mark)
+      base = drawn.bytes
+      notice = drawn.notice
+      messages.push(...drawn.messages)
+    }
+  }
+  if (mark?.forced && base === input) base = await drawNotice(image, { plates: [] }, ctx.limits, { pixels: mark.pixels })
+  messages.push(...(mark?.record() ? mark.messages : []))
+  throwIfAborted(ctx.signal)
+  // The new encoding (warning or mark drawn) is a new file: it is parsed once more, the input is not.
+  const stamped = base === input ? image : parseImage(base, ctx.format.id, ctx.limits)
+  const watermark = mark?.record()
+  if (!watermark && ctx.profiles.includes('eu')) messages.push(euWatermarkWarning(image, ctx, base !== input))
+  const label = await ctx.sign(bindingFor(stamped), notice, watermark ? { watermark } : undefined)
+  const carriers = ['xmp']
+  // Merged into the input's XMP: a new encoding (the warning) holds none of it.
+  let bytes = (await writeImageXmp(stamped, labelToXmpFields(label), ctx.limits, image.xmp)).bytes
+  if (ctx.c2pa && useC2pa) {
+    if (stamped.format === 'avif' || stamped.format === 'heic') bytes = normaliseIlocForC2pa(bytes, ctx.limits)
+    const signed = await signImageC2pa(bytes, ctx.format, label, ctx, image.c2pa ? input : null)
+    messages.push(...signed.messages)
+    if (signed.bytes) {
+      bytes = signed.bytes
+      carriers.push('c2pa')
+    }
+  } else if (image.c2pa) {
+    messages.push({ rule: 'c2pa.stale', carrier: image.c2pa, fatal: false, reason: 'The input carried a C2PA manifest; with C2PA off it is kept but no longer matches the changed file' })
+  }
+  return { bytes, label, carriers, messages }
+}
+
+async function readImage(input: Uint8Array, image: ParsedImage, format: FormatInfo, opts: ExtractOptions, useC2pa: boolean): Promise<Extraction> {
+  throwIfAborted(opts.signal)
+  const found: Extraction = findMarkers(image, opts.limits)
+  if (opts.content !== false) {
+    const mark = await findWatermark(image, opts.adapterOptions, opts.limits)
+    found.messages.push(...mark.messages)
+    if (mark.watermark) found.watermark = mark.watermark
+  }
+  const c2paCarrier = image.c2pa ?? (remoteManifestReference(image.xmp) ? 'xmp:dcterms:provenance' : null)
+  if (c2paCarrier) {
+    if (opts.c2pa && useC2pa) {
+      const c2pa = await readImageC2pa(input, format, c2paCarrier, opts)
+      found.markers.push(...c2pa.markers)
+      found.labels.push(...c2pa.labels)
+      found.messages.push(...c2pa.messages)
+      Object.assign(found.fields, c2pa.fields)
+    } else {
+      found.markers.push({ standard: 'c2pa', carrier: c2paCarrier, aiMarked: false, valid: null, detail: 'A C2PA manifest store is present (not read: C2PA reading is off)' })
+    }
+  }
+  return found
 }
 
 /**

@@ -3,7 +3,8 @@
 // TypeScript over Uint8Array), but loads neither sharp, ExifTool, fonts nor the C2PA addon: it
 // cannot stamp, and it reports a C2PA manifest's presence without reading it (pair it with a
 // browser C2PA reader, as examples/verify-web does).
-import { throwIfAborted, UnsupportedFormatError, type Adapter, type AdapterEntry, type ExtractOptions, type Extraction, type FormatInfo, type LabelBinding } from '@tanba/core'
+import { throwIfAborted, type Adapter, type AdapterEntry, type Asset, type ExtractOptions, type Extraction, type FormatInfo, type OpenOptions } from '@tanba/core'
+import type { ParsedImage } from './container.js'
 import { IMAGE_FORMATS } from './formats.js'
 import { findMarkers } from './markers.js'
 import { imageDigest, parseImage } from './parse.js'
@@ -20,42 +21,44 @@ export interface ImageBrowserAdapterOptions {
   decodePixels?: PixelDecoder
 }
 
-/** The read-only image adapter: `extract` and `digest` as in Node; `stamp` throws UnsupportedFormatError. */
+/** The read-only image adapter: opens, reads and digests as in Node; it has no `stamp` (capabilities.stamp is false). */
 export function createImageBrowserAdapter(options: ImageBrowserAdapterOptions = {}): Adapter {
   return {
     name: IMAGE_BROWSER_ADAPTER_NAME,
     kind: 'image',
     formats: IMAGE_FORMATS,
+    capabilities: { stamp: false },
 
-    async stamp(): Promise<never> {
-      throw new UnsupportedFormatError('Stamping images needs sharp and runs in Node.js: use @tanba/image (or the tanba SDK) there; @tanba/image/browser only verifies')
-    },
-
-    async extract(input: Uint8Array, format: FormatInfo, opts: ExtractOptions): Promise<Extraction> {
+    async open(input: Uint8Array, format: FormatInfo, opts: OpenOptions): Promise<Asset> {
       throwIfAborted(opts.signal)
       const image = parseImage(input, format.id, opts.limits)
-      const found = findMarkers(image, opts.limits)
-      if (image.c2pa) {
-        found.markers.push({ standard: 'c2pa', carrier: image.c2pa, aiMarked: false, valid: null, detail: 'A C2PA manifest store is present (not read: this entry has no C2PA reader)' })
+      return {
+        format,
+        size: input.length,
+        read: (read) => readImage(input, image, format, { ...opts, ...read }, options.decodePixels),
+        digest: async (binding) => imageDigest(image, binding, opts.signal),
       }
-      const decode = options.decodePixels
-      const watermarkOff = (opts.adapterOptions.image as { watermark?: boolean } | undefined)?.watermark === false
-      if (decode && !watermarkOff && READABLE_FORMATS.has(format.id)) {
-        throwIfAborted(opts.signal)
-        try {
-          const pixels = await decode(input, format.mediaTypes[0] ?? '', SEARCH_SIDE)
-          if (pixels) return { ...found, watermark: searchWatermark(reduceForSearch(pixels, SEARCH_SIDE)) }
-        } catch (cause) {
-          found.messages.push(unreadablePixels(cause))
-        }
-      }
-      return found
-    },
-
-    async digest(input: Uint8Array, format: FormatInfo, binding: LabelBinding, opts: ExtractOptions): Promise<string> {
-      return imageDigest(input, format, binding, opts)
     },
   }
+}
+
+async function readImage(input: Uint8Array, image: ParsedImage, format: FormatInfo, opts: ExtractOptions, decode: PixelDecoder | undefined): Promise<Extraction> {
+  throwIfAborted(opts.signal)
+  const found: Extraction = findMarkers(image, opts.limits)
+  if (image.c2pa) {
+    found.markers.push({ standard: 'c2pa', carrier: image.c2pa, aiMarked: false, valid: null, detail: 'A C2PA manifest store is present (not read: this entry has no C2PA reader)' })
+  }
+  const watermarkOff = (opts.adapterOptions.image as { watermark?: boolean } | undefined)?.watermark === false
+  if (decode && opts.content !== false && !watermarkOff && READABLE_FORMATS.has(format.id)) {
+    throwIfAborted(opts.signal)
+    try {
+      const pixels = await decode(input, format.mediaTypes[0] ?? '', SEARCH_SIDE)
+      if (pixels) found.watermark = searchWatermark(reduceForSearch(pixels, SEARCH_SIDE))
+    } catch (cause) {
+      found.messages.push(unreadablePixels(cause))
+    }
+  }
+  return found
 }
 
 /** The registry entry for browsers: the same formats as `imageEntry`, the read-only adapter. */

@@ -1,5 +1,5 @@
 // One entry point over the format readers, with the size and pixel limits checked before any decoding.
-import { createSha256, InvalidLabelError, MalformedInputError, throwIfAborted, TooLargeError, UnsupportedFormatError, type ExtractOptions, type FormatInfo, type LabelBinding, type Limits } from '@tanba/core'
+import { createSha256, InvalidLabelError, MalformedInputError, throwIfAborted, TooLargeError, UnsupportedFormatError, type LabelBinding, type Limits } from '@tanba/core'
 import type { ParsedImage } from './container.js'
 import { imageFormat, sniffImageFormat, type ImageFormatId } from './formats.js'
 import { parseGif } from './gif/gif.js'
@@ -86,11 +86,11 @@ export function bindingFor(image: ParsedImage): LabelBinding {
   return { method: IMAGE_BINDING, alg: 'sha-256', digest: essenceDigest(image) }
 }
 
-/** The adapters' `digest`: the label's binding method checked, then the essence digest of the image. */
-export function imageDigest(input: Uint8Array, format: FormatInfo, binding: LabelBinding, opts: Pick<ExtractOptions, 'limits' | 'signal'>): string {
+/** The assets' `digest`: the label's binding method checked, then the essence digest of the parsed image. */
+export function imageDigest(image: ParsedImage, binding: LabelBinding, signal?: AbortSignal): string {
   assertBindingMethod(binding)
-  throwIfAborted(opts.signal)
-  return essenceDigest(parseImage(input, format.id, opts.limits), binding.method)
+  throwIfAborted(signal)
+  return essenceDigest(image, binding.method)
 }
 
 export function assertBindingMethod(binding: LabelBinding): void {

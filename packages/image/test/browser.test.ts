@@ -2,7 +2,8 @@ import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
-import { resolveLimits } from '@tanba/core'
+import { resolveLimits, stampWith } from '@tanba/core'
+import { createTestCredentials } from '@tanba/core/testing'
 import { describe, expect, it } from 'vitest'
 import { createImageAdapter, sniffImageFormat } from '../src/index.js'
 import { createImageBrowserAdapter } from '../src/browser.js'
@@ -31,23 +32,32 @@ describe('@tanba/image/browser', () => {
     const node = createImageAdapter({ c2pa: false })
     const browser = createImageBrowserAdapter()
     // The browser entry has no pixel decoder, so it does not search for the watermark; the Node side skips it too.
-    const opts = { limits: resolveLimits(), c2pa: false, adapterOptions: { image: { watermark: false } } }
+    const opts = { limits: resolveLimits(), adapterOptions: { image: { watermark: false } } }
+    const read = { c2pa: false }
     const files = (await readdir(FIXTURES)).filter((f) => !f.endsWith('.md'))
     expect(files.length).toBeGreaterThan(10)
     for (const file of files) {
       const bytes = new Uint8Array(await readFile(join(FIXTURES, file)))
       const format = sniffImageFormat(bytes)!
       expect(format, file).toBeTruthy()
-      expect(await browser.extract(bytes, format, opts), file).toEqual(await node.extract(bytes, format, opts))
+      const [b, n] = [await browser.open(bytes, format, opts), await node.open(bytes, format, opts)]
+      expect(await b.read(read), file).toEqual(await n.read(read))
       for (const method of ['tanba.image.data/2', 'tanba.image.data/1']) {
         const binding = { method, alg: 'sha-256', digest: '' } as const
-        expect(await browser.digest(bytes, format, binding, opts), file).toBe(await node.digest(bytes, format, binding, opts))
+        expect(await b.digest(binding), file).toBe(await n.digest(binding))
       }
     }
   })
 
-  it('cannot stamp, and says where stamping works', async () => {
+  it('is read-only: it declares so, its assets have no stamp, and stampWith refuses with a typed error', async () => {
     const bytes = new Uint8Array(await readFile(join(FIXTURES, 'photo.png')))
-    await expect(createImageBrowserAdapter().stamp(bytes, {} as never)).rejects.toMatchObject({ code: 'TANBA_UNSUPPORTED_FORMAT' })
+    const adapter = createImageBrowserAdapter()
+    expect(adapter.capabilities.stamp).toBe(false)
+    const format = sniffImageFormat(bytes)!
+    const asset = await adapter.open(bytes, format, { limits: resolveLimits(), adapterOptions: {} })
+    expect(asset.stamp).toBeUndefined()
+    const creds = await createTestCredentials()
+    const options = { signer: creds.signer, system: { name: 'Gen' }, owner: { name: 'Owner LLP' } }
+    await expect(stampWith(adapter, bytes, format, options)).rejects.toMatchObject({ code: 'TANBA_UNSUPPORTED_FORMAT', details: { readOnly: true } })
   })
 })

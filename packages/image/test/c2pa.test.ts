@@ -47,7 +47,7 @@ describe('C2PA manifests', () => {
       expect(summary.digitalSourceTypes).toEqual(['http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia'])
       expect(summary.trusted).toBe(true)
       // Both copies of the label are found, and they agree (core reports "label.carriers-disagree" otherwise).
-      const found = await adapter.extract(out, format, { limits, c2pa: true, adapterOptions: {} })
+      const found = await (await adapter.open(out, format, { limits, adapterOptions: {} })).read({ c2pa: true })
       expect(found.labels.map((l) => [l.carrier.replace(/^.*:tanba\.label$/, 'c2pa:tanba.label'), l.label?.id])).toEqual([
         ['xmp', label.id],
         ['c2pa:tanba.label', label.id],

@@ -13,6 +13,7 @@ import {
   TanbaError,
   throwIfAborted,
   type Adapter,
+  type Asset,
   type ExtractOptions,
   type Extraction,
   type FormatInfo,
@@ -21,6 +22,7 @@ import {
   type LabelNotice,
   type Limits,
   type Marker,
+  type OpenOptions,
   type ReportMessage,
   type StampContext,
   type StampResult,
@@ -84,15 +86,26 @@ export function createPdfAdapter(defaults: PdfAdapterOptions = {}): Adapter {
     kind: 'pdf',
     formats: PDF_FORMATS,
 
-    stamp: (input: Uint8Array, ctx: StampContext) => typed(() => stampPdf(input, ctx, optionsOf(ctx.adapterOptions))),
-    extract: (input: Uint8Array, _format: FormatInfo, options: ExtractOptions) => typed(() => extractPdf(input, options, optionsOf(options.adapterOptions))),
-    digest: (input: Uint8Array, _format: FormatInfo, binding: LabelBinding, options: ExtractOptions) =>
-      typed(() => revisionDigest(openFile(input, options.limits, optionsOf(options.adapterOptions).password), binding)),
+    capabilities: { stamp: true },
+
+    open: (input: Uint8Array, format: FormatInfo, options: OpenOptions) =>
+      typed(async (): Promise<Asset> => {
+        throwIfAborted(options.signal)
+        const opts = optionsOf(options.adapterOptions)
+        // One parse of the xref chain and the decryption set-up, shared by read, digest and stamp.
+        const file = openFile(input, options.limits, opts.password)
+        return {
+          format,
+          size: input.length,
+          read: (read) => typed(() => extractPdf(input, file, { ...options, ...read })),
+          digest: (binding) => typed(async () => revisionDigest(file, binding)),
+          stamp: (ctx) => typed(() => stampPdf(input, file, ctx, optionsOf(ctx.adapterOptions))),
+        }
+      }),
   }
 }
 
-async function stampPdf(input: Uint8Array, ctx: StampContext, opts: PdfAdapterOptions): Promise<StampResult> {
-  const file = openFile(input, ctx.limits, opts.password)
+async function stampPdf(input: Uint8Array, file: PdfFile, ctx: StampContext, opts: PdfAdapterOptions): Promise<StampResult> {
   const messages: ReportMessage[] = []
   if (file.unterminated !== undefined) {
     // An update appended here would be read as the rest of that object (a stream runs on to the next
@@ -213,8 +226,7 @@ async function stampPdf(input: Uint8Array, ctx: StampContext, opts: PdfAdapterOp
   return { bytes: concatBytes(prefix, update.bytes), label, carriers, messages }
 }
 
-async function extractPdf(input: Uint8Array, options: ExtractOptions, opts: PdfAdapterOptions): Promise<Extraction> {
-  const file = openFile(input, options.limits, opts.password)
+async function extractPdf(input: Uint8Array, file: PdfFile, options: ExtractOptions): Promise<Extraction> {
   const markers: Marker[] = []
   const labels: FoundLabel[] = []
   const messages: ReportMessage[] = []
@@ -246,7 +258,8 @@ async function extractPdf(input: Uint8Array, options: ExtractOptions, opts: PdfA
   const label = labels.find((l) => l.label)?.label
   const pages = guard(() => listPages(file))
   fields.pages = pages.length
-  const found = guard(() => findNotice(file, pages))
+  // The notice is read from the pages' text: content, so only when the caller asks for it.
+  const found = options.content === false ? null : guard(() => findNotice(file, pages))
   if (found) {
     const text = found.lines.map((l) => l.text).join('\n')
     fields.notice = { text, langs: found.lines.map((l) => l.lang), pages: found.pages }
@@ -261,7 +274,7 @@ async function extractPdf(input: Uint8Array, options: ExtractOptions, opts: PdfA
       detail: `Visible notice on ${found.pages.length} of ${pages.length} page(s): ${found.lines.map((l) => l.text).join(' / ')}`,
     })
     if (!complete) messages.push({ rule: 'notice.incomplete', carrier: 'pdf:page-text', fatal: false, reason: `The visible notice is on ${found.pages.length} of ${pages.length} pages` })
-  } else if (label?.notice && label.notice.method !== 'none') {
+  } else if (options.content !== false && label?.notice && label.notice.method !== 'none') {
     messages.push({ rule: 'notice.missing', carrier: 'pdf:page-text', fatal: true, reason: 'The label records a visible notice, but no page shows it' })
   }
 

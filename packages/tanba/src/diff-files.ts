@@ -2,7 +2,7 @@
 // compares their marks; folder mode pairs files by relative path.
 import { readdir } from 'node:fs/promises'
 import { join, relative, resolve, sep } from 'node:path'
-import { resolveLimits, type ProfileId, type VerificationReport } from '@tanba/core'
+import { openOptions, openWith, resolveLimits, type ProfileId, type VerificationReport } from '@tanba/core'
 import { diffMarks, type MarksDiff } from './diff.js'
 import { readInput } from './files.js'
 import { verifyFile, type VerifyFileOptions } from './node.js'
@@ -75,7 +75,8 @@ async function sameContent(before: VerificationReport, afterAbs: string, options
     const registry = defaultRegistry()
     const detection = registry.detect(bytes, { filename: afterAbs })
     const adapter = await registry.load(detection)
-    const digest = await adapter.digest(bytes, detection.format, label.binding, { limits: resolveLimits(options.limits), c2pa: false, adapterOptions: options.adapterOptions ?? {} })
+    const asset = await openWith(adapter, bytes, detection.format, openOptions(options))
+    const digest = await asset.digest(label.binding)
     return digest === label.binding.digest
   } catch {
     // A file that cannot be read or digested is not provably unchanged.

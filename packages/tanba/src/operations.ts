@@ -3,8 +3,10 @@ import {
   extendResult,
   InvalidOptionError,
   isTanbaError,
-  resolveLimits,
-  stampWith,
+  openOptions,
+  openWith,
+  stampAsset,
+  UnsupportedFormatError,
   verifyWith,
   type Adapter,
   type AdapterRegistry,
@@ -125,13 +127,13 @@ export async function stamp(input: Uint8Array, options: SdkStampOptions): Promis
   if (!options || typeof options !== 'object') throw new InvalidOptionError('Expected stamp options with signer, system and owner')
   const { detection, adapter } = await detectAndLoad(input, options)
   const format = detection.format
-  // Cheap look for an existing label (no C2PA reading): a second label must never be added silently.
-  const existing = await adapter.extract(input, format, {
-    limits: resolveLimits(options.limits),
-    c2pa: false,
-    adapterOptions: options.adapterOptions ?? {},
-    ...(options.signal ? { signal: options.signal } : {}),
-  })
+  if (!adapter.capabilities.stamp) {
+    throw new UnsupportedFormatError(`The ${adapter.name} adapter loaded for ${format.id.toUpperCase()} only reads: it cannot stamp`, { details: { format: format.id, readOnly: true } })
+  }
+  // One parse for the whole stamp: the look for an earlier label and the stamp share it.
+  const asset = await openWith(adapter, input, format, openOptions(options))
+  // A cheap look (no C2PA, no decoding): a second label must never be added silently.
+  const existing = await asset.read({ c2pa: false, content: false, tags: false })
   if (existing.labels.length > 0 && !options.force) {
     const carriers = existing.labels.map((l) => l.carrier)
     return {
@@ -152,7 +154,7 @@ export async function stamp(input: Uint8Array, options: SdkStampOptions): Promis
       replaced: false,
     }
   }
-  const result = await stampWith(adapter, input, format, options)
+  const result = await stampAsset(asset, options)
   if (format.kind === 'text' && input.length === 0) {
     // Stamped, not refused: an AI service may really return an empty answer, and the label then
     // says so. But nothing of the content itself is there to see, so say it.
@@ -187,12 +189,8 @@ export async function verify(input: Uint8Array, options: SdkVerifyOptions = {}):
 export async function inspect(input: Uint8Array, options: InspectOptions = {}): Promise<InspectReport> {
   assertBytes(input, 'inspect')
   const { detection, adapter } = await detectAndLoad(input, options)
-  const extraction = await adapter.extract(input, detection.format, {
-    limits: resolveLimits(options.limits),
-    c2pa: options.c2pa ?? true,
-    adapterOptions: options.adapterOptions ?? {},
-    ...(options.signal ? { signal: options.signal } : {}),
-  })
+  const asset = await openWith(adapter, input, detection.format, openOptions(options))
+  const extraction = await asset.read({ c2pa: options.c2pa ?? true, content: true, tags: true })
   return {
     ...(options.filename ? { file: options.filename } : {}),
     format: detection.format.id,

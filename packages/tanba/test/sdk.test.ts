@@ -3,7 +3,8 @@ import { WorkerPool } from '../src/pool.js'
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { childProcesses, createTestCredentials, type TestCredentials } from '@tanba/core/testing'
+import { childProcesses, countingOpens, createTestCredentials, type TestCredentials } from '@tanba/core/testing'
+import type { AdapterEntry } from '@tanba/core'
 import {
   ADAPTERS,
   close,
@@ -110,6 +111,32 @@ describe('stamp, verify, inspect on bytes', () => {
       expect(seen.aiMarked).toBe(true)
       expect(seen.labels.length).toBeGreaterThan(0)
       expect(seen.labels.every((l) => l.label?.id === out.label?.id)).toBe(true)
+    }
+  })
+
+  it('opens each file once per operation: stamp (its look for an earlier label included), verify, inspect', async () => {
+    let count = () => 0
+    const entries: AdapterEntry[] = ADAPTERS.map((entry) => ({
+      ...entry,
+      load: async () => {
+        const counted = countingOpens(await entry.load())
+        const before = count
+        count = () => before() + counted.opens()
+        return counted.adapter
+      },
+    }))
+    const registry = createRegistry({ adapters: entries })
+    const inputs = [...samples().map((s) => ({ name: s.name, bytes: new Uint8Array(readFileSync(s.path)) })), { name: 'a.txt', bytes: new TextEncoder().encode(TEXT) }]
+    for (const { name, bytes } of inputs) {
+      const start = count()
+      const out = await stamp(bytes, { signer: creds.signer, owner, system, c2pa: false, filename: name, registry })
+      expect(count() - start, `${name}: stamp`).toBe(1)
+      await verify(out.bytes, { trust: creds.trust, filename: name, registry })
+      expect(count() - start, `${name}: verify`).toBe(2)
+      await inspect(out.bytes, { filename: name, registry })
+      expect(count() - start, `${name}: inspect`).toBe(3)
+      expect((await stamp(out.bytes, { signer: creds.signer, owner, system, c2pa: false, filename: name, registry })).alreadyLabelled).toBe(true)
+      expect(count() - start, `${name}: restamp look`).toBe(4)
     }
   })
 

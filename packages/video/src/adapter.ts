@@ -10,12 +10,13 @@ import {
   UnsupportedFormatError,
   writeXmp,
   type Adapter,
+  type Asset,
   type ExtractOptions,
   type Extraction,
   type FormatInfo,
   type LabelBinding,
-  type Limits,
   type Marker,
+  type OpenOptions,
   type ReportMessage,
   type StampContext,
   type StampResult,
@@ -38,17 +39,26 @@ const GENERATOR_TAGS = new Set(['encoder', '©too', '©swr', '©enc', 'com.apple
 
 /** Creates the video adapter (MP4, MOV, M4V: ISO BMFF with sample tables). */
 export function createVideoAdapter(): Adapter {
-  return { name: VIDEO_ADAPTER_NAME, kind: 'video', formats: VIDEO_FORMATS, stamp, extract, digest }
+  return { name: VIDEO_ADAPTER_NAME, kind: 'video', formats: VIDEO_FORMATS, capabilities: { stamp: true }, open }
 }
 
-function open(input: Uint8Array, format: FormatInfo, limits: Limits): Mp4Asset {
+async function open(input: Uint8Array, format: FormatInfo, options: OpenOptions): Promise<Asset> {
+  throwIfAborted(options.signal)
   if (!(BMFF_FORMATS as readonly string[]).includes(format.id)) {
     throw new UnsupportedFormatError(`${format.id.toUpperCase()} is recognised but not supported${format.note ? `: ${format.note}` : ''}`, { details: { format: format.id } })
   }
-  return parseMp4(bytesSource(input), limits)
+  // One walk of the box tree and the sample tables, shared by read, digest and stamp.
+  const mp4 = parseMp4(bytesSource(input), options.limits)
+  return {
+    format,
+    size: input.length,
+    read: (read) => extract(input, mp4, format, { ...options, ...read }),
+    digest: async (binding) => digest(mp4, format, binding, options.signal),
+    stamp: (ctx) => stamp(input, mp4, ctx),
+  }
 }
 
-async function stamp(input: Uint8Array, ctx: StampContext): Promise<StampResult> {
+async function stamp(input: Uint8Array, asset: Mp4Asset, ctx: StampContext): Promise<StampResult> {
   throwIfAborted(ctx.signal)
   if (ctx.notice) {
     throw new UnsupportedFormatError(
@@ -56,7 +66,6 @@ async function stamp(input: Uint8Array, ctx: StampContext): Promise<StampResult>
       { details: { format: ctx.format.id, option: 'notice.visible' } },
     )
   }
-  const asset = open(input, ctx.format, ctx.limits)
   if (asset.fragmented) {
     // Verifying works (the binding reads the fragments); writing would have to move absolute fragment offsets.
     throw new UnsupportedFormatError('Fragmented MP4 (moof movie fragments, CMAF) cannot be stamped yet; it can be verified. Remux it first: `ffmpeg -i in.mp4 -c copy out.mp4`', { details: { format: ctx.format.id, fragmented: true } })
@@ -99,10 +108,9 @@ async function stamp(input: Uint8Array, ctx: StampContext): Promise<StampResult>
   return resultFromParts(written.parts, { label, carriers, messages })
 }
 
-async function extract(input: Uint8Array, format: FormatInfo, options: ExtractOptions): Promise<Extraction> {
+async function extract(input: Uint8Array, asset: Mp4Asset, format: FormatInfo, options: ExtractOptions): Promise<Extraction> {
   throwIfAborted(options.signal)
   const limits = options.limits
-  const asset = open(input, format, limits)
   const meta = readMetadata(asset, limits)
   const markers: Marker[] = []
   const labels: Extraction['labels'] = []
@@ -157,11 +165,11 @@ function streamFields(asset: Mp4Asset): Record<string, unknown> {
   }
 }
 
-async function digest(input: Uint8Array, format: FormatInfo, binding: LabelBinding, options: ExtractOptions): Promise<string> {
-  throwIfAborted(options.signal)
+function digest(asset: Mp4Asset, format: FormatInfo, binding: LabelBinding, signal: AbortSignal | undefined): string {
+  throwIfAborted(signal)
   if (binding.method !== VIDEO_BMFF_BINDING) {
     throw new InvalidLabelError(`The label binds the essence with "${binding.method}", but a ${format.id.toUpperCase()} file is bound with "${VIDEO_BMFF_BINDING}"`)
   }
-  return bmffDigest(open(input, format, options.limits), options.signal).digest
+  return bmffDigest(asset, signal).digest
 }
 

@@ -87,8 +87,7 @@ export function parseFlac(b: Uint8Array, limits: Limits): ParsedFlac {
 const payload = (b: Uint8Array, blk: FlacBlock) => b.subarray(blk.offset + 4, blk.offset + 4 + blk.length)
 const appId = (b: Uint8Array, blk: FlacBlock) => (blk.length >= 4 ? String.fromCharCode(...b.subarray(blk.offset + 4, blk.offset + 8)) : '')
 
-function readFlac(b: Uint8Array, limits: Limits): AudioRead {
-  const f = parseFlac(b, limits)
+function readFlac(b: Uint8Array, limits: Limits, f: ParsedFlac = parseFlac(b, limits)): AudioRead {
   const out = emptyRead()
   const fields: Record<string, unknown> = {
     container: 'FLAC',
@@ -143,8 +142,7 @@ function readFlac(b: Uint8Array, limits: Limits): AudioRead {
  * Essence: the STREAMINFO payload (decoders take the stream's parameters and length from it) and every
  * byte after the metadata blocks up to a final ID3v1 tag; the other metadata blocks are excluded.
  */
-function flacEssence(b: Uint8Array, limits: Limits): EssenceResult {
-  const f = parseFlac(b, limits)
+function flacEssence(b: Uint8Array, limits: Limits, f: ParsedFlac = parseFlac(b, limits)): EssenceResult {
   return { method: FLAC_BINDING, parts: [utf8(`${FLAC_BINDING}\n`), payload(b, f.blocks[0]!), b.subarray(f.framesStart, f.framesEnd)] }
 }
 
@@ -188,8 +186,7 @@ export function rewriteFlacComments(b: Uint8Array, edit: (entries: Uint8Array[])
   return joinBytes([b.subarray(0, f.start), metadataBytes(blocks), b.subarray(f.framesStart)])
 }
 
-function writeFlac(b: Uint8Array, carriers: CarrierPayload, limits: Limits): WriteResult {
-  const f = parseFlac(b, limits)
+function writeFlac(b: Uint8Array, carriers: CarrierPayload, limits: Limits, f: ParsedFlac = parseFlac(b, limits)): WriteResult {
   const blocks: EditableBlock[] = f.blocks.map((blk) => ({ type: blk.type, body: payload(b, blk) }))
   // Vorbis comments: drop old AIGC/TANBA entries, append new ones.
   editComments(blocks, (entries) => [...entries.filter((e) => !(TANBA_COMMENTS as readonly string[]).includes(commentField(e).name)), commentEntry('AIGC', carriers.tc260), commentEntry('TANBA', carriers.label)], limits)
@@ -447,6 +444,7 @@ async function flacExcerpt(b: Uint8Array, where: 'start' | 'end', seconds: numbe
 export const flacCodec: AudioCodec = {
   id: 'flac',
   bindingMethod: FLAC_BINDING,
+  parse: parseFlac,
   read: readFlac,
   essence: flacEssence,
   write: writeFlac,

@@ -10,15 +10,20 @@ export const MP3_BINDING = 'tanba.audio.mp3/2'
 /** Samples between encoder input and decoder output with LAME/lamejs: 576 encoder delay + 529 decoder delay. */
 export const LAME_TOTAL_DELAY = 1105
 
-function parse(bytes: Uint8Array, limits: Limits): { layout: Mp3Layout; tags: Id3Tag[] } {
+interface ParsedMp3 {
+  layout: Mp3Layout
+  tags: Id3Tag[]
+}
+
+function parse(bytes: Uint8Array, limits: Limits): ParsedMp3 {
   checkInputSize(bytes, limits)
   const layout = mp3Layout(bytes, limits)
   const tags = layout.tags.map((t) => readId3Tag(bytes, t.offset, limits))
   return { layout, tags }
 }
 
-function readMp3(bytes: Uint8Array, limits: Limits): AudioRead {
-  const { layout, tags } = parse(bytes, limits)
+function readMp3(bytes: Uint8Array, limits: Limits, parsed: ParsedMp3 = parse(bytes, limits)): AudioRead {
+  const { layout, tags } = parsed
   const out = emptyRead()
   const tagFields: Record<string, unknown> = {}
   for (const tag of tags) {
@@ -62,15 +67,15 @@ function readMp3(bytes: Uint8Array, limits: Limits): AudioRead {
  * frame, and the APE, Lyrics3 and appended ID3v2 tags: ffmpeg does not skip those, it decodes any
  * frames hidden in them. Only the leading ID3v2 tags and ID3v1 (both skipped by every decoder) are out.
  */
-function mp3Essence(bytes: Uint8Array, limits: Limits): EssenceResult {
-  checkInputSize(bytes, limits)
-  const layout = mp3Layout(bytes, limits)
+function mp3Essence(bytes: Uint8Array, limits: Limits, parsed?: ParsedMp3): EssenceResult {
+  if (!parsed) checkInputSize(bytes, limits)
+  const layout = parsed?.layout ?? mp3Layout(bytes, limits)
   const end = layout.trailing[0] === 'id3v1' ? bytes.length - 128 : bytes.length
   return { method: MP3_BINDING, parts: [utf8(`${MP3_BINDING}\n`), bytes.subarray(layout.tagsEnd, end)] }
 }
 
-function writeMp3(bytes: Uint8Array, payload: CarrierPayload, limits: Limits): WriteResult {
-  const { layout, tags } = parse(bytes, limits)
+function writeMp3(bytes: Uint8Array, payload: CarrierPayload, limits: Limits, parsed: ParsedMp3 = parse(bytes, limits)): WriteResult {
+  const { layout, tags } = parsed
   const version = tags[0]?.version ?? 3
   const existingXmp = tags.find((t) => t.xmp !== undefined)?.xmp
   const carriers = ['id3:TXXX:AIGC', 'id3:TXXX:TANBA']
@@ -303,6 +308,7 @@ async function mp3Excerpt(bytes: Uint8Array, where: 'start' | 'end', seconds: nu
 export const mp3Codec: AudioCodec = {
   id: 'mp3',
   bindingMethod: MP3_BINDING,
+  parse,
   read: readMp3,
   essence: mp3Essence,
   write: writeMp3,

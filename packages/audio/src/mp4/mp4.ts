@@ -65,8 +65,8 @@ function mdtaKeys(b: Uint8Array, meta: BoxNode): string[] | null {
 
 const ITEM_FIELDS: Record<string, string> = { '©nam': 'title', '©ART': 'artist', '©alb': 'album', '©day': 'date', '©gen': 'genre', '©too': 'encoder', '©cmt': 'comment' }
 
-function readMp4(b: Uint8Array, limits: Limits): AudioRead {
-  const { top, moov } = parseMp4(b, limits)
+function readMp4(b: Uint8Array, limits: Limits, parsed: ParsedMp4 = parseMp4(b, limits)): AudioRead {
+  const { top, moov } = parsed
   const out = emptyRead()
   const tags: Record<string, string | number> = {}
   const metas = [child(moov, 'meta'), child(child(moov, 'udta'), 'meta')].filter((m): m is BoxNode => Boolean(m))
@@ -178,8 +178,8 @@ function timing(p: Uint8Array): Uint8Array {
 }
 
 /** Essence: the movie timing, then per audio track its flags, timing, edit list, sample tables and samples in order; iTunSMPB last. */
-function mp4Essence(b: Uint8Array, limits: Limits): EssenceResult {
-  const { moov } = parseMp4(b, limits)
+function mp4Essence(b: Uint8Array, limits: Limits, parsed: ParsedMp4 = parseMp4(b, limits)): EssenceResult {
+  const { moov } = parsed
   const tracks = audioTracks(b, moov)
   if (!tracks.length) throw new MalformedInputError('The MP4 file has no audio track')
   const parts: Uint8Array[] = [utf8(`${MP4_BINDING}\n`)]
@@ -222,8 +222,7 @@ function mdirHandler(): Uint8Array {
   return isoBox('hdlr', new Uint8Array(8), utf8('mdir'), utf8('appl'), new Uint8Array(9))
 }
 
-function writeMp4(b: Uint8Array, payload: CarrierPayload, limits: Limits): WriteResult {
-  const parsed = parseMp4(b, limits)
+function writeMp4(b: Uint8Array, payload: CarrierPayload, limits: Limits, parsed: ParsedMp4 = parseMp4(b, limits)): WriteResult {
   const { top, moov } = parsed
   if (top.some((x) => x.type === 'moof')) throw new UnsupportedFormatError('Fragmented MP4 (moof boxes) is not supported')
   const items = [freeformItem('AIGC', payload.tc260), freeformItem('TANBA', payload.label)]
@@ -318,6 +317,7 @@ function patchChunkOffsets(out: Uint8Array, moovAt: number, moves: { from: numbe
 export const m4aCodec: AudioCodec = {
   id: 'm4a',
   bindingMethod: MP4_BINDING,
+  parse: parseMp4,
   read: readMp4,
   essence: mp4Essence,
   write: writeMp4,

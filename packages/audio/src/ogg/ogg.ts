@@ -180,8 +180,7 @@ function commentsOf(ogg: ParsedOgg, limits: Limits) {
   return { packet, skip, parsed }
 }
 
-function readOgg(b: Uint8Array, limits: Limits): AudioRead {
-  const ogg = parseOgg(b, limits)
+function readOgg(b: Uint8Array, limits: Limits, ogg: ParsedOgg = parseOgg(b, limits)): AudioRead {
   const out = emptyRead()
   const { parsed } = commentsOf(ogg, limits)
   if (ogg.skipped) out.messages.push({ rule: 'ogg.skipped-bytes', fatal: false, reason: `${ogg.skipped} bytes between Ogg pages are not a valid page and were skipped, as decoders skip them` })
@@ -205,8 +204,7 @@ function readOgg(b: Uint8Array, limits: Limits): AudioRead {
 }
 
 /** Essence: the identification (and Vorbis setup) packets and every audio packet, each with its lacing values; the comment header and page layout are excluded. */
-function oggEssence(b: Uint8Array, limits: Limits): EssenceResult {
-  const ogg = parseOgg(b, limits)
+function oggEssence(b: Uint8Array, limits: Limits, ogg: ParsedOgg = parseOgg(b, limits)): EssenceResult {
   const parts: Uint8Array[] = [utf8(`${OGG_BINDING};${ogg.codec}\n`)]
   let index = 0
   for (const pk of packets(b, ogg.pages, ogg.serial)) {
@@ -261,11 +259,12 @@ export function buildPage(p: { headerType: number; granule: bigint; serial: numb
   return out
 }
 
-function writeOgg(b: Uint8Array, payload: CarrierPayload, limits: Limits): WriteResult {
+function writeOgg(b: Uint8Array, payload: CarrierPayload, limits: Limits, ogg: ParsedOgg = parseOgg(b, limits)): WriteResult {
   const bytes = rewriteOggComments(
     b,
     (entries) => [...entries.filter((e) => !(TANBA_COMMENTS as readonly string[]).includes(commentField(e).name)), commentEntry('AIGC', payload.tc260), commentEntry('TANBA', payload.label)],
     limits,
+    ogg,
   )
   return { parts: [bytes], carriers: ['ogg:comment:AIGC', 'ogg:comment:TANBA'] }
 }
@@ -274,8 +273,7 @@ function writeOgg(b: Uint8Array, payload: CarrierPayload, limits: Limits): Write
  * Rewrites the comment header of an Ogg Vorbis/Opus stream: header packets are laid out on new
  * pages, later pages keep their bytes with sequence numbers moved and CRCs recomputed.
  */
-export function rewriteOggComments(b: Uint8Array, edit: (entries: Uint8Array[]) => Uint8Array[], limits: Limits): Uint8Array {
-  const ogg = parseOgg(b, limits)
+export function rewriteOggComments(b: Uint8Array, edit: (entries: Uint8Array[]) => Uint8Array[], limits: Limits, ogg: ParsedOgg = parseOgg(b, limits)): Uint8Array {
   const { packet, skip, parsed } = commentsOf(ogg, limits)
   const list = buildVorbisComments({ vendor: parsed.vendor, entries: edit(parsed.entries) })
   // Vorbis ends the comment header with a framing bit; Opus may keep binary data after the list.
@@ -307,6 +305,7 @@ export function rewriteOggComments(b: Uint8Array, edit: (entries: Uint8Array[]) 
 export const oggCodec: AudioCodec = {
   id: 'ogg',
   bindingMethod: OGG_BINDING,
+  parse: parseOgg,
   read: readOgg,
   essence: oggEssence,
   write: writeOgg,

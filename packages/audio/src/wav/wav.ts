@@ -103,8 +103,7 @@ function streamedForm(bytes: Uint8Array, dataAt: number, limits: Limits): RiffFo
   return { ...before, declaredSize: bytes.length - 8, end: bytes.length, chunks: [...before.chunks, data], sizeMismatch: false }
 }
 
-function readWav(bytes: Uint8Array, limits: Limits): AudioRead {
-  const wav = parseWav(bytes, limits)
+function readWav(bytes: Uint8Array, limits: Limits, wav: ParsedWav = parseWav(bytes, limits)): AudioRead {
   const out = emptyRead()
   const { fmt, data, form } = wav
   if (form.sizeMismatch) {
@@ -163,8 +162,7 @@ function readWav(bytes: Uint8Array, limits: Limits): AudioRead {
  * streamed file with its real size), then any bytes after the RIFF form (ffmpeg reads chunks there).
  * Only the metadata chunks of WAV_METADATA_CHUNKS and LIST INFO are left out.
  */
-function wavEssence(bytes: Uint8Array, limits: Limits): EssenceResult {
-  const wav = parseWav(bytes, limits)
+function wavEssence(bytes: Uint8Array, limits: Limits, wav: ParsedWav = parseWav(bytes, limits)): EssenceResult {
   const parts: Uint8Array[] = [utf8(`${WAV_BINDING}\n`)]
   for (const chunk of wav.form.chunks) {
     if (WAV_METADATA_CHUNKS.has(chunk.id) || (chunk.id === 'LIST' && chunk.listType === 'INFO')) continue
@@ -246,8 +244,7 @@ function assembleWav(bytes: Uint8Array, wav: ParsedWav, replace: Map<RiffChunk, 
   return out
 }
 
-function writeWav(bytes: Uint8Array, payload: CarrierPayload, limits: Limits): WriteResult {
-  const wav = parseWav(bytes, limits)
+function writeWav(bytes: Uint8Array, payload: CarrierPayload, limits: Limits, wav: ParsedWav = parseWav(bytes, limits)): WriteResult {
   checkStampable(wav)
   const replace = new Map<RiffChunk, Uint8Array | Uint8Array[] | null>()
   if (wav.streamed) replace.set(wav.data, fixedData(bytes, wav))
@@ -382,6 +379,7 @@ export function decodeWavClip(bytes: Uint8Array, limits: Limits): DecodedExcerpt
 export const wavCodec: AudioCodec = {
   id: 'wav',
   bindingMethod: WAV_BINDING,
+  parse: parseWav,
   read: readWav,
   essence: wavEssence,
   write: writeWav,

@@ -34,7 +34,7 @@ import { count, hardeningRegistry, LONG, readBytes, ROOT, runs, TANBA_CODES, TES
 
 const registry = hardeningRegistry()
 const limits = resolveLimits()
-const xopts = { limits, c2pa: false, adapterOptions: {} }
+const xopts = { limits, adapterOptions: {} }
 const fixture = (p: string) => readBytes(join(ROOT, 'fixtures', p))
 
 // --- mutation arbitraries ---------------------------------------------------------------------
@@ -338,17 +338,19 @@ describe('the text wrapper', () => {
   }, TEST_TIMEOUT)
 })
 
-describe('every adapter: extract and digest on mutated files', () => {
+describe('every adapter: open, read and digest on mutated files', () => {
   for (const id of Object.keys(SEED_FILES)) {
-    it(`${id}: extract and digest give markers or a typed error, within a second`, async () => {
+    it(`${id}: open, read and digest give markers or a typed error, within a second`, async () => {
       const s = seeds.get(id)!
-      await check(`adapter ${id}: extract + digest`, mutant(s.seeds), async (bytes) => {
-        const found = await contract(`${id} extract`, () => s.adapter.extract(bytes, s.format, xopts))
+      await check(`adapter ${id}: open + read + digest`, mutant(s.seeds), async (bytes) => {
+        const asset = await contract(`${id} open`, () => s.adapter.open(bytes, s.format, xopts))
+        if (!asset) return
+        const found = await contract(`${id} read`, () => asset.read({ c2pa: false }))
         if (found) {
           expect(Array.isArray(found.markers) && Array.isArray(found.labels)).toBe(true)
           for (const l of found.labels) if (l.error) expect(TANBA_CODES).toContain(l.error.code)
         }
-        const digest = await contract(`${id} digest`, () => s.adapter.digest(bytes, s.format, s.binding, xopts))
+        const digest = await contract(`${id} digest`, () => asset.digest(s.binding))
         if (digest !== undefined) expect(digest).toMatch(/^[A-Za-z0-9_-]{43}$/)
       }, ['pdf', 'mp3', 'flac', 'tiff'].includes(id) ? 60 : 100)
     }, TEST_TIMEOUT)

@@ -4,7 +4,7 @@
 // pipeline would turn it into a report message.
 import { readFileSync } from 'node:fs'
 import { performance } from 'node:perf_hooks'
-import { createPemSigner, generateSigningCredentials, isTanbaError, TrustStore, type Adapter, type AdapterEntry, type Signer } from '@tanba/core'
+import { createPemSigner, generateSigningCredentials, isTanbaError, TrustStore, type Adapter, type AdapterEntry, type Asset, type Signer } from '@tanba/core'
 import { imageEntry } from '@tanba/image'
 import { ADAPTERS, close, createRegistry, inspect, sortForSniffing, stamp, verify } from 'tanba/node'
 import type { CaseResult, CaseSpec } from './helpers.js'
@@ -34,13 +34,22 @@ function watched(entry: AdapterEntry): AdapterEntry {
     formats: entry.formats,
     load: async () => {
       const a: Adapter = await entry.load()
+      const open = watch(`${a.name}.open`, a.open.bind(a))
       return {
         name: a.name,
         kind: a.kind,
         formats: a.formats,
-        stamp: watch(`${a.name}.stamp`, a.stamp.bind(a)),
-        extract: watch(`${a.name}.extract`, a.extract.bind(a)),
-        digest: watch(`${a.name}.digest`, a.digest.bind(a)),
+        capabilities: a.capabilities,
+        open: async (...args: Parameters<Adapter['open']>): Promise<Asset> => {
+          const asset = await open(...args)
+          return {
+            format: asset.format,
+            size: asset.size,
+            read: watch(`${a.name}.read`, asset.read.bind(asset)),
+            digest: watch(`${a.name}.digest`, asset.digest.bind(asset)),
+            ...(asset.stamp ? { stamp: watch(`${a.name}.stamp`, asset.stamp.bind(asset)) } : {}),
+          }
+        },
       }
     },
   }
