@@ -12,6 +12,7 @@ import { TEXT_FORMATS } from './formats.js'
 import type { HtmlScan } from './html.js'
 import { extractPlain, stampPlain } from './plain.js'
 import { decodeUtf8 } from './utf8.js'
+import { elidePlainText, splicingHash, type ElideOptions, type ElidedText } from './window.js'
 import { findSelectorRuns } from './wrapper.js'
 
 export const TEXT_ADAPTER_NAME = 'text'
@@ -21,8 +22,23 @@ export const TEXT_ADAPTER_NAME = 'text'
 const loadHtml = () => import('./html.js')
 const loadMarkdown = () => import('./markdown.js')
 
+export interface CreateTextAdapterOptions {
+  /**
+   * Large plain texts are decoded only at their ends when their middle cannot matter to any rule
+   * (see window.ts): `false` always decodes the whole text; sizes are for tests.
+   */
+  elide?: ElideOptions | false
+}
+
 /** The text adapter: plain text, Markdown and HTML (UTF-8). */
-export function createTextAdapter(): Adapter {
+export function createTextAdapter(adapterOptions: CreateTextAdapterOptions = {}): Adapter {
+  const elide = adapterOptions.elide
+  if (elide !== undefined && elide !== false) {
+    const size = (v: unknown) => v === undefined || (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0)
+    if (typeof elide !== 'object' || elide === null || !size(elide.minBytes) || !size(elide.window)) {
+      throw new TypeError(`Expected options.elide to be false or { minBytes?, window? } with sizes in bytes (integers >= 0) but received ${JSON.stringify(elide)}`)
+    }
+  }
   return {
     name: TEXT_ADAPTER_NAME,
     kind: 'text',
@@ -33,7 +49,10 @@ export function createTextAdapter(): Adapter {
       throwIfAborted(options.signal)
       if (format.id !== 'text' && format.id !== 'markdown' && format.id !== 'html') throw unsupported(format)
       const html = format.id === 'html' ? await loadHtml() : undefined
-      // Decoding is most of the work on text: done once here, for read, digest and stamp alike.
+      // Decoding is most of the work on text: done once here, for read, digest and stamp alike; a
+      // large plain text whose middle cannot matter is decoded at its ends only.
+      const elided = format.id === 'text' && elide !== false ? elidePlainText(input, options.limits, elide) : undefined
+      if (elided) return openElided(input, format, options, elided)
       const text = html ? html.decodeHtml(input, options) : decodeUtf8(input, options.limits)
       // HTML: the tokenizer's scan of that text is the other half; made on first use, then shared.
       let scan: HtmlScan | undefined
@@ -77,6 +96,36 @@ export function createTextAdapter(): Adapter {
           return html!.stampHtml(input, text, ctx, scanned(html!))
         },
       }
+    },
+  }
+}
+
+const wholeAdapter = createTextAdapter({ elide: false })
+
+/** The asset of a plain text opened in its elided form: the same answers as the whole text. */
+function openElided(input: Uint8Array, format: FormatInfo, options: OpenOptions, elided: ElidedText): Asset {
+  // Offsets and lengths the read reports are those of the whole text: the placeholder is one unit.
+  const grow = elided.middleUnits - 1
+  return {
+    format,
+    size: input.length,
+    async read(read) {
+      throwIfAborted(options.signal)
+      const found = await extractPlain(elided.text, { ...options, ...read })
+      const fields = found.fields as { characters: number; wrappers: Array<{ offset: number }> }
+      fields.characters += grow
+      for (const w of fields.wrappers) if (w.offset > elided.at) w.offset += grow
+      return found
+    },
+    async digest(binding) {
+      throwIfAborted(options.signal)
+      if (binding.alg === 'sha-256' && binding.method === TEXT_BINDING) return digestText(elided.text, elided.bytes, splicingHash(elided))
+      // Any other method (a Markdown label on a .txt, version 1) reads the whole text, as before.
+      return (await wholeAdapter.open(input, format, options)).digest(binding)
+    },
+    async stamp(ctx) {
+      throwIfAborted(ctx.signal)
+      return stampPlain(elided.bytes, elided.text, ctx, elided)
     },
   }
 }

@@ -114,8 +114,8 @@ export interface Span {
  * `text`) is given, a span that needs no change (no CR; NFC when asked) is hashed in place: no
  * copy of a large text is made. Spans never split a CR LF pair (they end at tag or line ends).
  */
-export function digestSpans(text: string, spans: readonly Span[], nfc: boolean, bytes?: Uint8Array): string {
-  return hashSpans(createSha256(), text, spans, nfc, bytes).digestBase64Url()
+export function digestSpans(text: string, spans: readonly Span[], nfc: boolean, bytes?: Uint8Array, hash: IncrementalSha256 = createSha256()): string {
+  return hashSpans(hash, text, spans, nfc, bytes).digestBase64Url()
 }
 
 /** Feeds the normalised spans of `text` to `hash` (see digestSpans). */
@@ -161,9 +161,9 @@ export function contentSpan(text: string, from: number, bom: boolean): Span {
   return { start, end: Math.max(start, end) }
 }
 
-/** Plain-text version 2 digest (`bytes`: the UTF-8 of `text`, to hash it in place). */
-export function digestText(text: string, bytes?: Uint8Array): string {
-  return digestSpans(text, [contentSpan(text, 0, true)], true, bytes)
+/** Plain-text version 2 digest (`bytes`: the UTF-8 of `text`, to hash it in place; `hash`: a fresh hash to feed). */
+export function digestText(text: string, bytes?: Uint8Array, hash?: IncrementalSha256): string {
+  return digestSpans(text, [contentSpan(text, 0, true)], true, bytes, hash)
 }
 
 const MARK = /\p{M}/u

@@ -10,7 +10,8 @@ export const textEntry: AdapterEntry = Object.freeze({
   load: () => import('./adapter.js').then((m) => m.createTextAdapter()),
 })
 
-export { createTextAdapter, TEXT_ADAPTER_NAME } from './adapter.js'
+export { createTextAdapter, TEXT_ADAPTER_NAME, type CreateTextAdapterOptions } from './adapter.js'
+export { ELIDE_MIN_BYTES, ELIDE_WINDOW_BYTES, type ElideOptions } from './window.js'
 export { TEXT_FORMATS, plainTextFormat, markdownFormat, htmlFormat, sniffHtml, looksLikeUtf8Text } from './formats.js'
 export type { TextAdapterOptions } from './carriers.js'
 export { wrapperLabel, labelWrapper } from './carriers.js'

@@ -4,6 +4,7 @@ import {
   resultFromParts,
   throwIfAborted,
   type ExtractOptions,
+  type IncrementalSha256,
   type Extraction,
   type Label,
   type LabelNotice,
@@ -16,6 +17,7 @@ import { labelWrapper, legacyBindingMessages, readWrappers, shareCertificates, s
 import { LEGACY_BINDINGS, TEXT_BINDING, bomAt, digestText, hashSpans, trailingZoneStart } from './essence.js'
 import { endBlock, findNotices, noticeLine, noticePlacement, noticeRecord, removeNoticeBlocks, startBlock } from './notice.js'
 import { utf8, utf8Length } from './utf8.js'
+import { spliceParts, splicingHash, type ElidedText } from './window.js'
 import { findSelectorRuns, findWrappers, isSelectorAt, type SelectorRun, type TextWrapper } from './wrapper.js'
 
 /** A text body ready for a new stamp: old Tanba carriers and notice blocks taken out. */
@@ -91,16 +93,21 @@ export function inputNotes(wrappers: readonly TextWrapper[]): ReportMessage[] {
   return notes
 }
 
-export async function stampPlain(input: Uint8Array, text: string, ctx: StampContext): Promise<StampResult> {
+/**
+ * Stamps a plain text. With `elided`, `input` and `text` are the elided form (window.ts): the
+ * hash and the output take the middle's bytes where the placeholder stands.
+ */
+export async function stampPlain(input: Uint8Array, text: string, ctx: StampContext, elided?: ElidedText): Promise<StampResult> {
   const body = prepareBody(text, ctx)
   const { before, after, record } = noticeBlocks(body.content, ctx)
   const parts = bodyParts(input, body, before, after)
   throwIfAborted(ctx.signal)
   // The essence is the content between the notice blocks' text and the trailing zone: hashed from
   // the parts (the input's own bytes when pristine), never from a joined copy.
-  const digest = digestBody(body, before, after, parts.length > 1 ? parts[1] : undefined)
+  const digest = digestBody(body, before, after, parts.length > 1 ? parts[1] : undefined, elided ? splicingHash(elided) : undefined)
   const { compact } = await signText(ctx, TEXT_BINDING, digest, record)
-  return resultFromParts([...parts, utf8(labelWrapper(compact))], {
+  const out = [...parts, utf8(labelWrapper(compact))]
+  return resultFromParts(elided ? spliceParts(out, elided) : out, {
     label: compact,
     carriers: ['text:wrapper'],
     messages: inputNotes(body.wrappers),
@@ -113,12 +120,12 @@ export async function stampPlain(input: Uint8Array, text: string, ctx: StampCont
  * without an end notice, in the content's end + `tail` (the tail is foreign trailing runs only).
  * NFC and CR LF cannot join across the seams, which are line breaks, except a content ending in CR.
  */
-export function digestBody(body: PreparedBody, before: string, after: string, contentBytes?: Uint8Array): string {
+export function digestBody(body: PreparedBody, before: string, after: string, contentBytes?: Uint8Array, fresh?: IncrementalSha256): string {
   const { content } = body
   if (content.endsWith('\r') || (before === '' && body.bom === '' && bomAt(content))) {
-    return digestText(body.bom + before + content + after + body.tail)
+    return digestText(body.bom + before + content + after + body.tail, undefined, fresh)
   }
-  const hash = createSha256()
+  const hash = fresh ?? createSha256()
   const contentEnd = after ? content.length : trailingZoneStart(content)
   // Nothing but zone after the start notice: its blank line is part of the trailing zone too.
   hashSpans(hash, before, [{ start: 0, end: contentEnd === 0 && !after ? trailingZoneStart(before) : before.length }], true)
