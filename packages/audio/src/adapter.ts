@@ -1,35 +1,4 @@
-import {
-  InvalidLabelError,
-  joinBytes,
-  resultFromParts,
-  isTanbaError,
-  labelToXmpFields,
-  parseLabel,
-  readXmp,
-  serializeLabel,
-  tc260Json,
-  throwIfAborted,
-  toTc260,
-  UnsupportedFormatError,
-  writeXmp,
-  type Adapter,
-  type Asset,
-  type ExtractOptions,
-  type Extraction,
-  type FormatInfo,
-  type Label,
-  type LabelBinding,
-  type LabelNotice,
-  type Limits,
-  type Marker,
-  type OpenOptions,
-  type ReportMessage,
-  type StampContext,
-  type StampResult,
-  labelFromCarrier,
-  readXmpCarrier,
-  tc260CarrierMarker,
-} from '@tanba/core'
+import { CORE_RULES, InvalidLabelError, isTanbaError, joinBytes, labelFromCarrier, labelToXmpFields, parseLabel, readXmp, readXmpCarrier, resultFromParts, serializeLabel, tc260CarrierMarker, tc260Json, throwIfAborted, toTc260, UnsupportedFormatError, writeXmp, type Adapter, type Asset, type Extraction, type ExtractOptions, type FormatInfo, type Label, type LabelBinding, type LabelNotice, type Limits, type Marker, type OpenOptions, type ReportMessage, type StampContext, type StampResult } from '@tanba/core'
 import { c2paChangedEssence, c2paStale, readC2paMarkers, signC2pa } from './c2pa.js'
 import { codecFor } from './codecs.js'
 import { AUDIO_FORMATS, C2PA_FORMATS, NOTICE_FORMATS } from './formats.js'
@@ -37,6 +6,7 @@ import { sha256Parts } from './hash.js'
 import { prepareNotice, type AudibleNoticeOptions } from './notice/notice.js'
 import { detectRhythm, type RhythmDetection } from './notice/rhythm.js'
 import type { AudioCodec, AudioRead } from './types.js'
+import { AUDIO_RULES } from './rules.js'
 
 export const AUDIO_ADAPTER_NAME = '@tanba/audio'
 
@@ -107,7 +77,7 @@ async function stamp(file: OpenedAudio, ctx: StampContext): Promise<StampResult>
     if (previous?.notice && previous.notice.method.startsWith('audio-')) {
       // Restamping: the notice is already in the audio; adding it again would double it.
       notice = previous.notice
-      messages.push({ rule: 'notice.kept', fatal: false, reason: 'The file already carries a Tanba label with an audible notice; the notice was not added again' })
+      messages.push(CORE_RULES.message('notice.kept', 'The file already carries a Tanba label with an audible notice; the notice was not added again'))
     } else {
       if (!codec.addNotice) {
         throw new UnsupportedFormatError(
@@ -236,11 +206,11 @@ async function extract(file: OpenedAudio, format: FormatInfo, options: ExtractOp
           detail: `Rhythm notice short-long-short-short found at the ${where} (${found.frequency} Hz)`,
         })
       } else if (found && declared && declared.method === 'audio-rhythm' && (declared.placement === where || declared.placement === 'both')) {
-        messages.push({ rule: 'notice.missing', carrier: `audio:${where}`, fatal: false, reason: `The label records an audible notice at the ${where}, but none was found there: ${found.reason ?? 'no match'}` })
+        messages.push(CORE_RULES.message('notice.not-detected', `The label records an audible notice at the ${where}, but the detector did not find it there: ${found.reason ?? 'no match'}`, { carrier: `audio:${where}` }))
       }
     }
   } else if (declared && !codec.excerpt) {
-    messages.push({ rule: 'notice.unchecked', fatal: false, reason: `The audible notice cannot be checked in ${format.id.toUpperCase()} files (no decoder)` })
+    messages.push(CORE_RULES.message('notice.unchecked', `The audible notice cannot be checked in ${format.id.toUpperCase()} files (no decoder)`))
   }
   if (options.tags !== false && audio.musicMetadata !== false) fields.tags = { ...(fields.tags as object | undefined), ...(await musicMetadataTags(input, format, messages)) }
   return { markers, labels, messages, fields }
@@ -253,7 +223,7 @@ async function detectNotice(codec: AudioCodec, input: Uint8Array, where: 'start'
     return detectRhythm(excerpt.samples, excerpt.sampleRate, { searchSeconds: seconds, from: where })
   } catch (error) {
     if (isTanbaError(error) && error.code === 'TANBA_ABORTED') throw error
-    messages.push({ rule: 'notice.undecodable', fatal: false, reason: `The audio could not be decoded to look for the audible notice: ${(error as Error).message}` })
+    messages.push(CORE_RULES.message('notice.undecodable', `The audio could not be decoded to look for the audible notice: ${(error as Error).message}`))
     return null
   }
 }
@@ -275,7 +245,7 @@ async function musicMetadataTags(input: Uint8Array, format: FormatInfo, messages
     if (meta.format.container) out.container = meta.format.container
     return out
   } catch (error) {
-    messages.push({ rule: 'tags.unreadable', fatal: false, reason: `music-metadata could not read the tags: ${(error as Error).message}` })
+    messages.push(AUDIO_RULES.message('tags.unreadable', `music-metadata could not read the tags: ${(error as Error).message}`))
     return {}
   }
 }

@@ -1,4 +1,4 @@
-import { InvalidOptionError, isTanbaError, type ExtractOptions } from '@tanba/core'
+import { C2PA_RULES, InvalidOptionError, isTanbaError, type ExtractOptions } from '@tanba/core'
 import { readC2pa } from './c2pa.js'
 import type { C2paSummary } from './summary.js'
 import { c2paFindingsFromSummary, type C2paFindings } from './summary-findings.js'
@@ -63,13 +63,13 @@ export async function extractC2pa(bytes: Uint8Array, mediaType: string, options:
       // A reference, not a manifest: report the marker so a verifier knows provenance exists elsewhere.
       const reason = `The file refers to a remote C2PA manifest at ${remote}; it was not fetched (set adapterOptions.c2pa.fetchRemote to allow it)`
       out.markers.push({ standard: 'c2pa', carrier, aiMarked: false, valid: null, value: { remoteManifest: remote, fetched: false }, detail: reason })
-      out.messages.push({ rule: 'c2pa.remote-manifest', carrier, fatal: false, reason })
+      out.messages.push(C2PA_RULES.message('c2pa.remote-manifest', reason, { carrier }))
       return out
     }
     const code = isTanbaError(error) ? error.code : 'TANBA_DEPENDENCY_FAILED'
     const reason = `The C2PA manifest could not be read (${code}): ${(error as Error).message}`
     if (extra.present || code !== 'TANBA_UNSUPPORTED_FORMAT') {
-      out.messages.push({ rule: code === 'TANBA_DEPENDENCY_FAILED' || code === 'TANBA_DEPENDENCY_MISSING' ? 'c2pa.failed' : 'c2pa.unreadable', carrier, fatal: false, reason })
+      out.messages.push(C2PA_RULES.message(code === 'TANBA_DEPENDENCY_FAILED' || code === 'TANBA_DEPENDENCY_MISSING' ? 'c2pa.failed' : 'c2pa.unreadable', reason, { carrier }))
     }
     if (extra.present) out.markers.push({ standard: 'c2pa', carrier, aiMarked: false, valid: false, detail: reason })
     return out
@@ -78,7 +78,7 @@ export async function extractC2pa(bytes: Uint8Array, mediaType: string, options:
     if (extra.present) {
       const reason = `A C2PA carrier (${carrier}) is present but the C2PA reader found no manifest store in it`
       out.markers.push({ standard: 'c2pa', carrier, aiMarked: false, valid: false, detail: reason })
-      out.messages.push({ rule: 'c2pa.unreadable', carrier, fatal: false, reason })
+      out.messages.push(C2PA_RULES.message('c2pa.unreadable', reason, { carrier }))
     }
     return out
   }

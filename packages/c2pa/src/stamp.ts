@@ -1,18 +1,6 @@
 // The one C2PA signing path every adapter uses: format and signer checks, the caller's failure
 // policy, what happens to an existing manifest, and the same rule ids for the same situation.
-import {
-  DependencyError,
-  InvalidKeyError,
-  InvalidOptionError,
-  MalformedInputError,
-  UnsupportedFormatError,
-  isTanbaError,
-  type Label,
-  type Origin,
-  type ReportMessage,
-  type Signer,
-  type TanbaError,
-} from '@tanba/core'
+import { C2PA_RULES, DependencyError, InvalidKeyError, InvalidOptionError, isTanbaError, MalformedInputError, UnsupportedFormatError, type Label, type Origin, type ReportMessage, type Signer, type TanbaError } from '@tanba/core'
 import { readC2pa, signC2paDetailed, TANBA_CLAIM_GENERATOR, type C2paParent } from './c2pa.js'
 import { c2paSupport, formatName, normaliseMediaType } from './formats.js'
 import type { C2paRule } from './rules.js'
@@ -75,7 +63,7 @@ export async function stampC2pa(bytes: Uint8Array, mimeType: string, options: St
   const messages: ReportMessage[] = []
   const fail = (rule: C2paRule, error: TanbaError): StampC2paResult => {
     if (options.policy === 'required') throw error
-    return { bytes: null, messages: [{ rule, carrier, fatal: false, reason: `C2PA left out: ${error.message}` }] }
+    return { bytes: null, messages: [C2PA_RULES.message(rule, `C2PA left out: ${error.message}`, { carrier })] }
   }
   if (!c2paSupport(mediaType).sign) {
     return fail(
@@ -91,7 +79,7 @@ export async function stampC2pa(bytes: Uint8Array, mimeType: string, options: St
     const problem = await parentProblem(options.parent?.bytes ?? bytes, options.parent?.mimeType ?? mediaType, options.signal)
     if (problem) {
       dropParent = { reason: `Tanba dropped the input's C2PA manifest: ${problem}` }
-      messages.push({ rule: 'c2pa.parent-dropped', carrier, fatal: false, reason: `${dropParent.reason}; the new manifest starts a fresh history and says so in its action description` })
+      messages.push(C2PA_RULES.message('c2pa.parent-dropped', `${dropParent.reason}; the new manifest starts a fresh history and says so in its action description`, { carrier }))
     }
   }
   try {
@@ -108,17 +96,12 @@ export async function stampC2pa(bytes: Uint8Array, mimeType: string, options: St
     if (signed.parentKept && signed.parentStore) {
       const broken = integrityCodes(signed.parentStore)
       if (broken.length) {
-        messages.push({
-          rule: 'c2pa.parent-invalid',
-          carrier,
-          fatal: false,
-          reason: `The input's C2PA manifest is invalid (${broken.join(', ')}) and was kept as the parent ingredient, so C2PA validators report the new manifest's history as invalid too; ${DROP_HINT}`,
-        })
+        messages.push(C2PA_RULES.message('c2pa.parent-invalid', `The input's C2PA manifest is invalid (${broken.join(', ')}) and was kept as the parent ingredient, so C2PA validators report the new manifest's history as invalid too; ${DROP_HINT}`, { carrier }))
       } else {
-        messages.push({ rule: 'c2pa.parent-kept', carrier, fatal: false, reason: 'The existing C2PA manifest was kept as the parent ingredient' })
+        messages.push(C2PA_RULES.message('c2pa.parent-kept', 'The existing C2PA manifest was kept as the parent ingredient', { carrier }))
       }
     } else if (signed.parentKept && !options.parent) {
-      messages.push({ rule: 'c2pa.parent-kept', carrier, fatal: false, reason: 'The existing C2PA manifest was kept as the parent ingredient' })
+      messages.push(C2PA_RULES.message('c2pa.parent-kept', 'The existing C2PA manifest was kept as the parent ingredient', { carrier }))
     }
     return { bytes: signed.bytes, messages }
   } catch (error) {

@@ -1,6 +1,6 @@
 // The pure half of C2PA findings: a manifest store summary turned into report material. No
 // reader here, so it runs anywhere (the browser entry uses it with a WebAssembly reader).
-import { isTanbaError, parseLabel, type FoundLabel, type Marker, type ReportMessage } from '@tanba/core'
+import { c2paValidationMessage, isTanbaError, parseLabel, type FoundLabel, type Marker, type ReportMessage } from '@tanba/core'
 import type { C2paSummary } from './summary.js'
 
 /** What one C2PA manifest store contributes to a verification report. */
@@ -88,15 +88,10 @@ export function c2paFindingsFromSummary(summary: C2paSummary, carrier = 'c2pa'):
     ].join('; '),
   })
   for (const s of summary.validationStatus) {
-    out.messages.push({
-      rule: `c2pa.${s.code}`,
-      carrier,
-      fatal: false,
-      reason: `C2PA ${s.active ? 'manifest' : 'ingredient manifest'}: ${s.code}${s.explanation ? ` (${s.explanation})` : ''}`,
-    })
+    out.messages.push(c2paValidationMessage(s.code, `C2PA ${s.active ? 'manifest' : 'ingredient manifest'}: ${s.code}${s.explanation ? ` (${s.explanation})` : ''}`, carrier))
   }
   if (intact && !summary.trusted && !summary.validationStatus.some((s) => s.active && s.code === 'signingCredential.untrusted')) {
-    out.messages.push({ rule: 'c2pa.signingCredential.untrusted', carrier, fatal: false, reason: 'The C2PA manifest is intact, but its signer does not chain to a trusted root' })
+    out.messages.push(c2paValidationMessage('signingCredential.untrusted', 'The C2PA manifest is intact, but its signer does not chain to a trusted root', carrier))
   }
   if (summary.tanbaLabel !== null && summary.tanbaLabel !== undefined) {
     const labelCarrier = `${carrier}:tanba.label`

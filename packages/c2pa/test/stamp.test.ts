@@ -104,7 +104,7 @@ describe('the failure policy and its rule ids', () => {
   })
   it('every rule id the path reports is in C2PA_RULES', () => {
     for (const rule of ['c2pa.unavailable', 'c2pa.unsupported-format', 'c2pa.signer-unsuitable', 'c2pa.failed', 'c2pa.parent-unreadable', 'c2pa.parent-kept', 'c2pa.parent-invalid', 'c2pa.parent-dropped', 'c2pa.stale', 'c2pa.remote-manifest', 'c2pa.unreadable']) {
-      expect(C2PA_RULES).toHaveProperty([rule])
+      expect(C2PA_RULES.has(rule), rule).toBe(true)
     }
   })
 })

@@ -6,6 +6,7 @@ import { isAiDigitalSourceType } from './label.js'
 import type { Limits } from './limits.js'
 import type { Marker, ReportMessage } from './report.js'
 import { readXmp } from './xmp.js'
+import { CORE_RULES } from './core-rules.js'
 
 // What an adapter does with the text it found in a carrier is the same for every format: the
 // adapter finds the bytes, these turn them into markers, labels and messages.
@@ -32,7 +33,7 @@ export function tc260CarrierMarker(carrier: string, text: string, found: Pick<Ca
   const tc = parseTc260(text)
   if (!tc) {
     found.markers.push({ standard: 'tc260', carrier, aiMarked: false, valid: false, value: text, detail: 'Not a TC260 AIGC object' })
-    found.messages.push({ rule: 'tc260.unreadable', carrier, fatal: false, reason: `The AIGC value in ${carrier} is not a TC260 object` })
+    found.messages.push(CORE_RULES.message('tc260.unreadable', `The AIGC value in ${carrier} is not a TC260 object`, { carrier }))
     return
   }
   found.markers.push({ standard: 'tc260', carrier, aiMarked: tc260IsAi(tc), valid: null, value: tc })
@@ -47,7 +48,7 @@ export function readXmpCarrier(carrier: string, text: string, limits: Pick<Limit
   try {
     xmp = readXmp(text, { maxBytes: limits.maxMetadataBytes, maxDepth: limits.maxDepth })
   } catch (error) {
-    found.messages.push({ rule: 'xmp.unreadable', carrier, fatal: false, reason: `The XMP packet could not be read: ${(error as Error).message}` })
+    found.messages.push(CORE_RULES.message('xmp.unreadable', `The XMP packet could not be read: ${(error as Error).message}`, { carrier }))
     return
   }
   if (xmp.digitalSourceType) {

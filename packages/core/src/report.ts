@@ -31,8 +31,10 @@ export interface Marker {
 }
 
 export interface ReportMessage {
-  /** Stable rule id, e.g. "signature.invalid", "binding.mismatch", "c2pa.untrusted". */
+  /** Stable rule id, e.g. "signature.invalid", "binding.mismatch" (docs/report.md lists them all). */
   rule: string
+  /** The package whose rule set holds the rule, e.g. "@tanba/core", "@tanba/pdf" (see rules.ts). */
+  source: string
   /** The carrier the message is about, when there is one. */
   carrier?: string
   /** A fatal message makes the label invalid. */

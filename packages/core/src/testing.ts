@@ -7,6 +7,8 @@ import { generateSigningCredentials } from './crypto/certs.js'
 import { createPemSigner, type Signer } from './crypto/signer.js'
 import { TrustStore } from './crypto/trust.js'
 import { isTanbaError } from './errors.js'
+import type { ReportMessage } from './report.js'
+import { findRule } from './rules.js'
 import { nodeBuiltin } from './runtime.js'
 import { stampWith, type StampOptions } from './stamp.js'
 import { verifyWith } from './verify.js'
@@ -41,6 +43,17 @@ export interface ConformanceOptions {
 /** The rules of @tanba/c2pa a stamp reports when it leaves C2PA out (the suite compares these across adapters). */
 const C2PA_FAILURES = ['c2pa.unavailable', 'c2pa.unsupported-format', 'c2pa.signer-unsuitable', 'c2pa.failed', 'c2pa.parent-unreadable']
 const c2paRules = (messages: readonly { rule: string }[]) => messages.map((m) => m.rule).filter((r) => C2PA_FAILURES.includes(r))
+
+/** Every message is under a declared rule, from the set that holds it, with the fatality the rule fixes. */
+function expectDeclaredRules(messages: readonly ReportMessage[], requireTrusted = false): void {
+  for (const m of messages) {
+    const found = findRule(m.rule)
+    expect(found, `rule ${m.rule} is declared by a rule set`).toBeDefined()
+    expect(m.source, `source of ${m.rule}`).toBe(found!.set.source)
+    const fatal = found!.info.fatal === 'requireTrusted' ? requireTrusted : found!.info.fatal
+    expect(m.fatal, `fatality of ${m.rule}`).toBe(fatal)
+  }
+}
 
 export interface TestCredentials {
   signer: Signer
@@ -110,6 +123,8 @@ export function describeAdapterConformance(name: string, options: ConformanceOpt
           stamped.set(sample.name, result.bytes)
           const report = await verifyWith(adapter, result.bytes, sample.format, { trust: creds.trust })
           expect(report.messages.filter((m) => m.fatal)).toEqual([])
+          expectDeclaredRules(result.messages)
+          expectDeclaredRules(report.messages)
           expect(report.status).toBe('valid')
           expect(report.aiMarked).toBe(true)
           expect(report.signature).toMatchObject({ valid: true, trusted: true })
@@ -133,6 +148,7 @@ export function describeAdapterConformance(name: string, options: ConformanceOpt
           expect(bytes, 'stamp test must run first').toBeDefined()
           const tampered = await options.tamperEssence(bytes!.slice(), sample.format)
           const report = await verifyWith(adapter, tampered, sample.format, { trust: creds.trust })
+          expectDeclaredRules(report.messages)
           expect(report.status).toBe('invalid')
           expect(report.binding?.valid).toBe(false)
         }, timeout)

@@ -9,6 +9,7 @@ import { resolveLimits, type Limits } from './limits.js'
 import { evaluateProfile, PROFILES } from './profiles.js'
 import type { LabelLedger } from './ledger.js'
 import type { LedgerResolution, Marker, ReportMessage, VerificationReport, WatermarkReport } from './report.js'
+import { CORE_RULES } from './core-rules.js'
 
 export interface VerifyOptions {
   trust?: TrustStore
@@ -65,7 +66,7 @@ export function errorReport(error: unknown, format: Partial<FormatInfo> = {}, fi
     signature: null,
     binding: null,
     profiles: {},
-    messages: [{ rule: 'input.unreadable', fatal: true, reason: message }],
+    messages: [CORE_RULES.message('input.unreadable', message)],
     error: { code, message },
   }
 }
@@ -105,7 +106,7 @@ export async function verifyAsset(asset: Asset, options: VerifyOptions = {}): Pr
   let binding: VerificationReport['binding'] = null
 
   for (const copy of found) {
-    if (copy.error) messages.push({ rule: 'label.undecodable', carrier: copy.carrier, fatal: true, reason: copy.error.message })
+    if (copy.error) messages.push(CORE_RULES.message('label.undecodable', copy.error.message, { carrier: copy.carrier }))
   }
   const decoded = found.filter((f) => f.label)
   if (decoded.length) {
@@ -113,7 +114,7 @@ export async function verifyAsset(asset: Asset, options: VerifyOptions = {}): Pr
     const canon = canonicalJson(label)
     for (const other of decoded.slice(1)) {
       if (canonicalJson(other.label) !== canon) {
-        messages.push({ rule: 'label.carriers-disagree', carrier: other.carrier, fatal: true, reason: `The label in ${other.carrier} differs from the one in ${decoded[0]!.carrier}` })
+        messages.push(CORE_RULES.message('label.carriers-disagree', `The label in ${other.carrier} differs from the one in ${decoded[0]!.carrier}`, { carrier: other.carrier }))
       }
     }
     const sig = await verifyLabelSignature(label, { ...(options.trust ? { trust: options.trust } : {}) })
@@ -126,19 +127,19 @@ export async function verifyAsset(asset: Asset, options: VerifyOptions = {}): Pr
       ...(sig.timestamp ? { timestamp: sig.timestamp } : {}),
       ...(sig.checkedAt ? { checkedAt: sig.checkedAt } : {}),
     }
-    if (!sig.valid) messages.push({ rule: 'signature.invalid', fatal: true, reason: `The label signature is invalid: ${sig.problem}` })
+    if (!sig.valid) messages.push(CORE_RULES.message('signature.invalid', `The label signature is invalid: ${sig.problem}`))
     else if (!sig.trusted) {
-      messages.push({ rule: 'signature.untrusted', fatal: Boolean(options.requireTrusted), reason: `The signature is valid but not trusted: ${sig.problem}` })
+      messages.push(CORE_RULES.message('signature.untrusted', `The signature is valid but not trusted: ${sig.problem}`, { requireTrusted: options.requireTrusted }))
     }
     try {
       throwIfAborted(options.signal)
       const actual = await asset.digest(label.binding)
       binding = { valid: actual === label.binding.digest, method: label.binding.method, expected: label.binding.digest, actual }
-      if (!binding.valid) messages.push({ rule: 'binding.mismatch', fatal: true, reason: 'The content has changed since it was labelled: its digest no longer matches the label' })
+      if (!binding.valid) messages.push(CORE_RULES.message('binding.mismatch', 'The content has changed since it was labelled: its digest no longer matches the label'))
     } catch (error) {
       if (isTanbaError(error) && error.code === 'TANBA_ABORTED') throw error
       binding = { valid: false, method: label.binding.method, expected: label.binding.digest }
-      messages.push({ rule: 'binding.uncomputable', fatal: true, reason: `The content digest could not be computed: ${(error as Error).message}` })
+      messages.push(CORE_RULES.message('binding.uncomputable', `The content digest could not be computed: ${(error as Error).message}`))
     }
     messages.push(...crossCheck(label, markers))
   } else if (found.length) {
@@ -157,13 +158,13 @@ export async function verifyAsset(asset: Asset, options: VerifyOptions = {}): Pr
       detail: `An invisible watermark (${watermark.method}, payload ${watermark.payload}, ${watermark.origin}, ${watermark.bitErrors}/${watermark.codedBits} bit errors corrected; false-positive bound ${watermark.falsePositiveBound.toExponential(1)})`,
     })
     if (!found.length) {
-      messages.push({ rule: 'watermark.only', carrier: `pixels:${watermark.method}`, fatal: false, reason: 'Only the invisible watermark was found: the file carries no label or other metadata marker (stripped or re-encoded), so the watermark alone says it is AI-made' })
+      messages.push(CORE_RULES.message('watermark.only', 'Only the invisible watermark was found: the file carries no label or other metadata marker (stripped or re-encoded), so the watermark alone says it is AI-made', { carrier: `pixels:${watermark.method}` }))
     } else if (label?.watermark && label.watermark.payload !== watermark.payload) {
-      messages.push({ rule: 'watermark.mismatch', carrier: `pixels:${watermark.method}`, fatal: false, reason: `The watermark's payload ${watermark.payload} is not the one the label records (${label.watermark.payload}): the pixels come from other labelled content` })
+      messages.push(CORE_RULES.message('watermark.mismatch', `The watermark's payload ${watermark.payload} is not the one the label records (${label.watermark.payload}): the pixels come from other labelled content`, { carrier: `pixels:${watermark.method}` }))
     }
     if (options.ledger) ledger = await resolveWatermarkInLedger(options.ledger, watermark, options)
   } else if (label?.watermark && watermark) {
-    messages.push({ rule: 'watermark.not-found', fatal: false, reason: `The label records a watermark (${label.watermark.method}) but the detector did not find it${label.watermark.detection === 'key' ? ' (it needs the organisation key)' : ''}` })
+    messages.push(CORE_RULES.message('watermark.not-found', `The label records a watermark (${label.watermark.method}) but the detector did not find it${label.watermark.detection === 'key' ? ' (it needs the organisation key)' : ''}`))
   }
 
   const labelOk = Boolean(label && signature?.valid && binding?.valid && !messages.some((m) => m.fatal))
@@ -234,12 +235,12 @@ export function crossCheck(label: Label, markers: Marker[]): ReportMessage[] {
       const tc = typeof m.value === 'string' || (m.value && typeof m.value === 'object') ? parseTc260(m.value as string) : null
       if (!tc) continue
       if (tc.ProduceID !== expectedTc.ProduceID || tc.ContentProducer !== expectedTc.ContentProducer || tc.Label !== expectedTc.Label) {
-        out.push({ rule: 'carriers.disagree', carrier: m.carrier, fatal: false, reason: `The TC260 label in ${m.carrier} does not match the Tanba label (ProduceID ${tc.ProduceID || '(empty)'} vs ${expectedTc.ProduceID})` })
+        out.push(CORE_RULES.message('carriers.disagree', `The TC260 label in ${m.carrier} does not match the Tanba label (ProduceID ${tc.ProduceID || '(empty)'} vs ${expectedTc.ProduceID})`, { carrier: m.carrier }))
       }
     } else if (m.standard === 'iptc' && typeof m.value === 'string' && isAiDigitalSourceType(m.value) !== true) {
-      out.push({ rule: 'carriers.disagree', carrier: m.carrier, fatal: false, reason: `The IPTC digital source type in ${m.carrier} (${m.value}) does not say AI, but the label does` })
+      out.push(CORE_RULES.message('carriers.disagree', `The IPTC digital source type in ${m.carrier} (${m.value}) does not say AI, but the label does`, { carrier: m.carrier }))
     } else if (m.standard === 'iptc' && typeof m.value === 'string' && m.value !== expectedIptc.digitalSourceType) {
-      out.push({ rule: 'carriers.disagree', carrier: m.carrier, fatal: false, reason: `The IPTC digital source type in ${m.carrier} is ${m.value}; the label implies ${expectedIptc.digitalSourceType}` })
+      out.push(CORE_RULES.message('carriers.disagree', `The IPTC digital source type in ${m.carrier} is ${m.value}; the label implies ${expectedIptc.digitalSourceType}`, { carrier: m.carrier }))
     }
   }
   return out

@@ -1,24 +1,5 @@
 // The image adapter: visible warning, binding, XMP and C2PA carriers, extraction and digest.
-import {
-  labelToXmpFields,
-  noticeLanguageKey,
-  NOTICE_TEXTS,
-  SHORT_NOTICE_TEXTS,
-  throwIfAborted,
-  UnsupportedFormatError,
-  utf8,
-  type Adapter,
-  type Asset,
-  type ExtractOptions,
-  type Extraction,
-  type FormatInfo,
-  type LabelBinding,
-  type LabelNotice,
-  type OpenOptions,
-  type ReportMessage,
-  type StampContext,
-  type StampResult,
-} from '@tanba/core'
+import { C2PA_RULES, CORE_RULES, labelToXmpFields, NOTICE_TEXTS, noticeLanguageKey, SHORT_NOTICE_TEXTS, throwIfAborted, UnsupportedFormatError, utf8, type Adapter, type Asset, type Extraction, type ExtractOptions, type FormatInfo, type LabelBinding, type LabelNotice, type OpenOptions, type ReportMessage, type StampContext, type StampResult } from '@tanba/core'
 import { readImageC2pa, remoteManifestReference, signImageC2pa } from './c2pa.js'
 import { writeImageXmp } from './carriers.js'
 import { displaySize, type ParsedImage } from './container.js'
@@ -33,6 +14,7 @@ import { bindingFor, essenceDigest, imageDigest, parseImage } from './parse.js'
 import { insertIntoSvg, type SvgFile } from './svg/svg.js'
 import { MIN_SHORT_SIDE } from '@tanba/watermark'
 import { findWatermark, planWatermark, type WatermarkPlan } from './watermark.js'
+import { IMAGE_RULES } from './rules.js'
 
 export const IMAGE_ADAPTER_NAME = 'image'
 
@@ -73,7 +55,7 @@ async function stampImage(input: Uint8Array, image: ParsedImage, ctx: StampConte
     const kept = keptNotice(image, ctx)
     if (kept) {
       notice = kept
-      messages.push({ rule: 'notice.kept', fatal: false, reason: 'The image already shows a Tanba warning that covers these languages; it was not drawn again' })
+      messages.push(CORE_RULES.message('notice.kept', 'The image already shows a Tanba warning that covers these languages; it was not drawn again'))
     } else {
       const drawn = await applyNotice(image, ctx, mark)
       base = drawn.bytes
@@ -101,7 +83,7 @@ async function stampImage(input: Uint8Array, image: ParsedImage, ctx: StampConte
       carriers.push('c2pa')
     }
   } else if (image.c2pa) {
-    messages.push({ rule: 'c2pa.stale', carrier: image.c2pa, fatal: false, reason: 'The input carried a C2PA manifest; with C2PA off it is kept but no longer matches the changed file' })
+    messages.push(C2PA_RULES.message('c2pa.stale', 'The input carried a C2PA manifest; with C2PA off it is kept but no longer matches the changed file', { carrier: image.c2pa }))
   }
   return { bytes, label, carriers, messages }
 }
@@ -169,11 +151,7 @@ async function applyNotice(image: ParsedImage, ctx: StampContext, mark: Watermar
   const bytes = image.format === 'svg' ? utf8(svgWithNotice(image as SvgFile, layout, `tanba-${ctx.draft.id.slice(0, 8)}-`)) : await drawNotice(image, layout, ctx.limits, { avifEffort: opts.avifEffort, ...(mark ? { pixels: mark.pixels } : {}) })
   const messages: ReportMessage[] = []
   if (layout.belowMinimum) {
-    messages.push({
-      rule: 'notice.below-minimum',
-      fatal: false,
-      reason: `The picture is too small for text ${(notice.minTextHeight * 100).toFixed(1)}% of its shortest side; the warning was drawn at ${(layout.height * 100).toFixed(1)}%`,
-    })
+    messages.push(CORE_RULES.message('notice.below-minimum', `The picture is too small for text ${(notice.minTextHeight * 100).toFixed(1)}% of its shortest side; the warning was drawn at ${(layout.height * 100).toFixed(1)}%`))
   }
   const customText = lines.some((l) => NOTICE_TEXTS[noticeLanguageKey(l.lang)]?.[ctx.origin] !== l.text)
   const shownText = layout.shortened ? lines.map((l) => l.short ?? l.text).join(' / ') : customText ? notice.text : undefined
@@ -215,5 +193,5 @@ function euWatermarkWarning(image: ParsedImage, ctx: StampContext, reencoded: bo
         : !reencoded
           ? 'no visible warning was drawn (none asked for, or the image already showed one), and the image was not re-encoded for the mark alone (--watermark forces it)'
           : `Tanba embeds it in JPEG, PNG, WebP and GIF only, not ${image.format.toUpperCase()}`
-  return { rule: 'profile.eu.watermark', fatal: false, reason: `No invisible watermark was embedded: ${why}. The eu profile asks for one (EU Code of Practice, Measure 1.1.2), so verify will report that rule as failed` }
+  return IMAGE_RULES.message('profile.eu.watermark', `No invisible watermark was embedded: ${why}. The eu profile asks for one (EU Code of Practice, Measure 1.1.2), so verify will report that rule as failed`)
 }

@@ -72,3 +72,4 @@ export function imageBrowserEntryWith(options: ImageBrowserAdapterOptions = {}):
 export { IMAGE_FORMATS, imageFormat, sniffImageFormat, type ImageFormatId } from './formats.js'
 export { IMAGE_BINDING } from './parse.js'
 export { reduceForSearch, SEARCH_SIDE, type PixelDecoder } from './watermark-report.js'
+export { IMAGE_RULES } from './rules.js'

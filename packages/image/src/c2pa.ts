@@ -1,6 +1,6 @@
 // C2PA through @tanba/c2pa, which runs the native addon in a child process so its failures are errors,
 // never crashes. Loaded only when a file carries a manifest (reading) or C2PA is asked for (stamping).
-import { DependencyError, UnsupportedFormatError, type ExtractOptions, type FormatInfo, type FoundLabel, type Label, type Marker, type ReportMessage, type StampContext } from '@tanba/core'
+import { C2PA_RULES, DependencyError, UnsupportedFormatError, type ExtractOptions, type FormatInfo, type FoundLabel, type Label, type Marker, type ReportMessage, type StampContext } from '@tanba/core'
 
 type C2paApi = typeof import('@tanba/c2pa')
 
@@ -44,7 +44,7 @@ export async function readImageC2pa(bytes: Uint8Array, format: FormatInfo, carri
   const c2pa = await loadC2pa()
   if (!c2pa) {
     out.markers.push({ standard: 'c2pa', carrier, aiMarked: false, valid: null, detail: 'A C2PA manifest store is present; @tanba/c2pa is not available to read it' })
-    out.messages.push({ rule: 'c2pa.unavailable', carrier, fatal: false, reason: 'The file carries a C2PA manifest but @tanba/c2pa is not available to read it' })
+    out.messages.push(C2PA_RULES.message('c2pa.unavailable', 'The file carries a C2PA manifest but @tanba/c2pa is not available to read it', { carrier }))
     return out
   }
   const found = await c2pa.extractC2pa(bytes, mediaTypeOf(format), opts, { carrier, present: true })
@@ -62,7 +62,7 @@ export async function signImageC2pa(bytes: Uint8Array, format: FormatInfo, label
   if (!c2pa) {
     const reason = '@tanba/c2pa is not available; stamp without C2PA with --no-c2pa (in the SDK: the c2pa option set to false)'
     if (ctx.c2paPolicy === 'required') throw new DependencyError('TANBA_DEPENDENCY_MISSING', `C2PA is required but ${reason}`, { details: { dependency: '@tanba/c2pa', rule: 'c2pa.unavailable', option: 'c2pa' } })
-    return { messages: [{ rule: 'c2pa.unavailable', carrier: 'c2pa', fatal: false, reason: `C2PA left out: ${reason}` }] }
+    return { messages: [C2PA_RULES.message('c2pa.unavailable', `C2PA left out: ${reason}`, { carrier: 'c2pa' })] }
   }
   // c2pa-rs stores a TIFF manifest in an extra directory without image data, which libvips (sharp)
   // and others then refuse to open (contentauth/c2pa-rs#1894). Opt in with `image.tiffC2pa`.
@@ -70,7 +70,7 @@ export async function signImageC2pa(bytes: Uint8Array, format: FormatInfo, label
     const reason =
       'C2PA is left out of TIFF by default: c2pa-node writes the manifest in an image-less TIFF directory that libvips and other readers refuse to open (c2pa-rs#1894); set adapterOptions.image.tiffC2pa = true to embed it anyway, or stamp without C2PA with --no-c2pa (in the SDK: the c2pa option set to false)'
     if (ctx.c2paPolicy === 'required') throw new UnsupportedFormatError(reason, { details: { mediaType, rule: 'c2pa.unsupported-format', option: 'adapterOptions.image.tiffC2pa' } })
-    return { messages: [{ rule: 'c2pa.unsupported-format', carrier: 'c2pa', fatal: false, reason }] }
+    return { messages: [C2PA_RULES.message('c2pa.unsupported-format', reason, { carrier: 'c2pa' })] }
   }
   const signed = await c2pa.stampC2pa(bytes, mediaType, {
     policy: ctx.c2paPolicy,

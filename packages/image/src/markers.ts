@@ -1,20 +1,8 @@
 // Every AI-disclosure marker an image can carry, read from the parsed structure (no decoding, no process).
-import {
-  isAiDigitalSourceType,
-  isTanbaError,
-  MalformedInputError,
-  parseLabel,
-  parseTc260,
-  readXmp,
-  tc260IsAi,
-  type FoundLabel,
-  type Limits,
-  type Marker,
-  type ReportMessage,
-  type XmpAiFields,
-} from '@tanba/core'
+import { CORE_RULES, isAiDigitalSourceType, isTanbaError, MalformedInputError, parseLabel, parseTc260, readXmp, tc260IsAi, type FoundLabel, type Limits, type Marker, type ReportMessage, type XmpAiFields } from '@tanba/core'
 import type { ParsedImage, TextField } from './container.js'
 import { IMAGE_BINDING, IMAGE_BINDING_V1 } from './parse.js'
+import { IMAGE_RULES } from './rules.js'
 
 export interface XmpFindings {
   fields: XmpAiFields
@@ -35,15 +23,15 @@ export function readImageXmp(image: ParsedImage, limits: Limits): XmpFindings {
         const differ = [...keys].filter((k) => found[k] !== fields[k])
         messages.push(
           differ.length
-            ? { rule: 'xmp.conflict', carrier: `xmp#${main}`, fatal: true, reason: `The file holds ${main} XMP packets where one is allowed, and packet ${main} disagrees with the first on ${differ.join(', ')}: readers that take another packet see other labels` }
-            : { rule: 'xmp.duplicate', carrier: `xmp#${main}`, fatal: false, reason: `The file holds ${main} XMP packets where one is allowed; they agree on every AI field` },
+            ? CORE_RULES.message('xmp.conflict', `The file holds ${main} XMP packets where one is allowed, and packet ${main} disagrees with the first on ${differ.join(', ')}: readers that take another packet see other labels`, { carrier: `xmp#${main}` })
+            : CORE_RULES.message('xmp.duplicate', `The file holds ${main} XMP packets where one is allowed; they agree on every AI field`, { carrier: `xmp#${main}` }),
         )
         continue
       }
       for (const [k, v] of Object.entries(found) as [keyof XmpAiFields, string][]) if (fields[k] === undefined) fields[k] = v
     } catch (error) {
       if (isTanbaError(error) && error.code === 'TANBA_TOO_LARGE') throw error
-      messages.push({ rule: 'xmp.unreadable', carrier: packet.carrier, fatal: false, reason: `The XMP packet could not be read: ${(error as Error).message}` })
+      messages.push(CORE_RULES.message('xmp.unreadable', `The XMP packet could not be read: ${(error as Error).message}`, { carrier: packet.carrier }))
     }
   }
   return { fields, messages }
@@ -124,19 +112,15 @@ export function findMarkers(image: ParsedImage, limits: Limits): Findings {
   if (xmp.tc260 !== undefined) {
     const tc = parseTc260(xmp.tc260)
     if (tc) markers.push({ standard: 'tc260', carrier: 'xmp', aiMarked: tc260IsAi(tc), valid: null, value: tc, detail: `TC260 AIGC Label ${tc.Label}, producer ${tc.ContentProducer || '(empty)'}` })
-    else messages.push({ rule: 'tc260.unreadable', carrier: 'xmp', fatal: false, reason: 'TC260:AIGC is present but is not a TC260 JSON object' })
+    else messages.push(CORE_RULES.message('tc260.unreadable', 'TC260:AIGC is present but is not a TC260 JSON object', { carrier: 'xmp' }))
     fields['xmp.TC260:AIGC'] = xmp.tc260
   }
   markers.push(...generatorMarkers(image.texts))
   for (const t of image.texts) fields[t.carrier] = clip(t.text)
-  for (const note of image.notes) messages.push({ rule: 'image.note', fatal: false, reason: note })
-  for (const reason of image.hidden ?? []) messages.push({ rule: 'binding.hidden-content', carrier: 'xmp', fatal: true, reason })
+  for (const note of image.notes) messages.push(IMAGE_RULES.message('image.note', note))
+  for (const reason of image.hidden ?? []) messages.push(CORE_RULES.message('binding.hidden-content', reason, { carrier: 'xmp' }))
   if (labels[0]?.label?.binding.method === IMAGE_BINDING_V1) {
-    messages.push({
-      rule: 'binding.legacy',
-      fatal: false,
-      reason: `The label is bound with ${IMAGE_BINDING_V1}, which covers the image data but not the metadata a renderer uses (ICC profile, colour transform, orientation, SVG styles in <metadata>); stamp the file again for ${IMAGE_BINDING}`,
-    })
+    messages.push(CORE_RULES.message('binding.legacy', `The label is bound with ${IMAGE_BINDING_V1}, which covers the image data but not the metadata a renderer uses (ICC profile, colour transform, orientation, SVG styles in <metadata>); stamp the file again for ${IMAGE_BINDING}`))
   }
   return { markers, labels, messages, fields }
 }

@@ -2,6 +2,7 @@
 // decoder) and the browser adapter (pixels from the page's own decoder). No Node.js imports.
 import type { ReportMessage, WatermarkReport } from '@tanba/core'
 import { detectWatermark, WATERMARK_METHOD, type PixelImage } from '@tanba/watermark'
+import { CORE_RULES } from '@tanba/core'
 
 /** The shorter side the detector's input is reduced to (it searches at about half of that). */
 export const SEARCH_SIDE = 512
@@ -67,5 +68,5 @@ export function searchWatermark(pixels: PixelImage, keys: readonly string[] = []
 
 /** The message for pixels that could not be decoded (the search is skipped, the rest of verify goes on). */
 export function unreadablePixels(cause: unknown): ReportMessage {
-  return { rule: 'watermark.unreadable', fatal: false, reason: `The pixels could not be decoded to look for a watermark: ${(cause as Error)?.message ?? String(cause)}` }
+  return CORE_RULES.message('watermark.unreadable', `The pixels could not be decoded to look for a watermark: ${(cause as Error)?.message ?? String(cause)}`)
 }

@@ -1,7 +1,7 @@
 // The invisible watermark (@tanba/watermark) inside the image adapter: embedded into the composited
 // pixels in the same decode-encode pass as the visible warning (or, opted in, in a re-encode of its
 // own), recorded in the label, and searched for on verify even when no metadata is left.
-import { InvalidOptionError, type LabelWatermark, type Limits, type ReportMessage, type StampContext, type WatermarkReport } from '@tanba/core'
+import { CORE_RULES, InvalidOptionError, type LabelWatermark, type Limits, type ReportMessage, type StampContext, type WatermarkReport } from '@tanba/core'
 import { embedWatermark, MIN_SHORT_SIDE, watermarkIdFor, type PixelImage } from '@tanba/watermark'
 import type { ParsedImage } from './container.js'
 import { decodeGreyIsolated } from './pixels.js'
@@ -48,7 +48,7 @@ export function planWatermark(image: ParsedImage, ctx: StampContext): WatermarkP
   let done: LabelWatermark | undefined
   const key = opts.watermarkKey
   const payload = { version: 1, origin: ctx.origin, id: watermarkIdFor(ctx.draft.id) }
-  if (opts.watermark === true && !ctx.notice) messages.push({ rule: 'watermark.reencoded', fatal: false, reason: 'The image was re-encoded to embed the invisible watermark (there is no visible warning to draw)' })
+  if (opts.watermark === true && !ctx.notice) messages.push(CORE_RULES.message('watermark.reencoded', 'The image was re-encoded to embed the invisible watermark (there is no visible warning to draw)'))
   return {
     forced: opts.watermark === true,
     messages,

@@ -1,33 +1,4 @@
-import {
-  concatBytes,
-  InvalidOptionError,
-  isAiDigitalSourceType,
-  isTanbaError,
-  MalformedInputError,
-  noticeText,
-  parseLabel,
-  parseTc260,
-  readXmp,
-  sha256Base64Url,
-  tc260IsAi,
-  TanbaError,
-  throwIfAborted,
-  type Adapter,
-  type Asset,
-  type ExtractOptions,
-  type Extraction,
-  type FormatInfo,
-  type FoundLabel,
-  type LabelBinding,
-  type LabelNotice,
-  type Limits,
-  type Marker,
-  type OpenOptions,
-  type ReportMessage,
-  type StampContext,
-  type StampResult,
-  type XmpAiFields,
-} from '@tanba/core'
+import { concatBytes, CORE_RULES, InvalidOptionError, isAiDigitalSourceType, isTanbaError, MalformedInputError, noticeText, parseLabel, parseTc260, readXmp, sha256Base64Url, TanbaError, tc260IsAi, throwIfAborted, type Adapter, type Asset, type Extraction, type ExtractOptions, type FormatInfo, type FoundLabel, type LabelBinding, type LabelNotice, type Limits, type Marker, type OpenOptions, type ReportMessage, type StampContext, type StampResult, type XmpAiFields } from '@tanba/core'
 import { PDFArray, PDFHexString, PDFName, PDFRef, PDFString } from 'pdf-lib'
 import { buildMetadataUpdate, hasC2paManifest, readCarriers } from './carriers.js'
 import { analyseUpdates, BINDING_METHOD, revisionDigest } from './changes.js'
@@ -38,6 +9,7 @@ import { PdfFile } from './syntax/file.js'
 import { listPages } from './syntax/pages.js'
 import { writeIncrementalUpdate } from './syntax/writer.js'
 import type { NoticeLayout } from './notice/stamp.js'
+import { PDF_RULES } from './rules.js'
 
 export const PDF_ADAPTER_NAME = 'pdf'
 
@@ -116,12 +88,12 @@ async function stampPdf(input: Uint8Array, file: PdfFile, ctx: StampContext, opt
     )
   }
   if (file.repaired) {
-    messages.push({ rule: 'pdf.xref-repaired', fatal: false, reason: `The cross-reference data was damaged (${file.repairReason}); Tanba rebuilt it and wrote a complete cross-reference section in its update` })
+    messages.push(PDF_RULES.message('pdf.xref-repaired', `The cross-reference data was damaged (${file.repairReason}); Tanba rebuilt it and wrote a complete cross-reference section in its update`))
   }
   if (file.security) {
-    messages.push({ rule: 'pdf.encrypted', fatal: false, reason: `The PDF is encrypted (standard security handler, revision ${file.security.revision}); Tanba's additions are encrypted with the document's own key` })
+    messages.push(PDF_RULES.message('pdf.encrypted', `The PDF is encrypted (standard security handler, revision ${file.security.revision}); Tanba's additions are encrypted with the document's own key`))
     if ((file.security.permissions & 0b1000) === 0) {
-      messages.push({ rule: 'pdf.permissions', fatal: false, reason: 'The document permissions do not allow changes; Tanba added its label as an incremental update that leaves the existing bytes, and any signature over them, intact' })
+      messages.push(PDF_RULES.message('pdf.permissions', 'The document permissions do not allow changes; Tanba added its label as an incremental update that leaves the existing bytes, and any signature over them, intact'))
     }
   }
   // Same kind of section as the original's last one; a repaired file gets a table unless it has object streams.
@@ -173,18 +145,10 @@ async function stampPdf(input: Uint8Array, file: PdfFile, ctx: StampContext, opt
     })
     appendRevision(built.objects, built.size)
     if (built.annotatedBands.length) {
-      messages.push({
-        rule: 'pdf.annotation-in-band',
-        fatal: false,
-        reason: `Page(s) ${built.annotatedBands.slice(0, 12).join(', ')} have an annotation placed outside the page's visible area that now shows in the added band, where it may cover part of the notice`,
-      })
+      messages.push(PDF_RULES.message('pdf.annotation-in-band', `Page(s) ${built.annotatedBands.slice(0, 12).join(', ')} have an annotation placed outside the page's visible area that now shows in the added band, where it may cover part of the notice`))
     }
     if (built.fragilePages.length) {
-      messages.push({
-        rule: 'pdf.notice-may-be-hidden',
-        fatal: false,
-        reason: `The content of page(s) ${built.fragilePages.slice(0, 12).join(', ')}${built.fragilePages.length > 12 ? ', ...' : ''} has an error at which viewers such as poppler stop painting, so the overlaid notice may not be shown there; the default band layout (adapterOptions.pdf.noticeLayout "band") is not affected`,
-      })
+      messages.push(PDF_RULES.message('pdf.notice-may-be-hidden', `The content of page(s) ${built.fragilePages.slice(0, 12).join(', ')}${built.fragilePages.length > 12 ? ', ...' : ''} has an error at which viewers such as poppler stop painting, so the overlaid notice may not be shown there; the default band layout (adapterOptions.pdf.noticeLayout "band") is not affected`))
     }
     const custom = ctx.notice.lines.some((l) => noticeText(l.lang, ctx.origin) !== l.text)
     notice = {
@@ -231,7 +195,7 @@ async function extractPdf(input: Uint8Array, file: PdfFile, options: ExtractOpti
   const labels: FoundLabel[] = []
   const messages: ReportMessage[] = []
   const fields: Record<string, unknown> = { pdfVersion: file.version, revisions: file.revisionEnds().length }
-  if (file.repaired) messages.push({ rule: 'pdf.xref-repaired', fatal: false, reason: `The cross-reference data is damaged (${file.repairReason}); it was rebuilt by scanning the file` })
+  if (file.repaired) messages.push(PDF_RULES.message('pdf.xref-repaired', `The cross-reference data is damaged (${file.repairReason}); it was rebuilt by scanning the file`))
   if (file.security) fields.encryption = `standard security handler revision ${file.security.revision}`
   const carriers = guard(() => readCarriers(file, options.limits.maxMetadataBytes))
   fields.info = carriers.info
@@ -242,7 +206,7 @@ async function extractPdf(input: Uint8Array, file: PdfFile, options: ExtractOpti
     try {
       xmp = readXmp(carriers.xmp, { maxBytes: options.limits.maxMetadataBytes, maxDepth: options.limits.maxDepth })
     } catch (error) {
-      messages.push({ rule: 'xmp.unreadable', carrier: 'xmp', fatal: false, reason: `The XMP metadata does not parse: ${(error as Error).message}` })
+      messages.push(CORE_RULES.message('xmp.unreadable', `The XMP metadata does not parse: ${(error as Error).message}`, { carrier: 'xmp' }))
     }
   }
   if (xmp.digitalSourceType) {
@@ -273,9 +237,9 @@ async function extractPdf(input: Uint8Array, file: PdfFile, options: ExtractOpti
       value: { text, langs: found.lines.map((l) => l.lang), pages: found.pages },
       detail: `Visible notice on ${found.pages.length} of ${pages.length} page(s): ${found.lines.map((l) => l.text).join(' / ')}`,
     })
-    if (!complete) messages.push({ rule: 'notice.incomplete', carrier: 'pdf:page-text', fatal: false, reason: `The visible notice is on ${found.pages.length} of ${pages.length} pages` })
+    if (!complete) messages.push(CORE_RULES.message('notice.incomplete', `The visible notice is on ${found.pages.length} of ${pages.length} pages`, { carrier: 'pdf:page-text' }))
   } else if (options.content !== false && label?.notice && label.notice.method !== 'none') {
-    messages.push({ rule: 'notice.missing', carrier: 'pdf:page-text', fatal: true, reason: 'The label records a visible notice, but no page shows it' })
+    messages.push(CORE_RULES.message('notice.missing', 'The label records a visible notice, but no page shows it', { carrier: 'pdf:page-text' }))
   }
 
   if (label?.binding.method === BINDING_METHOD && label.binding.extent !== undefined && label.binding.extent <= input.length) {
@@ -284,11 +248,11 @@ async function extractPdf(input: Uint8Array, file: PdfFile, options: ExtractOpti
       // Tanba ends its metadata revision with "%%EOF" and an end-of-line; a copy that stops short was cut off.
       const last = file.sections[0]
       if (last && last.offset >= label.binding.extent && !endsWithEol(input) && file.sections.filter((s) => s.offset >= label.binding.extent!).length === 1) {
-        messages.push({ rule: 'pdf.truncated', carrier: 'pdf:incremental-update', fatal: true, reason: "The file ends before the end of Tanba's metadata revision: it looks truncated" })
+        messages.push(PDF_RULES.message('pdf.truncated', "The file ends before the end of Tanba's metadata revision: it looks truncated", { carrier: 'pdf:incremental-update' }))
       }
     } catch (error) {
       if (isTanbaError(error) && error.code === 'TANBA_ABORTED') throw error
-      messages.push({ rule: 'pdf.updates-unreadable', carrier: 'pdf:incremental-update', fatal: true, reason: `The updates appended after labelling cannot be read: ${(error as Error).message}` })
+      messages.push(PDF_RULES.message('pdf.updates-unreadable', `The updates appended after labelling cannot be read: ${(error as Error).message}`, { carrier: 'pdf:incremental-update' }))
     }
   }
 
@@ -326,21 +290,11 @@ function describeUpdates(file: PdfFile, extent: number): ReportMessage[] {
     ...(a.touched.length ? [`objects of the pages or of those catalog entries (objects ${a.touched.slice(0, 12).join(', ')}${a.touched.length > 12 ? ', ...' : ''})`] : []),
   ]
   if (what.length) {
-    out.push({
-      rule: 'pdf.changed-after-labelling',
-      carrier: 'pdf:incremental-update',
-      fatal: true,
-      reason: `An incremental update appended after labelling changes ${what.join('; ')}`,
-    })
+    out.push(PDF_RULES.message('pdf.changed-after-labelling', `An incremental update appended after labelling changes ${what.join('; ')}`, { carrier: 'pdf:incremental-update' }))
   }
   const others = a.later.length - 1
   if (others > 0 && !what.length) {
-    out.push({
-      rule: 'pdf.updated-after-labelling',
-      carrier: 'pdf:incremental-update',
-      fatal: false,
-      reason: `${others} incremental update(s) were appended after labelling; they change only document-level data such as metadata (objects ${a.other.slice(0, 12).join(', ')}${a.other.length > 12 ? ', ...' : ''}), not the pages`,
-    })
+    out.push(PDF_RULES.message('pdf.updated-after-labelling', `${others} incremental update(s) were appended after labelling; they change only document-level data such as metadata (objects ${a.other.slice(0, 12).join(', ')}${a.other.length > 12 ? ', ...' : ''}), not the pages`, { carrier: 'pdf:incremental-update' }))
   }
   return out
 }
@@ -349,7 +303,7 @@ function pushTc260(markers: Marker[], messages: ReportMessage[], fields: Record<
   if (text === undefined) return
   const tc = parseTc260(text)
   if (!tc) {
-    messages.push({ rule: 'tc260.unreadable', carrier, fatal: false, reason: `The AIGC value in ${carrier} is not a TC260 JSON object` })
+    messages.push(CORE_RULES.message('tc260.unreadable', `The AIGC value in ${carrier} is not a TC260 JSON object`, { carrier }))
     markers.push({ standard: 'tc260', carrier, aiMarked: false, valid: false, value: text })
     return
   }

@@ -1,4 +1,4 @@
-import { UnsupportedFormatError, type ExtractOptions, type FoundLabel, type Marker, type ReportMessage, type StampContext } from '@tanba/core'
+import { C2PA_RULES, UnsupportedFormatError, type ExtractOptions, type FoundLabel, type Marker, type ReportMessage, type StampContext } from '@tanba/core'
 import { hasC2paManifest } from './carriers.js'
 import type { PdfFile } from './syntax/file.js'
 
@@ -37,15 +37,10 @@ export function c2paStampMessages(ctx: StampContext, hasManifest: boolean): Repo
     const reason =
       'C2PA manifests are not embedded in PDF: the C2PA library Tanba uses can read but not sign PDF. The Tanba label, XMP and /AIGC carry the disclosure; stamp without C2PA with --no-c2pa (in the SDK: the c2pa option set to false)'
     if (ctx.c2paPolicy === 'required') throw new UnsupportedFormatError(reason, { details: { mediaType: 'application/pdf', rule: 'c2pa.unsupported-format', option: 'c2pa' } })
-    messages.push({ rule: 'c2pa.unsupported-format', carrier: 'c2pa', fatal: false, reason })
+    messages.push(C2PA_RULES.message('c2pa.unsupported-format', reason, { carrier: 'c2pa' }))
   }
   if (hasManifest) {
-    messages.push({
-      rule: 'c2pa.stale',
-      carrier: CARRIER,
-      fatal: false,
-      reason: 'The PDF carries a C2PA manifest; it is kept, but the appended revisions are outside its hard binding, so C2PA validators will report the file as changed after signing',
-    })
+    messages.push(C2PA_RULES.message('c2pa.stale', 'The PDF carries a C2PA manifest; it is kept, but the appended revisions are outside its hard binding, so C2PA validators will report the file as changed after signing', { carrier: CARRIER }))
   }
   return messages
 }

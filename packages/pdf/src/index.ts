@@ -20,3 +20,4 @@ export async function loadPdfAdapter(options?: PdfAdapterOptions): Promise<Adapt
   const m = await import('./adapter.js')
   return m.createPdfAdapter(options)
 }
+export { PDF_RULES } from './rules.js'

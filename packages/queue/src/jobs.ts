@@ -74,7 +74,7 @@ export interface VerifyJobResult {
   labelId?: string
   trusted?: boolean
   markers?: string[]
-  messages?: { rule: string; fatal: boolean; reason: string }[]
+  messages?: { rule: string; source: string; fatal: boolean; reason: string }[]
   error?: { code: string; message: string }
   reason?: string
   ms: number

@@ -225,7 +225,7 @@ async function runVerify(runner: VerifyRunner, data: VerifyJobData, file: string
     ...(r.label?.id ? { labelId: r.label.id } : {}),
     ...(r.signature ? { trusted: r.signature.trusted } : {}),
     markers: r.markers.map((m) => `${m.standard}:${m.carrier}`),
-    messages: r.messages.map((m) => ({ rule: m.rule, fatal: m.fatal, reason: m.reason })),
+    messages: r.messages.map((m) => ({ rule: m.rule, source: m.source, fatal: m.fatal, reason: m.reason })),
     ...(r.error ? { error: r.error } : {}),
     ms: Math.round(outcome.ms),
   }

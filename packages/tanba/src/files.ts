@@ -4,20 +4,7 @@ import { lstatSync, mkdirSync, readFileSync, statSync, type Stats } from 'node:f
 import { lstat, mkdir, readFile, stat } from 'node:fs/promises'
 import { dirname, isAbsolute, relative, sep } from 'node:path'
 import { isMainThread } from 'node:worker_threads'
-import {
-  errorReport,
-  InvalidOptionError,
-  isTanbaError,
-  resolveLimits,
-  resultLength,
-  TooLargeError,
-  type AdapterRegistry,
-  type Label,
-  type ReportMessage,
-  type Signer,
-  type TrustStore,
-  type VerificationReport,
-} from '@tanba/core'
+import { CORE_RULES, errorReport, InvalidOptionError, isTanbaError, resolveLimits, resultLength, TooLargeError, type AdapterRegistry, type Label, type ReportMessage, type Signer, type TrustStore, type VerificationReport } from '@tanba/core'
 import { writeFileAtomic, writeFileAtomicSync } from '@tanba/core/node'
 import { errorHint } from './hints.js'
 import { inspect, stamp, verify, type InspectReport } from './operations.js'
@@ -193,7 +180,7 @@ export async function runVerifyJob(job: VerifyJob, settings: VerifySettings, tru
     const report = errorReport(error, {}, job.file)
     const fe = toFileError(error)
     report.error = { code: fe.code, message: fe.message }
-    report.messages = [{ rule: 'input.unreadable', fatal: true, reason: fe.message }]
+    report.messages = [CORE_RULES.message('input.unreadable', fe.message)]
     return { status: 'verified', report, ms: performance.now() - started }
   }
   const report = await verify(bytes, {

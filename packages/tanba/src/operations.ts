@@ -1,25 +1,4 @@
-import {
-  errorReport,
-  extendResult,
-  InvalidOptionError,
-  isTanbaError,
-  openOptions,
-  openWith,
-  stampAsset,
-  UnsupportedFormatError,
-  verifyWith,
-  type Adapter,
-  type AdapterRegistry,
-  type Detection,
-  type FormatInfo,
-  type Label,
-  type Marker,
-  type MediaKind,
-  type ReportMessage,
-  type StampOptions,
-  type VerificationReport,
-  type VerifyOptions,
-} from '@tanba/core'
+import { CORE_RULES, errorReport, extendResult, InvalidOptionError, isTanbaError, openOptions, openWith, stampAsset, UnsupportedFormatError, verifyWith, type Adapter, type AdapterRegistry, type Detection, type FormatInfo, type Label, type Marker, type MediaKind, type ReportMessage, type StampOptions, type VerificationReport, type VerifyOptions } from '@tanba/core'
 import { defaultRegistry } from './registry.js'
 
 /** Where the bytes come from: helps detection (media type first, then the file name's extension). */
@@ -141,12 +120,7 @@ export async function stamp(input: Uint8Array, options: SdkStampOptions): Promis
       label: existing.labels.find((l) => l.label)?.label ?? null,
       carriers: [],
       messages: [
-        {
-          rule: 'stamp.already-labelled',
-          carrier: carriers[0],
-          fatal: false,
-          reason: `Already carries a Tanba label (${carriers.join(', ')}); kept unchanged. Use force to replace it.`,
-        },
+        CORE_RULES.message('stamp.already-labelled', `Already carries a Tanba label (${carriers.join(', ')}); kept unchanged. Use force to replace it.`, { carrier: carriers[0] }),
       ],
       format,
       detectedBy: detection.by,
@@ -158,7 +132,7 @@ export async function stamp(input: Uint8Array, options: SdkStampOptions): Promis
   if (format.kind === 'text' && input.length === 0) {
     // Stamped, not refused: an AI service may really return an empty answer, and the label then
     // says so. But nothing of the content itself is there to see, so say it.
-    result.messages.push({ rule: 'text.empty', fatal: false, reason: 'The text is empty: the stamped file holds only the notice and the label, which covers empty content' })
+    result.messages.push(CORE_RULES.message('text.empty', 'The text is empty: the stamped file holds only the notice and the label, which covers empty content'))
   }
   // extendResult, not a spread: a spread would read `bytes` and join an adapter's parts in memory.
   return extendResult(result, { format, detectedBy: detection.by, alreadyLabelled: false, replaced: existing.labels.length > 0 })

@@ -1,21 +1,7 @@
 /** Label copies in text carriers: the compact copy in the invisible wrapper, and what verifiers need from it. */
-import {
-  InvalidLabelError,
-  InvalidOptionError,
-  TooLargeError,
-  canonicalJson,
-  decodeCompactLabel,
-  encodeCompactLabel,
-  indexOfBytes,
-  isTanbaError,
-  type FoundLabel,
-  type Label,
-  type Limits,
-  type Marker,
-  type ReportMessage,
-  type StampContext,
-} from '@tanba/core'
+import { C2PA_RULES, canonicalJson, decodeCompactLabel, encodeCompactLabel, indexOfBytes, InvalidLabelError, InvalidOptionError, isTanbaError, TooLargeError, type FoundLabel, type Label, type Limits, type Marker, type ReportMessage, type StampContext } from '@tanba/core'
 import { encodeTextWrapper, type TextWrapper } from './wrapper.js'
+import { TEXT_RULES } from './rules.js'
 
 /** Options under `adapterOptions.text`. */
 export interface TextAdapterOptions {
@@ -111,12 +97,7 @@ export function readWrappers(wrappers: readonly TextWrapper[], limits: Limits, i
     })
   })
   if (tanba.length > 1) {
-    into.messages.push({
-      rule: 'text.wrapper-duplicated',
-      carrier: 'text:wrapper',
-      fatal: true,
-      reason: `The text holds ${tanba.length} invisible Tanba wrappers where a labelled text has exactly one: it was probably joined from labelled pieces or stamped twice by another tool`,
-    })
+    into.messages.push(TEXT_RULES.message('text.wrapper-duplicated', `The text holds ${tanba.length} invisible Tanba wrappers where a labelled text has exactly one: it was probably joined from labelled pieces or stamped twice by another tool`, { carrier: 'text:wrapper' }))
   }
   const c2pa = wrappers.filter((w) => w.kind === 'c2pa')
   c2pa.slice(0, MAX_COPIES).forEach((w, i) => {
@@ -133,17 +114,13 @@ export function readWrappers(wrappers: readonly TextWrapper[], limits: Limits, i
     })
     into.messages.push(
       w.problem
-        ? { rule: 'c2pa.wrapper-corrupt', carrier, fatal: false, reason: `The C2PA text wrapper at character ${w.start} is ${w.problem}` }
-        : { rule: 'c2pa.not-validated', carrier, fatal: false, reason: `A C2PA text manifest store (${size} bytes) is present; Tanba reports it but does not validate C2PA text manifests` },
+        ? C2PA_RULES.message('c2pa.wrapper-corrupt', `The C2PA text wrapper at character ${w.start} is ${w.problem}`, { carrier })
+        : C2PA_RULES.message('c2pa.not-validated', `A C2PA text manifest store (${size} bytes) is present; Tanba reports it but does not validate C2PA text manifests`, { carrier }),
     )
   })
   const unknown = wrappers.filter((w) => w.kind === 'unknown').length
   if (unknown) {
-    into.messages.push({
-      rule: 'text.selector-runs',
-      fatal: false,
-      reason: `${unknown} run(s) of invisible variation selectors after U+FEFF carry no known wrapper; runs at the very end are left out of the binding, runs anywhere else are bound`,
-    })
+    into.messages.push(TEXT_RULES.message('text.selector-runs', `${unknown} run(s) of invisible variation selectors after U+FEFF carry no known wrapper; runs at the very end are left out of the binding, runs anywhere else are bound`))
   }
   return into
 }
@@ -168,10 +145,6 @@ export function legacyBindingMessages(labels: readonly FoundLabel[], legacy: rea
   const method = labels.find((f) => f.label && legacy.includes(f.label.binding.method))?.label?.binding.method
   if (!method) return []
   return [
-    {
-      rule: 'text.binding-v1',
-      fatal: false,
-      reason: `The label uses the binding ${method}, which leaves parts of the text outside the signature (every <meta>, front matter, selector runs anywhere, the BOM); the visible text may differ from what was signed. Stamp it again to bind it with version 2`,
-    },
+    TEXT_RULES.message('text.binding-v1', `The label uses the binding ${method}, which leaves parts of the text outside the signature (every <meta>, front matter, selector runs anywhere, the BOM); the visible text may differ from what was signed. Stamp it again to bind it with version 2`),
   ]
 }

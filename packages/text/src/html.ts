@@ -4,27 +4,7 @@
  * visible `<p class="tanba-notice">` that a page's styles can target. Elements are located
  * with htmlparser2's source offsets, so everything else in the source is kept byte for byte.
  */
-import {
-  InvalidLabelError,
-  MalformedInputError,
-  TooLargeError,
-  parseLabel,
-  parseTc260,
-  serializeLabel,
-  tc260IsAi,
-  tc260Json,
-  throwIfAborted,
-  toHtmlMetaValue,
-  toTc260,
-  type ExtractOptions,
-  type Extraction,
-  type FoundLabel,
-  type Label,
-  type Marker,
-  type ReportMessage,
-  type StampContext,
-  type StampResult,
-} from '@tanba/core'
+import { CORE_RULES, InvalidLabelError, MalformedInputError, parseLabel, parseTc260, serializeLabel, tc260IsAi, tc260Json, throwIfAborted, toHtmlMetaValue, TooLargeError, toTc260, type Extraction, type ExtractOptions, type FoundLabel, type Label, type Marker, type ReportMessage, type StampContext, type StampResult } from '@tanba/core'
 import { Parser } from 'htmlparser2'
 import { labelWrapper, legacyBindingMessages, readWrappers, shareCertificates, signText, textOptions } from './carriers.js'
 import { HTML_BINDING, LEGACY_BINDINGS, complementSpans, digestEssenceText, digestSpans, essenceText, trailingZoneStart } from './essence.js'
@@ -32,6 +12,7 @@ import { noticeLanguages, noticePlacement, noticeRecord } from './notice.js'
 import { removeRanges } from './plain.js'
 import { decodeUtf8, utf8 } from './utf8.js'
 import { findWrappers } from './wrapper.js'
+import { TEXT_RULES } from './rules.js'
 
 export const TANBA_SCRIPT_TYPE = 'application/vnd.tanba.label+json'
 export const C2PA_SCRIPT_TYPE = 'application/c2pa'
@@ -364,7 +345,7 @@ export async function stampHtml(_input: Uint8Array, original: string, ctx: Stamp
     bytes: utf8(withWrapper ? page + labelWrapper(compact) : page),
     label: full,
     carriers: ['html:meta:ai-disclosure', 'html:meta:AIGC', 'html:script', ...(withWrapper ? ['text:wrapper'] : [])],
-    messages: scan.document ? [] : [{ rule: 'html.fragment', fatal: false, reason: 'Stamped as an HTML fragment: the meta elements sit at its start; move them into the page head when it is assembled' }],
+    messages: scan.document ? [] : [TEXT_RULES.message('html.fragment', 'Stamped as an HTML fragment: the meta elements sit at its start; move them into the page head when it is assembled')],
   }
 }
 
@@ -396,7 +377,7 @@ export async function extractHtml(source: string, options: ExtractOptions, scan:
   messages.push(...legacyBindingMessages(labels, LEGACY_BINDINGS))
   const charset = foreignCharset(source, scan)
   if (charset && labels.length) {
-    messages.push({ rule: 'html.charset-not-utf8', fatal: true, reason: `The page declares charset ${JSON.stringify(charset)}, so a browser shows other characters than the UTF-8 text the label is bound to` })
+    messages.push(TEXT_RULES.message('html.charset-not-utf8', `The page declares charset ${JSON.stringify(charset)}, so a browser shows other characters than the UTF-8 text the label is bound to`))
   }
   const decoded = labels.flatMap((f) => (f.label ? [f.label] : []))
 
@@ -406,14 +387,14 @@ export async function extractHtml(source: string, options: ExtractOptions, scan:
       markers.push({ standard: 'ai-disclosure', carrier: 'html:meta:ai-disclosure', aiMarked: AI_DISCLOSURE_VALUES.includes(value), valid: null, value, detail: `<meta name="ai-disclosure" content="${value}">` })
       const expected = decoded[0] ? toHtmlMetaValue(decoded[0]) : undefined
       if (expected && value !== expected) {
-        messages.push({ rule: 'carriers.disagree', carrier: 'html:meta:ai-disclosure', fatal: false, reason: `The ai-disclosure meta says "${value}"; the label implies "${expected}"` })
+        messages.push(CORE_RULES.message('carriers.disagree', `The ai-disclosure meta says "${value}"; the label implies "${expected}"`, { carrier: 'html:meta:ai-disclosure' }))
       }
     } else if (meta.name === 'aigc') {
       const tc = meta.content ? parseTc260(meta.content) : null
       if (tc) markers.push({ standard: 'tc260', carrier: 'html:meta:AIGC', aiMarked: tc260IsAi(tc), valid: null, value: tc, detail: `TC260 implicit label, Label ${tc.Label}` })
       else {
         markers.push({ standard: 'tc260', carrier: 'html:meta:AIGC', aiMarked: false, valid: false, value: meta.content })
-        messages.push({ rule: 'tc260.unreadable', carrier: 'html:meta:AIGC', fatal: false, reason: 'The AIGC meta element does not hold a TC260 JSON object' })
+        messages.push(CORE_RULES.message('tc260.unreadable', 'The AIGC meta element does not hold a TC260 JSON object', { carrier: 'html:meta:AIGC' }))
       }
     }
   }

@@ -38,3 +38,4 @@ export { EssenceHasher, TextStampStream, createStampStream, createStreamStamper,
 export { aiDisclosureHeader, aiDisclosureHeaders, AI_DISCLOSURE_HEADER, type DisclosureSource } from './header.js'
 export { stampText, verifyText, type TextFormatId, type TextStampResult } from './text-api.js'
 export { decodeUtf8 } from './utf8.js'
+export { TEXT_RULES } from './rules.js'

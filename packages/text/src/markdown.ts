@@ -3,29 +3,7 @@
  * object, GB 45438-2025) and `tanba` (the full label as canonical JSON text). Existing front
  * matter is merged: other keys and comments are kept.
  */
-import {
-  InvalidLabelError,
-  MalformedInputError,
-  TooLargeError,
-  assertLabel,
-  resultFromParts,
-  createSha256,
-  parseLabel,
-  parseTc260,
-  serializeLabel,
-  tc260IsAi,
-  throwIfAborted,
-  toTc260,
-  type ExtractOptions,
-  type Extraction,
-  type FoundLabel,
-  type Marker,
-  type ReportMessage,
-  type StampContext,
-  type StampResult,
-  type Limits,
-  type Tc260Label,
-} from '@tanba/core'
+import { assertLabel, CORE_RULES, createSha256, InvalidLabelError, MalformedInputError, parseLabel, parseTc260, resultFromParts, serializeLabel, tc260IsAi, throwIfAborted, TooLargeError, toTc260, type Extraction, type ExtractOptions, type FoundLabel, type Limits, type Marker, type ReportMessage, type StampContext, type StampResult, type Tc260Label } from '@tanba/core'
 import { Document, Scalar, YAMLMap, isMap, isNode, isScalar, parseDocument } from 'yaml'
 import { labelWrapper, signText, textOptions } from './carriers.js'
 import { MARKDOWN_BINDING, bomAt, complementSpans, contentSpan, digestTextV1, hashSpans, normalisePiece, trailingZoneStart, type Span } from './essence.js'
@@ -34,6 +12,7 @@ import { FRONT_MATTER_LABEL_KEY, FRONT_MATTER_TC260_KEY, findFrontMatter } from 
 import { utf8, utf8Length } from './utf8.js'
 import { findSelectorRuns } from './wrapper.js'
 import { checkYamlDepth } from './yaml-depth.js'
+import { TEXT_RULES } from './rules.js'
 
 function parseYaml(yamlText: string, limits: Pick<Limits, 'maxMetadataBytes' | 'maxDepth'>): Document.Parsed {
   const limit = limits.maxMetadataBytes
@@ -110,7 +89,7 @@ export async function extractMarkdown(text: string, options: ExtractOptions): Pr
   if (fm) {
     const parsed = safeParse(text.slice(fm.contentStart, fm.contentEnd), options.limits)
     if ('error' in parsed) {
-      messages.push({ rule: 'markdown.front-matter-invalid', carrier: 'markdown:front-matter', fatal: false, reason: parsed.error })
+      messages.push(TEXT_RULES.message('markdown.front-matter-invalid', parsed.error, { carrier: 'markdown:front-matter' }))
     } else {
       const data = parsed.data
       fields.frontMatterKeys = Object.keys(data)
@@ -145,7 +124,7 @@ function tc260Marker(value: unknown, messages: ReportMessage[]): Marker {
   const carrier = 'markdown:front-matter:AIGC'
   const tc: Tc260Label | null = typeof value === 'string' || (value && typeof value === 'object') ? parseTc260(value as string) : null
   if (!tc) {
-    messages.push({ rule: 'tc260.unreadable', carrier, fatal: false, reason: 'The front matter key AIGC does not hold a TC260 object' })
+    messages.push(CORE_RULES.message('tc260.unreadable', 'The front matter key AIGC does not hold a TC260 object', { carrier }))
     return { standard: 'tc260', carrier, aiMarked: false, valid: false, value }
   }
   return { standard: 'tc260', carrier, aiMarked: tc260IsAi(tc), valid: null, value: tc, detail: `TC260 implicit label, Label ${tc.Label}` }

@@ -1,24 +1,12 @@
 /** Plain text: notice line + text + invisible wrapper. Markdown reuses the body handling. */
-import {
-  createSha256,
-  resultFromParts,
-  throwIfAborted,
-  type ExtractOptions,
-  type IncrementalSha256,
-  type Extraction,
-  type Label,
-  type LabelNotice,
-  type Marker,
-  type ReportMessage,
-  type StampContext,
-  type StampResult,
-} from '@tanba/core'
+import { C2PA_RULES, createSha256, resultFromParts, throwIfAborted, type Extraction, type ExtractOptions, type IncrementalSha256, type Label, type LabelNotice, type Marker, type ReportMessage, type StampContext, type StampResult } from '@tanba/core'
 import { labelWrapper, legacyBindingMessages, readWrappers, shareCertificates, signText } from './carriers.js'
 import { LEGACY_BINDINGS, TEXT_BINDING, bomAt, digestText, hashSpans, trailingZoneStart } from './essence.js'
 import { endBlock, findNotices, noticeLine, noticePlacement, noticeRecord, removeNoticeBlocks, startBlock } from './notice.js'
 import { utf8, utf8Length } from './utf8.js'
 import { spliceParts, splicingHash, type ElidedText } from './window.js'
 import { findSelectorRuns, findWrappers, isSelectorAt, type SelectorRun, type TextWrapper } from './wrapper.js'
+import { TEXT_RULES } from './rules.js'
 
 /** A text body ready for a new stamp: old Tanba carriers and notice blocks taken out. */
 export interface PreparedBody {
@@ -80,15 +68,10 @@ export function bodyParts(input: Uint8Array, body: PreparedBody, before: string,
 export function inputNotes(wrappers: readonly TextWrapper[]): ReportMessage[] {
   const notes: ReportMessage[] = []
   if (wrappers.some((w) => w.kind === 'c2pa')) {
-    notes.push({
-      rule: 'c2pa.binding-broken',
-      carrier: 'text:c2pa-wrapper',
-      fatal: false,
-      reason: 'The input carries a C2PA text manifest; it is kept, but adding the notice changes the text, so that manifest no longer matches it',
-    })
+    notes.push(C2PA_RULES.message('c2pa.binding-broken', 'The input carries a C2PA text manifest; it is kept, but adding the notice changes the text, so that manifest no longer matches it', { carrier: 'text:c2pa-wrapper' }))
   }
   if (wrappers.some((w) => w.kind === 'tanba')) {
-    notes.push({ rule: 'text.label-replaced', carrier: 'text:wrapper', fatal: false, reason: 'The input already carried a Tanba label; it was replaced' })
+    notes.push(TEXT_RULES.message('text.label-replaced', 'The input already carried a Tanba label; it was replaced', { carrier: 'text:wrapper' }))
   }
   return notes
 }

@@ -1,30 +1,5 @@
-import {
-  InvalidLabelError,
-  joinBytes,
-  labelToXmpFields,
-  resultFromParts,
-  serializeLabel,
-  tc260Json,
-  throwIfAborted,
-  toTc260,
-  UnsupportedFormatError,
-  writeXmp,
-  type Adapter,
-  type Asset,
-  type ExtractOptions,
-  type Extraction,
-  type FormatInfo,
-  type LabelBinding,
-  type Marker,
-  type OpenOptions,
-  type ReportMessage,
-  type StampContext,
-  type StampResult,
-  labelFromCarrier,
-  readXmpCarrier,
-  tc260CarrierMarker,
-} from '@tanba/core'
-import { readC2paMarkers, signC2pa } from './c2pa.js'
+import { CORE_RULES, InvalidLabelError, joinBytes, labelFromCarrier, labelToXmpFields, readXmpCarrier, resultFromParts, serializeLabel, tc260CarrierMarker, tc260Json, throwIfAborted, toTc260, UnsupportedFormatError, writeXmp, type Adapter, type Asset, type Extraction, type ExtractOptions, type FormatInfo, type LabelBinding, type Marker, type OpenOptions, type ReportMessage, type StampContext, type StampResult } from '@tanba/core'
+import { c2paChangedEssence, readC2paMarkers, signC2pa } from './c2pa.js'
 import { BMFF_FORMATS, VIDEO_FORMATS } from './formats.js'
 import { bmffDigest, VIDEO_BMFF_BINDING } from './mp4/binding.js'
 import { AIGC_KEY, LABEL_KEY, readMetadata, type Mp4Metadata } from './mp4/meta.js'
@@ -97,10 +72,10 @@ async function stamp(input: Uint8Array, asset: Mp4Asset, ctx: StampContext): Pro
       // The manifest must sit outside the bound samples: check before handing the file back.
       const check = bmffDigest(parseMp4(bytesSource(signed.bytes), ctx.limits), ctx.signal)
       if (check.digest !== binding.digest) {
-        messages.push({ rule: 'c2pa.changed-essence', fatal: false, reason: 'Embedding the C2PA manifest changed the coded samples; the file was returned without it' })
+        messages.push(c2paChangedEssence(ctx))
         return { bytes: out, label, carriers, messages }
       }
-      carriers.push('c2pa:mp4:uuid')
+      carriers.push('c2pa') // the carrier name every adapter uses for its manifest store
       return { bytes: signed.bytes, label, carriers, messages }
     }
     return { bytes: out, label, carriers, messages }
@@ -145,7 +120,7 @@ async function extract(input: Uint8Array, asset: Mp4Asset, format: FormatInfo, o
     for (const c of meta.c2pa) markers.push({ standard: 'c2pa', carrier: c.carrier, aiMarked: false, valid: null, detail: `A C2PA manifest store of ${c.size} bytes is present (not validated)` })
   }
   const declared = labels.find((l) => l.label)?.label?.notice
-  if (declared && declared.method !== 'none') messages.push({ rule: 'notice.unchecked', fatal: false, reason: 'The label records a visible notice, but Tanba cannot decode video frames to check it yet' })
+  if (declared && declared.method !== 'none') messages.push(CORE_RULES.message('notice.unchecked', 'The label records a visible notice, but Tanba cannot decode video frames to check it yet'))
   return { markers, labels, messages, fields }
 }
 

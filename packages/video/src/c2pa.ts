@@ -1,4 +1,4 @@
-import { isTanbaError, type Extraction, type ExtractOptions, type Label, type Marker, type ReportMessage, type StampContext } from '@tanba/core'
+import { C2PA_RULES, DependencyError, type Extraction, type ExtractOptions, type Label, type Marker, type ReportMessage, type StampContext } from '@tanba/core'
 
 // C2PA goes through @tanba/c2pa, which runs the native addon in a child process, so a crash or a
 // panic on a hostile file becomes a DependencyError here, never a dead process.
@@ -8,7 +8,7 @@ let modulePromise: Promise<C2paModule | null> | undefined
 
 async function loadC2pa(): Promise<C2paModule | null> {
   modulePromise ??= import('@tanba/c2pa').then(
-    (m) => (typeof m.extractC2pa === 'function' && typeof m.signC2pa === 'function' ? m : null),
+    (m) => (typeof m.extractC2pa === 'function' && typeof m.stampC2pa === 'function' ? m : null),
     () => null,
   )
   return modulePromise
@@ -27,7 +27,7 @@ export interface C2paRead {
 /** Reads the C2PA manifest store through @tanba/c2pa's shared findings (trust anchors from the verifier's trust store). */
 export async function readC2paMarkers(input: Uint8Array, options: ExtractOptions): Promise<C2paRead> {
   const c2pa = await loadC2pa()
-  if (!c2pa) return { markers: [], labels: [], messages: [{ rule: 'c2pa.unavailable', fatal: false, reason: 'C2PA was not read: @tanba/c2pa is not available' }] }
+  if (!c2pa) return { markers: [], labels: [], messages: [C2PA_RULES.message('c2pa.unavailable', 'C2PA was not read: @tanba/c2pa is not available')] }
   const found = await c2pa.extractC2pa(input, C2PA_MEDIA_TYPE, options)
   const s = found.summary
   return {
@@ -38,26 +38,35 @@ export async function readC2paMarkers(input: Uint8Array, options: ExtractOptions
   }
 }
 
-/** Embeds a C2PA manifest (digital source type, the Tanba label assertion, the original as parent when it had provenance). */
+/**
+ * Embeds a C2PA manifest through @tanba/c2pa's one C2PA path: the caller's policy (`required`
+ * throws the typed error, `preferred` reports one rule), the original as parent when it had
+ * provenance, the same rule ids as every other adapter.
+ */
 export async function signC2pa(bytes: Uint8Array, original: Uint8Array, label: Label, ctx: StampContext): Promise<{ bytes: Uint8Array | null; messages: ReportMessage[] }> {
-  const skip = (rule: string, reason: string) => ({ bytes: null, messages: [{ rule, fatal: false, reason }] })
-  if (!ctx.signer.certificates?.length) return skip('c2pa.no-certificate', 'C2PA skipped: the signer has no X.509 certificate chain (use `tanba keygen` or a PEM chain)')
   const c2pa = await loadC2pa()
-  if (!c2pa) return skip('c2pa.unavailable', 'C2PA skipped: @tanba/c2pa is not available')
-  try {
-    const out = await c2pa.signC2pa(bytes, C2PA_MEDIA_TYPE, {
-      signer: ctx.signer,
-      origin: ctx.origin,
-      tanbaLabel: label,
-      parent: { bytes: original, mimeType: C2PA_MEDIA_TYPE },
-      ...(ctx.signal ? { signal: ctx.signal } : {}),
-    })
-    return { bytes: out, messages: [] }
-  } catch (error) {
-    if (isTanbaError(error) && (error.code === 'TANBA_ABORTED' || error.code === 'TANBA_INVALID_KEY')) throw error
-    const code = isTanbaError(error) ? error.code : 'TANBA_DEPENDENCY_FAILED'
-    return skip('c2pa.failed', `C2PA skipped: signing failed (${code}): ${(error as Error).message}`)
+  if (!c2pa) {
+    const reason = '@tanba/c2pa is not available; stamp without C2PA with --no-c2pa (in the SDK: the c2pa option set to false)'
+    if (ctx.c2paPolicy === 'required') throw new DependencyError('TANBA_DEPENDENCY_MISSING', `C2PA is required but ${reason}`, { details: { dependency: '@tanba/c2pa', rule: 'c2pa.unavailable', option: 'c2pa' } })
+    return { bytes: null, messages: [C2PA_RULES.message('c2pa.unavailable', `C2PA left out: ${reason}`, { carrier: 'c2pa' })] }
   }
+  const out = await c2pa.stampC2pa(bytes, C2PA_MEDIA_TYPE, {
+    policy: ctx.c2paPolicy,
+    signer: ctx.signer,
+    origin: ctx.origin,
+    label,
+    brokenParent: c2pa.brokenParentOption(ctx.adapterOptions),
+    parent: { bytes: original, mimeType: C2PA_MEDIA_TYPE },
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+  })
+  return { bytes: out.bytes, messages: out.messages }
+}
+
+/** Embedding the manifest touched the coded samples: the same "signing failed" rule as any other C2PA failure (as in audio). */
+export function c2paChangedEssence(ctx: StampContext): ReportMessage {
+  const reason = 'C2PA left out: embedding the C2PA manifest changed the coded samples, so the file was returned without it; stamp without C2PA with --no-c2pa (in the SDK: the c2pa option set to false)'
+  if (ctx.c2paPolicy === 'required') throw new DependencyError('TANBA_DEPENDENCY_FAILED', reason, { details: { dependency: '@contentauth/c2pa-node', rule: 'c2pa.failed', option: 'c2pa' } })
+  return C2PA_RULES.message('c2pa.failed', reason, { carrier: 'c2pa' })
 }
 
 export async function closeC2pa(): Promise<void> {

@@ -18,5 +18,6 @@ describeAdapterConformance('@tanba/video', {
   samples,
   tamperEssence,
   benignEdit,
-  stampOptions: { c2pa: false, notice: { visible: false } },
+  stampOptions: { notice: { visible: false } },
+  c2pa: () => true,
 })

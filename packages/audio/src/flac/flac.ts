@@ -5,6 +5,7 @@ import { emptyRead } from '../types.js'
 import { checkInputSize, checkMetadataSize, joinBytes, NO_NOTICE_HINT, payloadText } from '../util.js'
 import { buildVorbisComments, commentEntry, commentField, commentTags, parseVorbisComments, TANBA_COMMENTS } from '../vorbis-comment.js'
 import { buildFrameHeader, decodeFrame, encodeFrame, frameEnd, parseFrameHeader, type EncodeSpec, type FrameHeader, type StreamParams } from './frame.js'
+import { AUDIO_RULES } from '../rules.js'
 
 /** v2: the whole STREAMINFO block (total samples, block and frame sizes, MD5 as well) and every audio frame. */
 export const FLAC_BINDING = 'tanba.audio.flac/2'
@@ -129,7 +130,7 @@ function readFlac(b: Uint8Array, limits: Limits, f: ParsedFlac = parseFlac(b, li
       }
       for (const c of tag.c2pa) out.c2pa.push({ carrier: 'id3:GEOB:c2pa', size: c.size })
     } catch (error) {
-      out.messages.push({ rule: 'id3.unreadable', carrier: 'id3', fatal: false, reason: `The ID3 tag before the FLAC stream could not be read: ${(error as Error).message}` })
+      out.messages.push(AUDIO_RULES.message('id3.unreadable', `The ID3 tag before the FLAC stream could not be read: ${(error as Error).message}`, { carrier: 'id3' }))
     }
   }
   if (pictures) tags.pictures = String(pictures)
@@ -349,7 +350,7 @@ async function addFlacNotice(b: Uint8Array, request: NoticeRequest, limits: Limi
     bytes: out,
     added: { start: startAdded, end: endAdded },
     sampleRate: info.sampleRate,
-    messages: [{ rule: 'flac.md5-cleared', fatal: false, reason: 'The STREAMINFO MD5 of the unencoded audio was set to zero ("not computed"), as the FLAC format allows, because the audible notice changed the audio' }],
+    messages: [AUDIO_RULES.message('flac.md5-cleared', 'The STREAMINFO MD5 of the unencoded audio was set to zero ("not computed"), as the FLAC format allows, because the audible notice changed the audio')],
   }
 }
 

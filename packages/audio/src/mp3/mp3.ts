@@ -5,6 +5,7 @@ import { checkInputSize, joinBytes, NO_NOTICE_HINT } from '../util.js'
 import { rmsOf } from '../wav/pcm.js'
 import { buildToc, lameTagCrcOk, mp3Layout, parseMpegHeader, readXing, scanFrames, updateXing, type Mp3Layout, type MpegHeader } from './frames.js'
 import { buildTag, isTanbaFrame, privFrame, readId3Tag, txxxFrame, type Id3Tag } from './id3.js'
+import { AUDIO_RULES } from '../rules.js'
 
 export const MP3_BINDING = 'tanba.audio.mp3/2'
 /** Samples between encoder input and decoder output with LAME/lamejs: 576 encoder delay + 529 decoder delay. */
@@ -33,7 +34,7 @@ function readMp3(bytes: Uint8Array, limits: Limits, parsed: ParsedMp3 = parse(by
     }
     if (tag.xmp !== undefined) out.xmp.push({ carrier: 'xmp:id3:PRIV', text: tag.xmp })
     for (const c of tag.c2pa) out.c2pa.push({ carrier: 'id3:GEOB:c2pa', size: c.size })
-    for (const p of tag.problems) out.messages.push({ rule: 'id3.frame-unreadable', carrier: 'id3', fatal: false, reason: `ID3v2.${tag.version} tag: ${p}` })
+    for (const p of tag.problems) out.messages.push(AUDIO_RULES.message('id3.frame-unreadable', `ID3v2.${tag.version} tag: ${p}`, { carrier: 'id3' }))
     for (const [k, v] of Object.entries(tag.fields)) if (tagFields[k] === undefined) tagFields[k] = v
   }
   const h = layout.header
@@ -281,7 +282,7 @@ async function addMp3Notice(bytes: Uint8Array, request: NoticeRequest, limits: L
     }
     updateXing(out, layout.info, xing, { frames: addedFrames, bytes: addedBytes, ...(toc ? { toc } : {}), ...(musicCrc !== undefined ? { musicCrc } : {}) })
   } else if (layout.info?.kind === 'VBRI') {
-    messages.push({ rule: 'notice.vbri-not-updated', fatal: false, reason: 'The VBRI header was not updated; players that trust it may show the old duration' })
+    messages.push(AUDIO_RULES.message('notice.vbri-not-updated', 'The VBRI header was not updated; players that trust it may show the old duration'))
   }
   const added = frameCount * spf
   return { bytes: out, added: { start: atStart ? added : 0, end: atEnd ? added : 0 }, sampleRate: ref.sampleRate, messages }

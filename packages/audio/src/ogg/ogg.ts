@@ -3,6 +3,7 @@ import type { AudioCodec, AudioRead, CarrierPayload, EssenceResult, WriteResult 
 import { emptyRead } from '../types.js'
 import { checkInputSize, checkMetadataSize, joinBytes } from '../util.js'
 import { buildVorbisComments, commentEntry, commentField, commentTags, parseVorbisComments, TANBA_COMMENTS } from '../vorbis-comment.js'
+import { AUDIO_RULES } from '../rules.js'
 
 /** v2: adds the granule position of every audio page (decoders trim the start and end by them). */
 export const OGG_BINDING = 'tanba.audio.ogg/2'
@@ -183,7 +184,7 @@ function commentsOf(ogg: ParsedOgg, limits: Limits) {
 function readOgg(b: Uint8Array, limits: Limits, ogg: ParsedOgg = parseOgg(b, limits)): AudioRead {
   const out = emptyRead()
   const { parsed } = commentsOf(ogg, limits)
-  if (ogg.skipped) out.messages.push({ rule: 'ogg.skipped-bytes', fatal: false, reason: `${ogg.skipped} bytes between Ogg pages are not a valid page and were skipped, as decoders skip them` })
+  if (ogg.skipped) out.messages.push(AUDIO_RULES.message('ogg.skipped-bytes', `${ogg.skipped} bytes between Ogg pages are not a valid page and were skipped, as decoders skip them`))
   for (const e of parsed.entries) {
     const { name, value } = commentField(e)
     if (name === 'AIGC') out.tc260.push({ carrier: 'ogg:comment:AIGC', text: value })

@@ -4,6 +4,7 @@ import type { AudioCodec, AudioRead, CarrierPayload, DecodedExcerpt, EssenceResu
 import { emptyRead } from '../types.js'
 import { checkInputSize, joinBytes, NO_NOTICE_HINT, payloadText, utf8 } from '../util.js'
 import { decodePcmToMono, encodeMonoToPcm, estimatePcmRms, pcmKind, type PcmKind } from './pcm.js'
+import { AUDIO_RULES } from '../rules.js'
 
 /** v2: every chunk a player may use (all but the metadata chunks in WAV_METADATA_CHUNKS) and the bytes after the RIFF form. */
 export const WAV_BINDING = 'tanba.audio.wav/2'
@@ -109,15 +110,13 @@ function readWav(bytes: Uint8Array, limits: Limits, wav: ParsedWav = parseWav(by
   if (form.sizeMismatch) {
     // More bytes declared than present: the file was cut short, so nothing in it can be vouched for.
     const cut = form.declaredSize + 8 > bytes.length
-    out.messages.push({
-      rule: cut ? 'riff.truncated' : 'riff.size-mismatch',
-      fatal: cut,
-      reason: `The RIFF header declares ${form.declaredSize + 8} bytes but the file has ${bytes.length}${cut ? ': the file is truncated' : ''}`,
-    })
+    out.messages.push(
+      AUDIO_RULES.message(cut ? 'riff.truncated' : 'riff.size-mismatch', `The RIFF header declares ${form.declaredSize + 8} bytes but the file has ${bytes.length}${cut ? ': the file is truncated' : ''}`),
+    )
   }
-  if (wav.streamed) out.messages.push({ rule: 'riff.streamed', fatal: false, reason: 'The WAV header leaves the RIFF or data size unset (0 or 0xFFFFFFFF), as streaming writers do: the data runs to the end of the file' })
+  if (wav.streamed) out.messages.push(AUDIO_RULES.message('riff.streamed', 'The WAV header leaves the RIFF or data size unset (0 or 0xFFFFFFFF), as streaming writers do: the data runs to the end of the file'))
   for (const id of wav.duplicates) {
-    out.messages.push({ rule: 'riff.duplicate-chunk', carrier: `riff:${id}`, fatal: true, reason: `The WAV file has more than one ${JSON.stringify(id)} chunk; players disagree about which one they use, so no label on it can be vouched for` })
+    out.messages.push(AUDIO_RULES.message('riff.duplicate-chunk', `The WAV file has more than one ${JSON.stringify(id)} chunk; players disagree about which one they use, so no label on it can be vouched for`, { carrier: `riff:${id}` }))
   }
   out.fields = {
     container: 'RIFF WAVE',
@@ -149,7 +148,7 @@ function readWav(bytes: Uint8Array, limits: Limits, wav: ParsedWav = parseWav(by
         if (tag.xmp) out.xmp.push({ carrier: 'xmp:riff:id3:PRIV', text: tag.xmp })
         Object.assign(tags, tag.fields)
       } catch (error) {
-        out.messages.push({ rule: 'id3.unreadable', carrier: 'riff:id3', fatal: false, reason: `The ID3 tag inside the WAV file could not be read: ${(error as Error).message}` })
+        out.messages.push(AUDIO_RULES.message('id3.unreadable', `The ID3 tag inside the WAV file could not be read: ${(error as Error).message}`, { carrier: 'riff:id3' }))
       }
     }
   }
