@@ -7,6 +7,7 @@ import { isMainThread } from 'node:worker_threads'
 import {
   errorReport,
   InvalidOptionError,
+  errorOption,
   isTanbaError,
   resolveLimits,
   resultLength,
@@ -29,6 +30,8 @@ export interface FileError {
   /** A TANBA_* code, or a Node.js file-system code such as ENOENT. */
   code: string
   message: string
+  /** The SDK option the message is about or suggests (the error's `details.option`). */
+  option?: string
   /** What to do about it. */
   hint?: string
 }
@@ -114,7 +117,8 @@ export function toFileError(error: unknown): FileError {
   const code = isTanbaError(error) ? error.code : ((error as NodeJS.ErrnoException | undefined)?.code ?? 'TANBA_INTERNAL')
   const message = fsMessage(error) ?? (error instanceof Error ? error.message : String(error))
   const hint = errorHint(code, isTanbaError(error) ? error.details : undefined)
-  return { code, message, ...(hint ? { hint } : {}) }
+  const option = errorOption(error)
+  return { code, message, ...(option ? { option } : {}), ...(hint ? { hint } : {}) }
 }
 
 function fsMessage(error: unknown): string | undefined {
@@ -192,7 +196,7 @@ export async function runVerifyJob(job: VerifyJob, settings: VerifySettings, tru
   } catch (error) {
     const report = errorReport(error, {}, job.file)
     const fe = toFileError(error)
-    report.error = { code: fe.code, message: fe.message }
+    report.error = { code: fe.code, message: fe.message, ...(fe.option ? { option: fe.option } : {}) }
     report.messages = [{ rule: 'input.unreadable', fatal: true, reason: fe.message }]
     return { status: 'verified', report, ms: performance.now() - started }
   }
@@ -220,8 +224,8 @@ export async function runInspectJob(path: string, file: string, options: { c2pa?
 }
 
 export function assertOutputChoice(output: string | undefined, inPlace: boolean | undefined, input: string): void {
-  if (!output && !inPlace) throw new InvalidOptionError(`Say where to write the stamped copy of ${input}: give an output path, or inPlace: true to overwrite the input`)
-  if (output && inPlace) throw new InvalidOptionError('Give either an output path or inPlace: true, not both')
+  if (!output && !inPlace) throw new InvalidOptionError(`Say where to write the stamped copy of ${input}: give an output path, or inPlace: true to overwrite the input`, { details: { option: 'output' } })
+  if (output && inPlace) throw new InvalidOptionError('Give either an output path or inPlace: true, not both', { details: { option: 'inPlace' } })
 }
 
 /** The folders from `root` (exclusive) down to `dir` (inclusive), outermost first; [] when `dir` is not inside `root`. */
