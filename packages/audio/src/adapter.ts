@@ -82,7 +82,7 @@ async function stamp(file: OpenedAudio, ctx: StampContext): Promise<StampResult>
       if (!codec.addNotice) {
         throw new UnsupportedFormatError(
           `The audible notice can be added to ${NOTICE_FORMATS.map((f) => f.toUpperCase()).join(', ')} files; ${ctx.format.id.toUpperCase()} is not supported. Stamp with notice: { visible: false } to write only the machine-readable carriers.`,
-          { details: { format: ctx.format.id, supported: [...NOTICE_FORMATS] } },
+          { details: { format: ctx.format.id, supported: [...NOTICE_FORMATS], option: 'notice.visible' } },
         )
       }
       const prepared = prepareNotice(ctx.notice, options, limits)

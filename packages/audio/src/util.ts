@@ -29,5 +29,5 @@ export function malformed(message: string, details?: Record<string, unknown>): M
 
 export const fourcc = (b: Uint8Array, o: number): string => String.fromCharCode(b[o]!, b[o + 1]!, b[o + 2]!, b[o + 3]!)
 
-/** Said by every refusal of the audible notice: the machine-readable carriers can still be written (the CLI shows it as --no-visible). */
+/** Said by every refusal of the audible notice: the machine-readable carriers can still be written (their errors carry details.option 'notice.visible', which the CLI shows as --no-visible). */
 export const NO_NOTICE_HINT = 'Stamp with notice: { visible: false } to write only the machine-readable carriers.'

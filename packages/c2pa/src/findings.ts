@@ -19,7 +19,7 @@ export interface ExtractC2paOptions {
 export function c2paFetchRemote(options: Pick<ExtractOptions, 'adapterOptions'>): boolean {
   const value = (options.adapterOptions.c2pa as { fetchRemote?: unknown } | undefined)?.fetchRemote
   if (value === undefined) return false
-  if (typeof value !== 'boolean') throw new InvalidOptionError(`Expected adapterOptions.c2pa.fetchRemote to be true or false but received ${JSON.stringify(value)}`)
+  if (typeof value !== 'boolean') throw new InvalidOptionError(`Expected adapterOptions.c2pa.fetchRemote to be true or false but received ${JSON.stringify(value)}`, { details: { option: 'adapterOptions.c2pa.fetchRemote' } })
   return value
 }
 
@@ -30,7 +30,7 @@ export function c2paFetchRemote(options: Pick<ExtractOptions, 'adapterOptions'>)
 export function c2paTrustAnchors(options: Pick<ExtractOptions, 'adapterOptions' | 'trust'>): string | undefined {
   const explicit = (options.adapterOptions.c2pa as { trustAnchors?: unknown } | undefined)?.trustAnchors
   if (explicit !== undefined) {
-    if (typeof explicit !== 'string') throw new InvalidOptionError('Expected adapterOptions.c2pa.trustAnchors to be PEM text')
+    if (typeof explicit !== 'string') throw new InvalidOptionError('Expected adapterOptions.c2pa.trustAnchors to be PEM text', { details: { option: 'adapterOptions.c2pa.trustAnchors' } })
     return explicit
   }
   const pem = options.trust?.certificatesPem()

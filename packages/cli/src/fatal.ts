@@ -1,13 +1,13 @@
-import { errorHint, isTanbaError, toFileError } from 'tanba/node'
+import { errorHint, errorOption, isTanbaError, toFileError } from 'tanba/node'
 import { InvalidOptionError } from 'tanba'
-import { colorsFor, safe, type Io } from './output.js'
+import { colorsFor, forCli, safe, type Io } from './output.js'
 
 /** One clear message for an error that stopped the command; never a stack for expected errors. */
 export function formatFatal(error: unknown, io: Io): string {
   const c = colorsFor(io.stderr, io.env)
   if (isTanbaError(error)) {
     const hint = errorHint(error.code, error.details)
-    return `${c.red('error:')} ${safe(error.message)}${hint ? `\n${c.dim(hint)}` : ''}`
+    return `${c.red('error:')} ${safe(forCli(error.message, errorOption(error)))}${hint ? `\n${c.dim(hint)}` : ''}`
   }
   const e = error as NodeJS.ErrnoException
   if (typeof e?.code === 'string' && (e.syscall || /^E[A-Z]+$/.test(e.code))) {

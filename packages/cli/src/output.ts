@@ -116,16 +116,23 @@ export function safe(text: string | undefined | null): string {
   return text.replace(UNPRINTABLE, (ch) => ESCAPES[ch] ?? `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`)
 }
 
-/** Rewrites SDK option names in library messages into the flags a command-line user types. */
-export function forCli(message: string): string {
-  return message
-    .replace(/Stamp with notice: \{ visible: false \}/g, 'Stamp it with --no-visible')
-    .replace(/notice: \{ visible: false \}/g, '--no-visible')
-    .replace(/\bnotice\.visible = false\b/g, '--no-visible')
-    .replace(/\bc2pa: false\b/g, '--no-c2pa')
-    .replace(/\bforce: true\b/g, '--force')
-    .replace(/\bUse force to\b/g, 'Use --force to')
-    .replace(/pass it as adapterOptions\.pdf\.password/g, 'pass a file holding it with --pdf-password-file')
+/**
+ * The SDK options (an error's `details.option`) a command-line user sets with a flag: `sdk` is how
+ * the SDK's messages write the setting, `cli` what to say instead. Options without an entry keep
+ * the SDK wording; so do messages that already name the flag themselves (the C2PA ones).
+ */
+export const CLI_OPTIONS: Readonly<Record<string, { sdk: string; cli: string }>> = {
+  'notice.visible': { sdk: 'notice: { visible: false }', cli: '--no-visible' },
+  'notice.text': { sdk: 'notice.text', cli: '--notice <text>' },
+  'adapterOptions.pdf.password': { sdk: 'pass it as adapterOptions.pdf.password', cli: 'pass a file holding it with --pdf-password-file' },
+  'adapterOptions.image.watermark': { sdk: 'adapterOptions.image.watermark', cli: '--watermark' },
+  'adapterOptions.image.iconImage': { sdk: 'adapterOptions.image.iconImage', cli: '--notice-icon FILE' },
+}
+
+/** A library message as a command-line user should read it: the SDK option it names becomes the flag. */
+export function forCli(message: string, option: string | undefined): string {
+  const entry = option === undefined ? undefined : CLI_OPTIONS[option]
+  return entry ? message.replaceAll(entry.sdk, entry.cli) : message
 }
 
 /**

@@ -17,7 +17,11 @@ export type TanbaErrorCode =
 
 export interface TanbaErrorOptions {
   cause?: unknown
-  /** Machine-readable context: the offending value, a limit, a carrier name. Never secrets. */
+  /**
+   * Machine-readable context: the offending value, a limit, a carrier name. Never secrets.
+   * `option` is the path of the SDK option the message is about or suggests ('c2pa',
+   * 'notice.visible', 'adapterOptions.pdf.password'), so a front end can name its own flag.
+   */
   details?: Record<string, unknown>
 }
 
@@ -119,6 +123,12 @@ export class AbortedError extends TanbaError {
 
 export function isTanbaError(value: unknown): value is TanbaError {
   return value instanceof TanbaError
+}
+
+/** The SDK option an error is about (`details.option`), when it names one. */
+export function errorOption(error: unknown): string | undefined {
+  const option = isTanbaError(error) ? error.details?.option : undefined
+  return typeof option === 'string' ? option : undefined
 }
 
 /** Throws AbortedError when the signal has fired. */

@@ -156,5 +156,5 @@ export interface VerificationReport {
   /** The watermark's payload resolved through a label ledger (VerifyOptions.ledger). */
   ledger?: LedgerResolution
   /** Set when status is "error". */
-  error?: { code: string; message: string }
+  error?: { code: string; message: string; option?: string }
 }

@@ -72,7 +72,7 @@ export function resolveNotice(origin: Origin, profiles: ProfileId[], notice: Not
   const seen = new Set<string>()
   for (const lang of noticeLanguages(profiles, notice)) {
     const text = noticeText(lang, origin, overrides)
-    if (!text) throw new InvalidOptionError(`No built-in notice text for language "${lang}"; pass notice.text for it`)
+    if (!text) throw new InvalidOptionError(`No built-in notice text for language "${lang}"; pass notice.text for it`, { details: { option: 'notice.text' } })
     if (seen.has(text)) continue
     seen.add(text)
     lines.push({ lang, text })
@@ -83,22 +83,22 @@ export function resolveNotice(origin: Origin, profiles: ProfileId[], notice: Not
 
 function validateOptions(options: StampOptions): void {
   if (!options || typeof options !== 'object') throw new InvalidOptionError('Expected stamp options with signer, system and owner')
-  if (!options.signer || typeof options.signer.sign !== 'function') throw new InvalidOptionError('Expected options.signer to be a Signer (see createPemSigner)')
-  if (!options.system?.name) throw new InvalidOptionError('Expected options.system.name: the AI system that made the content')
-  if (!options.owner?.name) throw new InvalidOptionError('Expected options.owner.name: the owner or holder of the AI system')
+  if (!options.signer || typeof options.signer.sign !== 'function') throw new InvalidOptionError('Expected options.signer to be a Signer (see createPemSigner)', { details: { option: 'signer' } })
+  if (!options.system?.name) throw new InvalidOptionError('Expected options.system.name: the AI system that made the content', { details: { option: 'system.name' } })
+  if (!options.owner?.name) throw new InvalidOptionError('Expected options.owner.name: the owner or holder of the AI system', { details: { option: 'owner.name' } })
   if (options.origin && options.origin !== 'generated' && options.origin !== 'modified') {
-    throw new InvalidOptionError(`Expected origin "generated" or "modified" but received ${JSON.stringify(options.origin)}`)
+    throw new InvalidOptionError(`Expected origin "generated" or "modified" but received ${JSON.stringify(options.origin)}`, { details: { option: 'origin' } })
   }
   if (options.c2pa !== undefined && typeof options.c2pa !== 'boolean' && options.c2pa !== 'required' && options.c2pa !== 'preferred') {
     throw new InvalidOptionError(`Expected options.c2pa to be true, false, "required" or "preferred" but received ${JSON.stringify(options.c2pa)}`, { details: { option: 'c2pa' } })
   }
   for (const p of options.profiles ?? []) {
-    if (!PROFILE_IDS.includes(p)) throw new InvalidOptionError(`Expected profiles from ${PROFILE_IDS.join(', ')} but received ${JSON.stringify(p)}`)
+    if (!PROFILE_IDS.includes(p)) throw new InvalidOptionError(`Expected profiles from ${PROFILE_IDS.join(', ')} but received ${JSON.stringify(p)}`, { details: { option: 'profiles' } })
   }
 }
 
 function isoSeconds(date: Date): string {
-  if (Number.isNaN(date.getTime())) throw new InvalidOptionError('Expected options.created to be a valid Date')
+  if (Number.isNaN(date.getTime())) throw new InvalidOptionError('Expected options.created to be a valid Date', { details: { option: 'created' } })
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z')
 }
 

@@ -3,7 +3,7 @@ import { canonicalJson } from './codec.js'
 import { verifyLabelSignature } from './crypto/label-signature.js'
 import type { TrustStore } from './crypto/trust.js'
 import { parseTc260, toIptc, toTc260 } from './derive.js'
-import { isTanbaError, throwIfAborted } from './errors.js'
+import { errorOption, isTanbaError, throwIfAborted } from './errors.js'
 import { isAiDigitalSourceType, type Label, type ProfileId } from './label.js'
 import { resolveLimits, type Limits } from './limits.js'
 import { evaluateProfile, PROFILES } from './profiles.js'
@@ -55,6 +55,7 @@ export async function openWith(adapter: Adapter, input: Uint8Array, format: Form
 export function errorReport(error: unknown, format: Partial<FormatInfo> = {}, file?: string): VerificationReport {
   const code = isTanbaError(error) ? error.code : 'TANBA_INTERNAL'
   const message = error instanceof Error ? error.message : String(error)
+  const option = errorOption(error)
   return {
     ...(file ? { file } : {}),
     mediaType: format.mediaTypes?.[0] ?? 'application/octet-stream',
@@ -67,7 +68,7 @@ export function errorReport(error: unknown, format: Partial<FormatInfo> = {}, fi
     binding: null,
     profiles: {},
     messages: [CORE_RULES.message('input.unreadable', message)],
-    error: { code, message },
+    error: { code, message, ...(option ? { option } : {}) },
   }
 }
 

@@ -134,10 +134,10 @@ function keptNotice(image: ParsedImage, ctx: StampContext): LabelNotice | undefi
 async function applyNotice(image: ParsedImage, ctx: StampContext, mark: WatermarkPlan | null): Promise<{ bytes: Uint8Array; notice: LabelNotice; messages: ReportMessage[] }> {
   const notice = ctx.notice!
   if (image.format === 'heic') {
-    throw new UnsupportedFormatError('The visible warning cannot be drawn into HEIC: sharp\'s prebuilt libvips has no HEVC codec. Stamp with notice.visible = false (metadata and C2PA only), or convert the image to AVIF or JPEG first', { details: { format: 'heic' } })
+    throw new UnsupportedFormatError('The visible warning cannot be drawn into HEIC: sharp\'s prebuilt libvips has no HEVC codec. Stamp with notice: { visible: false } (metadata and C2PA only), or convert the image to AVIF or JPEG first', { details: { format: 'heic', option: 'notice.visible' } })
   }
   if (image.format === 'png' && image.animated) {
-    throw new UnsupportedFormatError('The visible warning cannot be drawn into an animated PNG (sharp decodes only its first frame). Stamp with notice.visible = false, or convert it to animated WebP or GIF', { details: { format: 'apng' } })
+    throw new UnsupportedFormatError('The visible warning cannot be drawn into an animated PNG (sharp decodes only its first frame). Stamp with notice: { visible: false }, or convert it to animated WebP or GIF', { details: { format: 'apng', option: 'notice.visible' } })
   }
   const opts = resolveImageOptions(ctx.adapterOptions, notice, ctx.origin)
   const lines: NoticeLine[] = notice.lines.map((l) => {

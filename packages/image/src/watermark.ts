@@ -40,7 +40,7 @@ export function planWatermark(image: ParsedImage, ctx: StampContext): WatermarkP
   if (opts.watermark === false) return null
   const messages: ReportMessage[] = []
   const skip = (reason: string): WatermarkPlan | null => {
-    if (opts.watermark === true) throw new InvalidOptionError(`${reason}; stamp without adapterOptions.image.watermark (--watermark)`)
+    if (opts.watermark === true) throw new InvalidOptionError(`${reason}; stamp without adapterOptions.image.watermark`, { details: { option: 'adapterOptions.image.watermark' } })
     return null
   }
   if (!MARKABLE.has(image.format)) return skip(`The invisible watermark is embedded in JPEG, PNG, WebP and GIF only, not ${image.format.toUpperCase()}`)
@@ -80,9 +80,9 @@ export async function findWatermark(image: ParsedImage, adapterOptions: Record<s
 function readOptions(adapterOptions: Record<string, unknown>): ImageWatermarkOptions {
   const raw = (adapterOptions.image ?? {}) as ImageWatermarkOptions
   if (typeof raw !== 'object' || raw === null) return {}
-  if (raw.watermark !== undefined && typeof raw.watermark !== 'boolean') throw new InvalidOptionError(`Expected adapterOptions.image.watermark to be true or false but received ${JSON.stringify(raw.watermark)}`)
+  if (raw.watermark !== undefined && typeof raw.watermark !== 'boolean') throw new InvalidOptionError(`Expected adapterOptions.image.watermark to be true or false but received ${JSON.stringify(raw.watermark)}`, { details: { option: 'adapterOptions.image.watermark' } })
   for (const k of [raw.watermarkKey, ...(raw.watermarkKeys ?? [])]) {
-    if (k !== undefined && (typeof k !== 'string' || k.length < 8)) throw new InvalidOptionError('Expected a watermark key of at least 8 characters (adapterOptions.image.watermarkKey / watermarkKeys)')
+    if (k !== undefined && (typeof k !== 'string' || k.length < 8)) throw new InvalidOptionError('Expected a watermark key of at least 8 characters (adapterOptions.image.watermarkKey / watermarkKeys)', { details: { option: 'adapterOptions.image.watermarkKey' } })
   }
   return raw
 }

@@ -1,6 +1,6 @@
 // Files from the wild (issue 14, images), each made by a tool other than Tanba: libtiff's tiffcp,
 // ImageMagick, and hand-written SVG. Valid files Tanba cannot draw into are unsupported (naming the
-// feature and --no-visible), never "damaged"; what it stamps keeps every frame and one <metadata>.
+// feature and notice.visible), never "damaged"; what it stamps keeps every frame and one <metadata>.
 import { execFileSync, spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -93,7 +93,7 @@ describe('TIFFs sharp cannot decode are unsupported, naming the feature', () => 
     },
   ]
   for (const c of cases) {
-    run(`${c.name}: the warning is refused as unsupported with --no-visible named; the metadata-only stamp works`, async () => {
+    run(`${c.name}: the warning is refused as unsupported naming notice.visible; the metadata-only stamp works`, async () => {
       base()
       c.make()
       const bytes = read('x.tif')
@@ -102,8 +102,8 @@ describe('TIFFs sharp cannot decode are unsupported, naming the feature', () => 
       const error = await stampError(bytes)
       expect(error.code).toBe('TANBA_UNSUPPORTED_FORMAT')
       expect(error.message).toMatch(c.what)
-      expect(error.message).toMatch(/--no-visible/)
-      expect(error.details).toMatchObject({ feature: c.feature, option: 'visible' })
+      expect(error.message).toContain('notice: { visible: false }')
+      expect(error.details).toMatchObject({ feature: c.feature, option: 'notice.visible' })
       await stampsMetadataOnly(bytes)
     })
   }
@@ -111,14 +111,14 @@ describe('TIFFs sharp cannot decode are unsupported, naming the feature', () => 
 
 describe('images too small for a readable warning', () => {
   for (const [size, ext] of [['16x16', 'png'], ['12x12', 'jpg'], ['8x8', 'gif'], ['1x300', 'png'], ['300x1', 'jpg'], ['1x1', 'webp']] as const) {
-    run(`${size} ${ext.toUpperCase()} (ImageMagick): says too small and names --no-visible; metadata-only works`, async () => {
+    run(`${size} ${ext.toUpperCase()} (ImageMagick): says too small and names notice.visible; metadata-only works`, async () => {
       sh('convert', ['-size', size, 'xc:#3366cc', `tiny.${ext}`])
       const bytes = read(`tiny.${ext}`)
       const error = await stampError(bytes)
       expect(error.code).toBe('TANBA_UNSUPPORTED_FORMAT')
       expect(error.message).toMatch(/too small for a readable warning/)
-      expect(error.message).toMatch(/--no-visible/)
-      expect(error.details).toMatchObject({ option: 'visible', reason: 'too-small-for-notice' })
+      expect(error.message).toContain('notice: { visible: false }')
+      expect(error.details).toMatchObject({ option: 'notice.visible', reason: 'too-small-for-notice' })
       await stampsMetadataOnly(bytes)
     })
   }

@@ -44,12 +44,12 @@ const DEFAULT_TEXT_HEIGHT = 0.02
 export function createPdfAdapter(defaults: PdfAdapterOptions = {}): Adapter {
   const optionsOf = (adapterOptions: Record<string, unknown>): PdfAdapterOptions => {
     const given = adapterOptions.pdf
-    if (given !== undefined && (typeof given !== 'object' || given === null)) throw new InvalidOptionError('Expected adapterOptions.pdf to be an object')
+    if (given !== undefined && (typeof given !== 'object' || given === null)) throw new InvalidOptionError('Expected adapterOptions.pdf to be an object', { details: { option: 'adapterOptions.pdf' } })
     const o = { ...defaults, ...(given as PdfAdapterOptions | undefined) }
-    if (o.pages !== undefined && o.pages !== 'all' && o.pages !== 'first') throw new InvalidOptionError(`Expected adapterOptions.pdf.pages "all" or "first" but received ${JSON.stringify(o.pages)}`)
-    if (o.noticeLayout !== undefined && o.noticeLayout !== 'band' && o.noticeLayout !== 'overlay') throw new InvalidOptionError(`Expected adapterOptions.pdf.noticeLayout "band" or "overlay" but received ${JSON.stringify(o.noticeLayout)}`)
-    if (o.textHeight !== undefined && !(o.textHeight > 0 && o.textHeight <= 0.5)) throw new InvalidOptionError(`Expected adapterOptions.pdf.textHeight between 0 and 0.5 but received ${String(o.textHeight)}`)
-    if (o.password !== undefined && typeof o.password !== 'string') throw new InvalidOptionError('Expected adapterOptions.pdf.password to be a string')
+    if (o.pages !== undefined && o.pages !== 'all' && o.pages !== 'first') throw new InvalidOptionError(`Expected adapterOptions.pdf.pages "all" or "first" but received ${JSON.stringify(o.pages)}`, { details: { option: 'adapterOptions.pdf.pages' } })
+    if (o.noticeLayout !== undefined && o.noticeLayout !== 'band' && o.noticeLayout !== 'overlay') throw new InvalidOptionError(`Expected adapterOptions.pdf.noticeLayout "band" or "overlay" but received ${JSON.stringify(o.noticeLayout)}`, { details: { option: 'adapterOptions.pdf.noticeLayout' } })
+    if (o.textHeight !== undefined && !(o.textHeight > 0 && o.textHeight <= 0.5)) throw new InvalidOptionError(`Expected adapterOptions.pdf.textHeight between 0 and 0.5 but received ${String(o.textHeight)}`, { details: { option: 'adapterOptions.pdf.textHeight' } })
+    if (o.password !== undefined && typeof o.password !== 'string') throw new InvalidOptionError('Expected adapterOptions.pdf.password to be a string', { details: { option: 'adapterOptions.pdf.password' } })
     return o
   }
 

@@ -56,12 +56,12 @@ const BATCH = 500
 export async function enqueueFiles(inputs: readonly string[], options: EnqueueOptions): Promise<EnqueueSummary> {
   const cwd = resolve(options.cwd ?? process.cwd())
   if (!inputs.length) throw new InvalidOptionError('Give at least one file, folder or glob to enqueue')
-  if (!options.verify && !options.outDir) throw new InvalidOptionError('Say where workers write the stamped files: --out-dir (a folder every worker reaches)')
+  if (!options.verify && !options.outDir) throw new InvalidOptionError('Say where workers write the stamped files: --out-dir (a folder every worker reaches)', { details: { option: 'outDir' } })
   const outDir = options.outDir && !options.verify ? resolve(cwd, options.outDir) : undefined
   if (outDir) {
     for (const raw of inputs) {
       const abs = resolve(cwd, globBase(raw) === raw ? raw : globBase(raw))
-      if (abs === outDir || abs.startsWith(outDir + sep)) throw new InvalidOptionError(`The output folder ${outDir} holds the input ${raw}: choose an output folder outside the inputs`)
+      if (abs === outDir || abs.startsWith(outDir + sep)) throw new InvalidOptionError(`The output folder ${outDir} holds the input ${raw}: choose an output folder outside the inputs`, { details: { option: 'outDir' } })
     }
   }
   const entries = await expandInputs(inputs, { cwd, ...(outDir ? { exclude: [outDir] } : {}), ...(options.exclude ? { ignore: options.exclude } : {}) })

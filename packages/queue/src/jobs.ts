@@ -75,7 +75,7 @@ export interface VerifyJobResult {
   trusted?: boolean
   markers?: string[]
   messages?: { rule: string; source: string; fatal: boolean; reason: string }[]
-  error?: { code: string; message: string }
+  error?: { code: string; message: string; option?: string }
   reason?: string
   ms: number
 }
@@ -102,14 +102,17 @@ export function hashFile(path: string): Promise<string> {
   })
 }
 
-/** BullMQ keeps only a failure's message: the code goes first, so `status` can list it. */
-export function failureReason(code: string, message: string): string {
-  return `${code}: ${message}`
+/**
+ * BullMQ keeps only a failure's message: the code goes first, so `status` can list it, then the
+ * SDK option the message names (details.option) in brackets: "TANBA_ENCRYPTED_INPUT [adapterOptions.pdf.password]: ...".
+ */
+export function failureReason(code: string, message: string, option?: string): string {
+  return `${code}${option ? ` [${option}]` : ''}: ${message}`
 }
 
-export function parseFailure(reason: string | undefined): { code: string; message: string } {
-  const match = /^([A-Z][A-Z0-9_]+): ([\s\S]*)$/.exec(reason ?? '')
-  if (match) return { code: match[1]!, message: match[2]! }
+export function parseFailure(reason: string | undefined): { code: string; message: string; option?: string } {
+  const match = /^([A-Z][A-Z0-9_]+)(?: \[([\w.]+)\])?: ([\s\S]*)$/.exec(reason ?? '')
+  if (match) return { code: match[1]!, message: match[3]!, ...(match[2] ? { option: match[2] } : {}) }
   // BullMQ's own reasons: "job stalled more than allowable limit", a lock lost.
   if (/stalled/i.test(reason ?? '')) return { code: 'TANBA_DEPENDENCY_FAILED', message: `The worker processing this file stopped (killed or crashed) more often than --max-stalled allows (${reason})` }
   return { code: 'TANBA_INTERNAL', message: reason ?? 'unknown failure' }

@@ -7,6 +7,8 @@ export interface QueueFailure {
   id: string
   code: string
   message: string
+  /** The SDK option the message names (the error's details.option). */
+  option?: string
   attempts: number
   failedAt?: number
 }

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path'
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq'
 import { createStampRunner, createVerifyRunner, InvalidOptionError, type StampRunner, type StampSettingsInput, type VerifyRunner, type VerifySettingsInput } from 'tanba/node'
 import { connect, ensureReachable, queueName, type QueueConnectionOptions } from './connection.js'
-import { DEFAULT_MAX_STALLED, failureReason, type QueueJobData, type QueueJobResult, type StampJobData, type StampJobResult, type VerifyJobData, type VerifyJobResult } from './jobs.js'
+import { DEFAULT_MAX_STALLED, failureReason, parseFailure, type QueueJobData, type QueueJobResult, type StampJobData, type StampJobResult, type VerifyJobData, type VerifyJobResult } from './jobs.js'
 
 export interface QueueWorkerOptions extends QueueConnectionOptions {
   /** Base for the worker's relative paths (keys, config, trust files). */
@@ -32,7 +32,7 @@ export type QueueWorkerEvent =
   | { type: 'ready'; queue: string; concurrency: number; kid: string; developmentKey: boolean; warnings: string[] }
   | { type: 'active'; file: string; id: string; attempt: number }
   | { type: 'completed'; file: string; id: string; result: QueueJobResult; done: number; failed: number; rate: number }
-  | { type: 'failed'; file: string; id: string; code: string; message: string; final: boolean; done: number; failed: number; rate: number }
+  | { type: 'failed'; file: string; id: string; code: string; message: string; option?: string; final: boolean; done: number; failed: number; rate: number }
   | { type: 'redis-error'; message: string }
 
 export interface QueueWorker extends EventEmitter<{ event: [QueueWorkerEvent] }> {
@@ -65,8 +65,8 @@ const JOBS_PER_POOL_SLOT = 2
 /** How long a job that arrived while another ran alone waits before it is offered again. */
 const SOLO_PUT_BACK_MS = 1000
 
-function fail(code: string, message: string): Error {
-  const reason = failureReason(code, message)
+function fail(code: string, message: string, option?: string): Error {
+  const reason = failureReason(code, message, option)
   return FINAL_CODES.has(code) ? new UnrecoverableError(reason) : new Error(reason)
 }
 
@@ -78,7 +78,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
   const cwd = resolve(options.cwd ?? process.cwd())
   const name = queueName(options)
   const lockDuration = options.lockDuration ?? 60_000
-  if (!Number.isInteger(lockDuration) || lockDuration < 1000) throw new InvalidOptionError(`Expected a lock duration of at least 1000 ms but received ${options.lockDuration}`)
+  if (!Number.isInteger(lockDuration) || lockDuration < 1000) throw new InvalidOptionError(`Expected a lock duration of at least 1000 ms but received ${options.lockDuration}`, { details: { option: 'lockDuration' } })
   const stamp: StampRunner = await createStampRunner({ ...options.stamp, cwd, ...(options.concurrency ? { concurrency: options.concurrency } : {}) })
   let verify: Promise<VerifyRunner> | undefined
   const verifier = () => (verify ??= createVerifyRunner({ ...options.verify, cwd, ...(options.concurrency ? { concurrency: options.concurrency } : {}) }))
@@ -169,8 +169,8 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     if (!job) return
     const final = job.finishedOn !== undefined || error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1)
     if (final) failed++
-    const match = /^([A-Z][A-Z0-9_]+): ([\s\S]*)$/.exec(error.message)
-    emit({ type: 'failed', file: job.name, id: job.id!, code: match?.[1] ?? 'TANBA_INTERNAL', message: match?.[2] ?? error.message, final, done, failed, rate: rate() })
+    const { code, message, option } = parseFailure(error.message)
+    emit({ type: 'failed', file: job.name, id: job.id!, code, message, ...(option ? { option } : {}), final, done, failed, rate: rate() })
   })
 
   let closing: Promise<void> | undefined
@@ -193,7 +193,7 @@ async function runStamp(runner: StampRunner, data: StampJobData, file: string): 
     throw fail('TANBA_INVALID_KEY', `The job asks to be signed with key ${data.kid}, but this worker holds key ${runner.kid}; start a worker configured with that key (--key/--cert or its tanba.config.json)`)
   }
   const r = await runner.stamp({ input: data.input, output: join(data.outDir, data.rel), root: data.outDir, file, fromWalk: data.fromWalk, ...(data.overwrite ? { overwrite: true } : {}) }, data.options)
-  if (r.status === 'error') throw fail(r.error?.code ?? 'TANBA_INTERNAL', r.error?.message ?? 'stamping failed')
+  if (r.status === 'error') throw fail(r.error?.code ?? 'TANBA_INTERNAL', r.error?.message ?? 'stamping failed', r.error?.option)
   const payload = r.label?.watermark?.payload
   return {
     kind: 'stamp',
@@ -215,7 +215,7 @@ async function runVerify(runner: VerifyRunner, data: VerifyJobData, file: string
   if (outcome.status === 'skipped') return { kind: 'verify', rel: data.rel, status: 'skipped', reason: outcome.reason, ms: Math.round(outcome.ms) }
   const r = outcome.report
   // A read error may pass (storage); a verdict is a result, whatever it says.
-  if (r.status === 'error' && r.error && !FINAL_CODES.has(r.error.code)) throw fail(r.error.code, r.error.message)
+  if (r.status === 'error' && r.error && !FINAL_CODES.has(r.error.code)) throw fail(r.error.code, r.error.message, r.error.option)
   return {
     kind: 'verify',
     rel: data.rel,

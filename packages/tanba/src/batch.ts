@@ -291,13 +291,13 @@ async function runJobs<J>(
 }
 
 function failure(error: unknown): FileError {
-  if (error instanceof WorkerTaskError) return { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) }
+  if (error instanceof WorkerTaskError) return { code: error.code, message: error.message, ...(error.option ? { option: error.option } : {}), ...(error.hint ? { hint: error.hint } : {}) }
   return toFileError(error)
 }
 
 function resolveConcurrency(requested: number | undefined, fromConfig: number | undefined, jobs: number): number {
   const value = requested ?? fromConfig ?? defaultConcurrency()
-  if (!Number.isInteger(value) || value < 1 || value > 64) throw new InvalidOptionError(`Expected a concurrency from 1 to 64 but received ${JSON.stringify(requested)}`)
+  if (!Number.isInteger(value) || value < 1 || value > 64) throw new InvalidOptionError(`Expected a concurrency from 1 to 64 but received ${JSON.stringify(requested)}`, { details: { option: 'concurrency' } })
   return Math.max(1, Math.min(value, jobs))
 }
 
@@ -319,7 +319,7 @@ export async function stampFiles(inputs: readonly string[], options: StampFilesO
     for (const raw of inputs) {
       const abs = resolve(cwd, isDynamicPattern(raw) ? globBase(raw) : raw)
       if (abs === outDir || abs.startsWith(outDir + sep)) {
-        throw new InvalidOptionError(`The output folder ${display(outDir, cwd) || '.'} holds the input ${raw}: choose an output folder outside the inputs (a folder inside an input folder is fine)`)
+        throw new InvalidOptionError(`The output folder ${display(outDir, cwd) || '.'} holds the input ${raw}: choose an output folder outside the inputs (a folder inside an input folder is fine)`, { details: { option: 'outDir' } })
       }
     }
   }
@@ -473,7 +473,7 @@ export async function verifyFiles(inputs: readonly string[], options: VerifyFile
       },
       (job, error) => {
         const r = errorReport(new Error(error.message), {}, job.file)
-        r.error = { code: error.code, message: error.message }
+        r.error = { code: error.code, message: error.message, ...(error.option ? { option: error.option } : {}) }
         addReport(r)
       },
     )

@@ -4,7 +4,22 @@ import { lstatSync, mkdirSync, readFileSync, statSync, type Stats } from 'node:f
 import { lstat, mkdir, readFile, stat } from 'node:fs/promises'
 import { dirname, isAbsolute, relative, sep } from 'node:path'
 import { isMainThread } from 'node:worker_threads'
-import { CORE_RULES, errorReport, InvalidOptionError, isTanbaError, resolveLimits, resultLength, TooLargeError, type AdapterRegistry, type Label, type ReportMessage, type Signer, type TrustStore, type VerificationReport } from '@tanba/core'
+import {
+  CORE_RULES,
+  errorReport,
+  InvalidOptionError,
+  errorOption,
+  isTanbaError,
+  resolveLimits,
+  resultLength,
+  TooLargeError,
+  type AdapterRegistry,
+  type Label,
+  type ReportMessage,
+  type Signer,
+  type TrustStore,
+  type VerificationReport,
+} from '@tanba/core'
 import { writeFileAtomic, writeFileAtomicSync } from '@tanba/core/node'
 import { errorHint } from './hints.js'
 import { inspect, stamp, verify, type InspectReport } from './operations.js'
@@ -16,6 +31,8 @@ export interface FileError {
   /** A TANBA_* code, or a Node.js file-system code such as ENOENT. */
   code: string
   message: string
+  /** The SDK option the message is about or suggests (the error's `details.option`). */
+  option?: string
   /** What to do about it. */
   hint?: string
 }
@@ -101,7 +118,8 @@ export function toFileError(error: unknown): FileError {
   const code = isTanbaError(error) ? error.code : ((error as NodeJS.ErrnoException | undefined)?.code ?? 'TANBA_INTERNAL')
   const message = fsMessage(error) ?? (error instanceof Error ? error.message : String(error))
   const hint = errorHint(code, isTanbaError(error) ? error.details : undefined)
-  return { code, message, ...(hint ? { hint } : {}) }
+  const option = errorOption(error)
+  return { code, message, ...(option ? { option } : {}), ...(hint ? { hint } : {}) }
 }
 
 function fsMessage(error: unknown): string | undefined {
@@ -179,7 +197,7 @@ export async function runVerifyJob(job: VerifyJob, settings: VerifySettings, tru
   } catch (error) {
     const report = errorReport(error, {}, job.file)
     const fe = toFileError(error)
-    report.error = { code: fe.code, message: fe.message }
+    report.error = { code: fe.code, message: fe.message, ...(fe.option ? { option: fe.option } : {}) }
     report.messages = [CORE_RULES.message('input.unreadable', fe.message)]
     return { status: 'verified', report, ms: performance.now() - started }
   }
@@ -207,8 +225,8 @@ export async function runInspectJob(path: string, file: string, options: { c2pa?
 }
 
 export function assertOutputChoice(output: string | undefined, inPlace: boolean | undefined, input: string): void {
-  if (!output && !inPlace) throw new InvalidOptionError(`Say where to write the stamped copy of ${input}: give an output path, or inPlace: true to overwrite the input`)
-  if (output && inPlace) throw new InvalidOptionError('Give either an output path or inPlace: true, not both')
+  if (!output && !inPlace) throw new InvalidOptionError(`Say where to write the stamped copy of ${input}: give an output path, or inPlace: true to overwrite the input`, { details: { option: 'output' } })
+  if (output && inPlace) throw new InvalidOptionError('Give either an output path or inPlace: true, not both', { details: { option: 'inPlace' } })
 }
 
 /** The folders from `root` (exclusive) down to `dir` (inclusive), outermost first; [] when `dir` is not inside `root`. */

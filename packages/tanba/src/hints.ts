@@ -3,7 +3,7 @@ export function errorHint(code: string | undefined, details?: Record<string, unk
   // A file whose content is another format than its name says is misnamed, not damaged.
   if (code === 'TANBA_MALFORMED_INPUT' && typeof details?.found === 'string') return 'Rename the file to match its content, or give its media type.'
   // A format that cannot take the notice (too small, a TIFF sharp cannot decode, HEIC) still stamps without it.
-  if (code === 'TANBA_UNSUPPORTED_FORMAT' && (details?.option === 'visible' || details?.option === 'notice.visible')) return 'Stamp it with --no-visible (SDK: notice: { visible: false }) for the machine-readable label alone.'
+  if (code === 'TANBA_UNSUPPORTED_FORMAT' && details?.option === 'notice.visible') return 'Stamp it with --no-visible (SDK: notice: { visible: false }) for the machine-readable label alone.'
   switch (code) {
     case 'TANBA_UNRECOGNISED_FORMAT':
       return 'Check that the file is an image, PDF, audio, video or text file of a supported format, or give its media type.'

@@ -29,6 +29,7 @@ export {
   DependencyError,
   AbortedError,
   isTanbaError,
+  errorOption,
   // signing and trust
   createPemSigner,
   createCallbackSigner,

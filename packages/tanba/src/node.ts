@@ -86,7 +86,7 @@ export async function stampFile(input: string, options: StampFileOptions): Promi
   assertOutputChoice(options.output, options.inPlace, input)
   const abs = resolve(cwd, input)
   const output = options.inPlace ? abs : resolve(cwd, options.output!)
-  if (!options.inPlace && output === abs) throw new InvalidOptionError(`The output path is the input ${input}; pass inPlace: true to overwrite it on purpose`)
+  if (!options.inPlace && output === abs) throw new InvalidOptionError(`The output path is the input ${input}; pass inPlace: true to overwrite it on purpose`, { details: { option: 'inPlace' } })
   const resolved = await resolveStampSettings({ ...options, cwd })
   const result = await runStampJob(
     { input: abs, output, file: shown(abs, cwd), skipExisting: false, fromWalk: false, inPlace: Boolean(options.inPlace) },
@@ -158,7 +158,7 @@ export async function writeSigningCredentials(dir: string, options: KeygenOption
   const keyPath = join(out, 'signer.key')
   if (!options.overwrite) {
     for (const path of [caPath, chainPath, keyPath]) {
-      if (await stat(path).then(() => true, () => false)) throw new InvalidOptionError(`${path} already exists; choose another folder or pass --force to replace the keys there`)
+      if (await stat(path).then(() => true, () => false)) throw new InvalidOptionError(`${path} already exists; choose another folder or pass --force to replace the keys there`, { details: { option: 'overwrite' } })
     }
   }
   const { overwrite: _overwrite, ...generate } = options

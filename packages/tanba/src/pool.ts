@@ -52,14 +52,16 @@ const WAITING_PER_WORKER = 1
  */
 const WORKER_YOUNG_GENERATION_MB = 8
 
-/** Thrown back from a worker: carries the original code and message. */
+/** Thrown back from a worker: carries the original code, message and option. */
 export class WorkerTaskError extends Error {
   readonly code: string
+  readonly option: string | undefined
   readonly hint: string | undefined
   constructor(error: FileError) {
     super(error.message)
     this.name = 'WorkerTaskError'
     this.code = error.code
+    this.option = error.option
     this.hint = error.hint
   }
 }

@@ -57,7 +57,7 @@ export interface VerifyRunner {
 const IN_FLIGHT_PER_THREAD = 2
 
 function failure(error: unknown): FileError {
-  if (error instanceof WorkerTaskError) return { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) }
+  if (error instanceof WorkerTaskError) return { code: error.code, message: error.message, ...(error.option ? { option: error.option } : {}), ...(error.hint ? { hint: error.hint } : {}) }
   return toFileError(error)
 }
 
@@ -150,7 +150,7 @@ export async function createVerifyRunner(options: VerifySettingsInput & RunnerOp
         if (pool.broken) throw pool.broken
         const fe = failure(error)
         const report = errorReport(new Error(fe.message), {}, job.file)
-        report.error = { code: fe.code, message: fe.message }
+        report.error = { code: fe.code, message: fe.message, ...(fe.option ? { option: fe.option } : {}) }
         return { status: 'verified', report, ms: 0 }
       }
     },

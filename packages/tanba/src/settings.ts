@@ -132,7 +132,7 @@ export async function resolveSigner(source: SignerSource, config?: TanbaConfig):
   if (source.signer) return { signer: source.signer, development: false, source: 'signer option' }
   const key = source.key ?? (source.cert ? undefined : config?.keys?.key)
   const cert = source.cert ?? (source.key ? undefined : config?.keys?.cert)
-  if (cert && !key) throw new InvalidOptionError(`A certificate (${cert}) was given without its private key: pass --key as well`)
+  if (cert && !key) throw new InvalidOptionError(`A certificate (${cert}) was given without its private key: pass --key as well`, { details: { option: 'key' } })
   if (key) return { signer: await loadPemSigner(key, cert), development: false, source: key }
   const dev = await developmentCredentials()
   return { signer: dev.signer, development: true, source: dev.keyPath, warning: dev.warning }
@@ -140,7 +140,7 @@ export async function resolveSigner(source: SignerSource, config?: TanbaConfig):
 
 function checkProfiles(profiles: unknown[] | undefined, where: string): void {
   for (const p of profiles ?? []) {
-    if (!PROFILE_IDS.includes(p as ProfileId)) throw new InvalidOptionError(`Unknown profile ${JSON.stringify(p)} in ${where}: expected ${PROFILE_IDS.join(', ')}`)
+    if (!PROFILE_IDS.includes(p as ProfileId)) throw new InvalidOptionError(`Unknown profile ${JSON.stringify(p)} in ${where}: expected ${PROFILE_IDS.join(', ')}`, { details: { option: 'profiles' } })
   }
 }
 
@@ -152,7 +152,7 @@ export async function resolveStampSettings(input: StampSettingsInput = {}): Prom
   const warnings: string[] = []
   checkProfiles(input.profiles, 'the options')
   const origin = input.origin ?? d.origin ?? 'generated'
-  if (origin !== 'generated' && origin !== 'modified') throw new InvalidOptionError(`Expected origin "generated" or "modified" but received ${JSON.stringify(origin)}`)
+  if (origin !== 'generated' && origin !== 'modified') throw new InvalidOptionError(`Expected origin "generated" or "modified" but received ${JSON.stringify(origin)}`, { details: { option: 'origin' } })
   const profiles = input.profiles?.length ? input.profiles : config.profiles?.length ? config.profiles : (['kz'] as ProfileId[])
   const system = { ...config.system, ...stripEmpty(input.system ?? {}) } as Partial<AiSystem>
   const owner = { ...config.owner, ...stripEmpty(input.owner ?? {}) } as Partial<Party>

@@ -19,11 +19,11 @@ export interface TextAdapterOptions {
 export function textOptions(adapterOptions: Record<string, unknown>): TextAdapterOptions {
   const raw = adapterOptions.text
   if (raw === undefined) return {}
-  if (!raw || typeof raw !== 'object') throw new InvalidOptionError(`Expected adapterOptions.text to be an object but received ${JSON.stringify(raw)}`)
+  if (!raw || typeof raw !== 'object') throw new InvalidOptionError(`Expected adapterOptions.text to be an object but received ${JSON.stringify(raw)}`, { details: { option: 'adapterOptions.text' } })
   const o = raw as Record<string, unknown>
   for (const key of ['certificates', 'wrapper'] as const) {
     if (o[key] !== undefined && typeof o[key] !== 'boolean') {
-      throw new InvalidOptionError(`Expected adapterOptions.text.${key} to be true or false but received ${JSON.stringify(o[key])}`)
+      throw new InvalidOptionError(`Expected adapterOptions.text.${key} to be true or false but received ${JSON.stringify(o[key])}`, { details: { option: `adapterOptions.text.${key}` } })
     }
   }
   return o as TextAdapterOptions

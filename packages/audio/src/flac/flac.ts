@@ -233,7 +233,7 @@ function toInt(v: number, bps: number): number {
 async function addFlacNotice(b: Uint8Array, request: NoticeRequest, limits: Limits): Promise<NoticeResult> {
   const f = parseFlac(b, limits)
   const { info } = f
-  if (info.bitsPerSample > 24) throw new UnsupportedFormatError(`The audible notice supports FLAC streams of up to 24 bits per sample; this one has ${info.bitsPerSample}. ${NO_NOTICE_HINT}`)
+  if (info.bitsPerSample > 24) throw new UnsupportedFormatError(`The audible notice supports FLAC streams of up to 24 bits per sample; this one has ${info.bitsPerSample}. ${NO_NOTICE_HINT}`, { details: { bitsPerSample: info.bitsPerSample, option: 'notice.visible' } })
   const scan = scanFlacFrames(b, f, limits)
   if (!scan.offsets.length) throw new MalformedInputError('Expected FLAC audio frames after the metadata but found none')
   const ref = scan.headers[0]!

@@ -245,8 +245,8 @@ async function addMp3Notice(bytes: Uint8Array, request: NoticeRequest, limits: L
   const scan = scanFrames(bytes, layout.audioStart, layout.audioEnd, layout.header, limits)
   if (!scan.offsets.length) throw new MalformedInputError('Expected MPEG audio frames after the info frame but found none')
   const ref = parseMpegHeader(bytes, scan.offsets[0]!)!
-  if (ref.layer !== 3) throw new UnsupportedFormatError(`The audible notice can be added to MPEG Layer III (MP3) only; this stream is MPEG-${ref.version} Layer ${'I'.repeat(ref.layer)}. ${NO_NOTICE_HINT}`, { details: { layer: ref.layer } })
-  if (!ref.bitrate) throw new UnsupportedFormatError(`The audible notice cannot be added to free-format MP3 streams (no bit rate in the frame headers). ${NO_NOTICE_HINT}`)
+  if (ref.layer !== 3) throw new UnsupportedFormatError(`The audible notice can be added to MPEG Layer III (MP3) only; this stream is MPEG-${ref.version} Layer ${'I'.repeat(ref.layer)}. ${NO_NOTICE_HINT}`, { details: { layer: ref.layer, option: 'notice.visible' } })
+  if (!ref.bitrate) throw new UnsupportedFormatError(`The audible notice cannot be added to free-format MP3 streams (no bit rate in the frame headers). ${NO_NOTICE_HINT}`, { details: { option: 'notice.visible' } })
   const messages: ReportMessage[] = []
   const xing = layout.info && layout.info.kind !== 'VBRI' ? readXing(bytes, layout.info) : undefined
   const endPadding = xing?.padding ?? 0
@@ -258,7 +258,7 @@ async function addMp3Notice(bytes: Uint8Array, request: NoticeRequest, limits: L
   // The decoded notice starts LAME_TOTAL_DELAY samples late; at the end, gapless players also cut `endPadding` samples.
   const frameCount = Math.ceil((natural.length + LAME_TOTAL_DELAY + (atEnd ? endPadding : 0)) / spf)
   const kbps = await noticeBitrate(ref, meanBitrate(bytes, scan.offsets))
-  if (kbps === null) throw new UnsupportedFormatError(`lamejs cannot encode ${ref.channels} channel(s) at ${ref.sampleRate} Hz at any Layer III bit rate. ${NO_NOTICE_HINT}`, { details: { sampleRate: ref.sampleRate, channels: ref.channels } })
+  if (kbps === null) throw new UnsupportedFormatError(`lamejs cannot encode ${ref.channels} channel(s) at ${ref.sampleRate} Hz at any Layer III bit rate. ${NO_NOTICE_HINT}`, { details: { sampleRate: ref.sampleRate, channels: ref.channels, option: 'notice.visible' } })
   const frames = await encodeNoticeFrames(natural, ref, kbps, frameCount)
   const notice = joinBytes(frames)
   const insertAt = scan.end

@@ -48,10 +48,10 @@ export function prepareNotice(notice: ResolvedNotice, options: AudibleNoticeOpti
     const s = options.speech
     if (s.wav) clip = decodeWavClip(s.wav, limits)
     else if (s.samples && s.sampleRate) clip = { samples: s.samples, sampleRate: s.sampleRate }
-    else throw new InvalidOptionError('audio.speech needs either wav (a WAV file) or samples with sampleRate')
-    if (!clip.samples.length) throw new InvalidOptionError('audio.speech holds no samples')
+    else throw new InvalidOptionError('audio.speech needs either wav (a WAV file) or samples with sampleRate', { details: { option: 'adapterOptions.audio.speech' } })
+    if (!clip.samples.length) throw new InvalidOptionError('audio.speech holds no samples', { details: { option: 'adapterOptions.audio.speech' } })
   }
-  if (!rhythm && !clip) throw new InvalidOptionError('audio.rhythm is false and no audio.speech clip was given: there is no audible notice to add')
+  if (!rhythm && !clip) throw new InvalidOptionError('audio.rhythm is false and no audio.speech clip was given: there is no audible notice to add', { details: { option: 'adapterOptions.audio.rhythm' } })
   const placement = placementOf(notice, options)
   const gapMs = options.speech?.gapMs ?? 250
   const render = (sampleRate: number, programmeRms: number | null, minLength = 0): Float32Array => {

@@ -160,16 +160,16 @@ export function detectRhythm(samples: Float32Array, sampleRate: number, options:
 
 function positive(v: number | undefined, d: number, name: string): number {
   if (v === undefined) return d
-  if (!(typeof v === 'number' && Number.isFinite(v) && v > 0)) throw new InvalidOptionError(`audio.rhythm.${name} must be a positive number, got ${String(v)}`)
+  if (!(typeof v === 'number' && Number.isFinite(v) && v > 0)) throw new InvalidOptionError(`audio.rhythm.${name} must be a positive number, got ${String(v)}`, { details: { option: `adapterOptions.audio.rhythm.${name}` } })
   return v
 }
 function nonNegative(v: number | undefined, d: number, name: string): number {
   if (v === undefined) return d
-  if (!(typeof v === 'number' && Number.isFinite(v) && v >= 0)) throw new InvalidOptionError(`audio.rhythm.${name} must be zero or more, got ${String(v)}`)
+  if (!(typeof v === 'number' && Number.isFinite(v) && v >= 0)) throw new InvalidOptionError(`audio.rhythm.${name} must be zero or more, got ${String(v)}`, { details: { option: `adapterOptions.audio.rhythm.${name}` } })
   return v
 }
 function finite(v: number | undefined, d: number, name: string): number {
   if (v === undefined) return d
-  if (!(typeof v === 'number' && Number.isFinite(v))) throw new InvalidOptionError(`audio.rhythm.${name} must be a number, got ${String(v)}`)
+  if (!(typeof v === 'number' && Number.isFinite(v))) throw new InvalidOptionError(`audio.rhythm.${name} must be a number, got ${String(v)}`, { details: { option: `adapterOptions.audio.rhythm.${name}` } })
   return v
 }

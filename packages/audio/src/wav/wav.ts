@@ -290,7 +290,7 @@ async function addWavNotice(bytes: Uint8Array, request: NoticeRequest, limits: L
   checkStampable(wav)
   const { fmt, data } = wav
   if (!fmt.kind) {
-    throw new UnsupportedFormatError(`The audible notice needs linear PCM (8, 16, 24 or 32 bit) or float WAV; this WAV has format tag ${fmt.formatTag} with ${fmt.bitsPerSample} bits. ${NO_NOTICE_HINT}`, { details: { formatTag: fmt.formatTag } })
+    throw new UnsupportedFormatError(`The audible notice needs linear PCM (8, 16, 24 or 32 bit) or float WAV; this WAV has format tag ${fmt.formatTag} with ${fmt.bitsPerSample} bits. ${NO_NOTICE_HINT}`, { details: { formatTag: fmt.formatTag, option: 'notice.visible' } })
   }
   const kind = fmt.kind
   const audio = bytes.subarray(data.dataOffset, data.dataOffset + data.size - (data.size % fmt.blockAlign))

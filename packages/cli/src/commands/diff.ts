@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { diffFiles, diffFolders, PROFILE_IDS, type DiffFilesOptions, type FileMarksDiff, type ProfileId } from 'tanba/node'
-import { colorsFor, forCli, plural, safe, type Colors, type Io } from '../output.js'
+import { colorsFor, plural, safe, type Colors, type Io } from '../output.js'
 import { formatFatal } from '../fatal.js'
 
 export interface DiffFlags {
@@ -25,7 +25,7 @@ export function describeDiff(d: FileMarksDiff, c: Colors): string {
   }
   for (const m of d.added) lines.push(`  ${c.cyan('added'.padEnd(8))}  ${safe(m.standard).padEnd(8)}  ${safe(m.carrier)}`)
   lines.push(`  notice    ${c[NOTICE_COLOR[d.notice.fate]](d.notice.fate)}: ${safe(d.notice.reason)}`)
-  for (const r of d.requiredLost) lines.push(`  ${c.red(`${r.profile}:`)} lost ${safe(forCli(r.failure))}${r.citation ? c.dim(` (${safe(r.citation)})`) : ''}`)
+  for (const r of d.requiredLost) lines.push(`  ${c.red(`${r.profile}:`)} lost ${safe(r.failure)}${r.citation ? c.dim(` (${safe(r.citation)})`) : ''}`)
   if (d.before.status === 'error' || d.after.status === 'error') {
     const bad = d.before.status === 'error' ? d.before : d.after
     lines.push(`  ${c.red('error:')} ${safe(bad.file)}: ${safe(bad.error?.message ?? 'could not be read')}`)

@@ -69,7 +69,7 @@ export async function runQueueAdd(inputs: string[], flags: QueueAddFlags, io: Io
       ...(flags.exclude?.length ? { exclude: flags.exclude } : {}),
       onFile: (e) => {
         if (e.status === 'added') added++
-        if (e.status === 'error') io.stderr.write(`${err.red('not added')} ${safe(e.file)}: ${safe(forCli(e.error?.message ?? ''))}\n`)
+        if (e.status === 'error') io.stderr.write(`${err.red('not added')} ${safe(e.file)}: ${safe(forCli(e.error?.message ?? '', e.error?.option))}\n`)
         else if (!flags.quiet && !flags.json && added % 1000 === 0 && e.status === 'added') io.stderr.write(`${err.dim(`added ${added} files…`)}\n`)
       },
     })
@@ -143,7 +143,7 @@ export async function runWorker(flags: WorkerFlags, io: Io, signal?: AbortSignal
           return
         case 'failed':
           failed = e.failed
-          io.stdout.write(`${e.final ? out.red('failed  ') : out.yellow('retrying')} ${safe(e.file)}: ${e.code} ${safe(forCli(e.message))}\n`)
+          io.stdout.write(`${e.final ? out.red('failed  ') : out.yellow('retrying')} ${safe(e.file)}: ${e.code} ${safe(forCli(e.message, e.option))}\n`)
           return
         case 'redis-error':
           if (!flags.quiet) io.stderr.write(`${err.yellow('redis:')} ${safe(e.message)} (retrying)\n`)
@@ -195,7 +195,7 @@ export async function runQueueStatus(flags: StatusFlags, io: Io, signal?: AbortS
       )
       const results = Object.entries(status.results)
       if (results.length) io.stdout.write(`Completed jobs kept: ${results.map(([k, v]) => `${k} ${v}`).join(', ')}.\n`)
-      for (const f of status.failures) io.stdout.write(`  ${out.red('failed')} ${safe(f.file)}: ${f.code} ${safe(forCli(f.message))} ${out.dim(`(${plural(f.attempts, 'attempt')})`)}\n`)
+      for (const f of status.failures) io.stdout.write(`  ${out.red('failed')} ${safe(f.file)}: ${f.code} ${safe(forCli(f.message, f.option))} ${out.dim(`(${plural(f.attempts, 'attempt')})`)}\n`)
       if (status.failures.length) io.stdout.write(out.dim('Run "tanba queue retry-failed" to run them again.\n'))
     }
     return status.counts.failed ? 2 : 0

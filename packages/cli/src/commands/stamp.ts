@@ -123,7 +123,7 @@ export async function runStamp(inputs: string[], flags: StampFlags, io: Io, sign
       case 'skipped':
         return `${out.dim('skipped')}  ${safe(r.file)}: ${safe(r.reason)}${r.reason?.startsWith('output exists') ? ' (use --overwrite to redo)' : ''}`
       case 'error':
-        return `${out.red('failed')}   ${safe(r.file)}: ${safe(forCli(r.error?.message ?? ''))}${r.error?.hint ? `\n         ${out.dim(r.error.hint)}` : ''}`
+        return `${out.red('failed')}   ${safe(r.file)}: ${safe(forCli(r.error?.message ?? '', r.error?.option))}${r.error?.hint ? `\n         ${out.dim(r.error.hint)}` : ''}`
     }
   }
   const onResult = (r: StampFileResult) => {
@@ -154,11 +154,11 @@ export async function runStamp(inputs: string[], flags: StampFlags, io: Io, sign
         if (isTanbaError(error) && (error.code === 'TANBA_INVALID_OPTION' || error.code === 'TANBA_INVALID_KEY' || error.code === 'TANBA_ABORTED')) throw error
         const e = toFileError(error)
         if (flags.json) {
-          const failed = { file: inputs[0]!, output: flags.output, status: 'error', messages: [], error: { ...e, message: forCli(e.message) } }
+          const failed = { file: inputs[0]!, output: flags.output, status: 'error', messages: [], error: { ...e, message: forCli(e.message, e.option) } }
           const counts = { total: 1, stamped: 0, alreadyLabelled: 0, skipped: 0, failed: 1 }
           io.stdout.write(JSON.stringify({ results: [failed], summary: { ...counts, elapsedMs: Math.round(performance.now() - started), concurrency: 1, workers: 0 } }, null, 2) + '\n')
         }
-        io.stderr.write(`${err.red('failed')} ${safe(inputs[0])}: ${safe(forCli(e.message))}${e.hint ? `\n${err.dim(e.hint)}` : ''}\n`)
+        io.stderr.write(`${err.red('failed')} ${safe(inputs[0])}: ${safe(forCli(e.message, e.option))}${e.hint ? `\n${err.dim(e.hint)}` : ''}\n`)
         return 3
       }
       if (!flags.quiet) warn(result.warnings, io)

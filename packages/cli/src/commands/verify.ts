@@ -35,14 +35,14 @@ export function describeReport(r: VerificationReport, c: Colors): string {
     const who = s?.signer?.subject ?? (s?.signer?.kid ? `key ${s.signer.kid}` : 'unknown signer')
     lines.push(`            signer ${safe(who)} · ${s?.trusted ? c.green('trusted') : c.yellow('untrusted')}${profiles ? ` · profiles: ${profiles}` : ''}`)
   } else if (r.status === 'invalid') {
-    for (const m of r.messages.filter((m) => m.fatal)) lines.push(`            ${c.red(safe(m.rule))}: ${safe(forCli(m.reason))}`)
+    for (const m of r.messages.filter((m) => m.fatal)) lines.push(`            ${c.red(safe(m.rule))}: ${safe(m.reason)}`)
     if (profiles) lines.push(`            profiles: ${profiles}`)
   } else if (r.status === 'unlabelled') {
     if (profiles) lines.push(`            profiles: ${profiles}`)
     const others = [...new Set(r.markers.filter((m) => m.aiMarked).map((m) => m.standard))]
     lines.push(`            no Tanba label${others.length ? `; AI-marked by ${safe(others.join(', '))}` : '; no AI marker found'}. Stamp it with "tanba stamp" if it is AI-generated.`)
   } else {
-    lines.push(`            ${safe(forCli(r.error?.message ?? r.messages[0]?.reason ?? 'could not be read'))}`)
+    lines.push(`            ${safe(r.error ? forCli(r.error.message, r.error.option) : (r.messages[0]?.reason ?? 'could not be read'))}`)
   }
   for (const [id, result] of Object.entries(r.profiles)) {
     if (r.status === 'invalid' || !result || result.pass) continue

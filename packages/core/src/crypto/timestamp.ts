@@ -33,10 +33,10 @@ export function createTsaClient(options: TsaClientOptions): TimestampClient {
   try {
     url = new URL(options.url)
   } catch (cause) {
-    throw new InvalidOptionError(`Expected the TSA URL (--tsa) as an http(s) URL but received ${JSON.stringify(options.url)}`, { cause })
+    throw new InvalidOptionError(`Expected the TSA URL (--tsa) as an http(s) URL but received ${JSON.stringify(options.url)}`, { cause, details: { option: 'tsa' } })
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new InvalidOptionError(`Expected the TSA URL (--tsa) to be http or https but received ${url.protocol}`)
+    throw new InvalidOptionError(`Expected the TSA URL (--tsa) to be http or https but received ${url.protocol}`, { details: { option: 'tsa' } })
   }
   const doFetch = options.fetch ?? globalThis.fetch
   return {

@@ -141,8 +141,8 @@ export async function drawNotice(image: ParsedImage, layout: Pick<NoticeLayout, 
     // Valid TIFFs libvips cannot decode are unsupported for the warning, not damaged; the metadata-only stamp needs no decoding.
     const problem = multi && !tiff.uniformPages ? { feature: 'page-sizes', reason: 'pages of different sizes' } : tiff.undecodable
     if (problem) {
-      throw new UnsupportedFormatError(`The visible warning cannot be drawn into this TIFF: it has ${problem.reason}. Stamp it without the visible warning (metadata only): --no-visible on the command line, notice.visible = false in the SDK`, {
-        details: { format: 'tiff', feature: problem.feature, option: 'visible', flag: '--no-visible' },
+      throw new UnsupportedFormatError(`The visible warning cannot be drawn into this TIFF: it has ${problem.reason}. Stamp it with notice: { visible: false } to write the metadata only`, {
+        details: { format: 'tiff', feature: problem.feature, option: 'notice.visible' },
       })
     }
   }

@@ -223,8 +223,8 @@ export function layoutNotice(input: LayoutInput): NoticeLayout {
   if (!found) {
     // A valid picture the visible warning cannot go into: unsupported for that option, not a usage error.
     throw new UnsupportedFormatError(
-      `The image is ${input.width}×${input.height} pixels: too small for a readable warning. Stamp it without the visible warning (metadata and C2PA only): --no-visible on the command line, notice.visible = false in the SDK`,
-      { details: { width: input.width, height: input.height, reason: 'too-small-for-notice', option: 'visible', flag: '--no-visible' } },
+      `The image is ${input.width}×${input.height} pixels: too small for a readable warning. Stamp it with notice: { visible: false } to write the metadata and C2PA only`,
+      { details: { width: input.width, height: input.height, reason: 'too-small-for-notice', option: 'notice.visible' } },
     )
   }
   const plates = input.placements.map((placement) => placePlate(input, found!, placement, margin))

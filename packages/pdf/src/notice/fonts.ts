@@ -113,7 +113,7 @@ export class FontChain {
       try {
         face = await loadFace(slice)
       } catch (cause) {
-        if (slice.id.startsWith('user/')) throw new InvalidOptionError(`Font ${slice.id} given in adapterOptions.pdf.fonts cannot be read: ${(cause as Error).message}`, { cause })
+        if (slice.id.startsWith('user/')) throw new InvalidOptionError(`Font ${slice.id} given in adapterOptions.pdf.fonts cannot be read: ${(cause as Error).message}`, { cause, details: { option: 'adapterOptions.pdf.fonts' } })
         throw new DependencyError('TANBA_DEPENDENCY_FAILED', `The bundled notice font ${slice.id} cannot be read: ${(cause as Error).message}`, { cause })
       }
       if (face.hasGlyph(cp)) return face
@@ -142,7 +142,7 @@ export class FontChain {
       out.push({ face, text: ch })
     }
     if (missing.size) {
-      throw new InvalidOptionError(`The notice text has characters no bundled font covers (${[...missing].slice(0, 10).join(', ')}); pass a font that has them in adapterOptions.pdf.fonts`)
+      throw new InvalidOptionError(`The notice text has characters no bundled font covers (${[...missing].slice(0, 10).join(', ')}); pass a font that has them in adapterOptions.pdf.fonts`, { details: { option: 'adapterOptions.pdf.fonts' } })
     }
     return out
   }

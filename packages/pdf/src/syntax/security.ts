@@ -137,6 +137,7 @@ export function openSecurityHandler(input: SecurityInput): SecurityHandler {
       input.password === undefined
         ? 'The PDF is encrypted with a password; pass it as adapterOptions.pdf.password to label it'
         : 'The PDF is encrypted and the supplied password opens it neither as user nor as owner',
+      { details: { option: 'adapterOptions.pdf.password' } },
     )
   }
   const key = fileKey
