@@ -82,7 +82,7 @@ describe.skipIf(!REDIS)('tanba queue and tanba worker on a real Redis', () => {
 
   function startWorker(name: string): WorkerProcess {
     // Short locks so a killed worker's jobs are taken over within seconds, deterministically.
-    const args = ['worker', '--redis', redis.url, '--queue', 'archive', '--concurrency', '1', '--key', 'keys/signer.key', '--cert', 'keys/signer.pem', '--trust', 'keys/ca.pem', '--lock-duration', '2000', '--stalled-interval', '1000', '--json']
+    const args = ['worker', '--redis', redis.url, '--queue', 'archive', '--concurrency', '1', '--key', 'keys/signer.key', '--cert', 'keys/signer.pem', '--trust', 'keys/ca.pem', '--lock-duration', '2000', '--stalled-interval', '1000', '--ledger', redis.url, '--json']
     const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, env: { ...process.env, ...env() }, stdio: ['ignore', 'pipe', 'pipe'] })
     const events: Record<string, unknown>[] = []
     let buffer = ''
@@ -120,6 +120,8 @@ describe.skipIf(!REDIS)('tanba queue and tanba worker on a real Redis', () => {
     mkdirSync(join(dir, 'in', 'nested'), { recursive: true })
     for (const f of FIXTURES) copyFileSync(join(ROOT, 'fixtures', f), join(dir, 'in', f.startsWith('text/') ? `nested/${basename(f)}` : basename(f)))
     writeFileSync(join(dir, 'in', 'broken.png'), readFileSync(join(ROOT, 'fixtures/image/photo.png')).subarray(0, 3000))
+    // The fixtures are under the watermark's 256 px minimum: one photograph large enough to carry it.
+    expect(spawnSync('convert', [join(ROOT, 'fixtures/image/photo.jpg'), '-resize', '800x600', join(dir, 'in', 'large.jpg')]).status).toBe(0)
     redis = new RedisServer(await freePort(), join(dir, 'redis'))
     mkdirSync(redis.dir)
     await redis.start()
@@ -135,7 +137,7 @@ describe.skipIf(!REDIS)('tanba queue and tanba worker on a real Redis', () => {
 
   it('survives a SIGKILLed worker and a Redis restart: every output verifies, no input changes, nothing is stamped twice', async () => {
     const inputsBefore = hashTree(join(dir, 'in'))
-    const total = FIXTURES.length + 1
+    const total = FIXTURES.length + 2 // and broken.png, large.jpg
     const add = await run(['queue', 'add', 'in', '--out-dir', 'out', '--redis', redis.url, '--queue', 'archive', '--owner', 'Acme LLP', '--generator', 'Acme Gen', '--json'])
     expect(add.code, add.stderr).toBe(0)
     expect(JSON.parse(add.stdout)).toMatchObject({ queue: 'archive', total, added: total, alreadyQueued: 0 })
@@ -190,6 +192,21 @@ describe.skipIf(!REDIS)('tanba queue and tanba worker on a real Redis', () => {
     for (const r of reports) expect(r.status, r.file).toBe('valid')
     expect(hashTree(join(dir, 'in'))).toEqual(inputsBefore)
 
+    // The workers appended each watermarked label to the Redis ledger they share (each once, also
+    // for jobs that ran twice); a copy of an output stripped of every metadata carrier by
+    // ImageMagick is traced back to its signed label through it.
+    const ledgerKeys = spawnSync('redis-cli', ['-p', String(redis.port), '--scan', '--pattern', 'tanba:ledger:wm:*'], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean)
+    const watermarked = (JSON.parse(verify.stdout) as { results: { file: string; label?: { id: string; watermark?: { payload: string } } }[] }).results.filter((r) => r.label?.watermark)
+    expect(watermarked.length).toBeGreaterThan(0)
+    expect(ledgerKeys.sort()).toEqual([...new Set(watermarked.map((r) => `tanba:ledger:wm:${r.label!.watermark!.payload}`))].sort())
+    for (const key of ledgerKeys) expect(spawnSync('redis-cli', ['-p', String(redis.port), 'hlen', key], { encoding: 'utf8' }).stdout.trim()).toBe('1')
+    const photo = watermarked.find((r) => r.file.endsWith('large.jpg'))!
+    expect(spawnSync('convert', [join(dir, 'out', 'large.jpg'), '-strip', join(dir, 'stripped.png')]).status).toBe(0)
+    const traced = await run(['verify', 'stripped.png', '--trust', 'keys/ca.pem', '--ledger', redis.url, '--json'])
+    const tracedReport = (JSON.parse(traced.stdout) as { results: { status: string; ledger?: { found: boolean; label?: { id: string }; signature?: { trusted: boolean } } }[] }).results[0]!
+    expect(tracedReport.status).toBe('unlabelled')
+    expect(tracedReport.ledger).toMatchObject({ found: true, label: { id: photo.label!.id }, signature: { trusted: true } })
+
     // Adding the same folder again adds nothing; the outputs stay as they are.
     const outputsBefore = hashTree(join(dir, 'out'))
     const again = await run(['queue', 'add', 'in', '--out-dir', 'out', '--redis', redis.url, '--queue', 'archive', '--owner', 'Acme LLP', '--json'])
@@ -218,6 +235,17 @@ describe.skipIf(!REDIS)('tanba queue and tanba worker on a real Redis', () => {
     const empty = await run(['queue', 'status', '--redis', redis.url, '--queue', 'archive', '--json'])
     expect(empty.code).toBe(0)
     expect(JSON.parse(empty.stdout).counts).toMatchObject({ waiting: 0, active: 0, completed: 0, failed: 0 })
+
+    // A worker that died between writing an output and appending its label leaves a job that runs
+    // again and finds the output: the rerun reads the label from it and appends it. Played here by
+    // emptying the ledger and enqueuing the finished folder again (its jobs were cleaned).
+    for (const key of ledgerKeys) spawnSync('redis-cli', ['-p', String(redis.port), 'del', key])
+    const rerun = await run(['queue', 'add', 'in', '--out-dir', 'out', '--redis', redis.url, '--queue', 'archive', '--owner', 'Acme LLP', '--json'])
+    expect(JSON.parse(rerun.stdout)).toMatchObject({ added: total })
+    const rerunDone = await run(['queue', 'status', '--redis', redis.url, '--queue', 'archive', '--wait', '--interval', '250', '--json'])
+    expect(JSON.parse(rerunDone.stdout).results).toMatchObject({ skipped: total - 1 })
+    const refilled = spawnSync('redis-cli', ['-p', String(redis.port), '--scan', '--pattern', 'tanba:ledger:wm:*'], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean)
+    expect(refilled.sort()).toEqual(ledgerKeys.sort())
 
     // A worker stops cleanly on SIGTERM once its jobs are done.
     for (const w of [b, c]) w.child.kill('SIGTERM')

@@ -18,3 +18,4 @@ export {
   type StampJobResult,
   type VerifyJobResult,
 } from './jobs.js'
+export { createRedisLedger, DEFAULT_LEDGER_PREFIX, MAX_LEDGER_LABELS_PER_PAYLOAD, type RedisLedger, type RedisLedgerOptions } from './ledger.js'

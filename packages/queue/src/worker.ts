@@ -3,7 +3,7 @@
 import { EventEmitter } from 'node:events'
 import { join, resolve } from 'node:path'
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq'
-import { createStampRunner, createVerifyRunner, InvalidOptionError, type StampRunner, type StampSettingsInput, type VerifyRunner, type VerifySettingsInput } from 'tanba/node'
+import { createStampRunner, createVerifyRunner, InvalidOptionError, type LabelLedger, type StampRunner, type StampSettingsInput, type VerifyRunner, type VerifySettingsInput } from 'tanba/node'
 import { connect, ensureReachable, queueName, type QueueConnectionOptions } from './connection.js'
 import { DEFAULT_MAX_STALLED, failureReason, parseFailure, type QueueJobData, type QueueJobResult, type StampJobData, type StampJobResult, type VerifyJobData, type VerifyJobResult } from './jobs.js'
 
@@ -25,6 +25,13 @@ export interface QueueWorkerOptions extends QueueConnectionOptions {
   stalledInterval?: number
   /** Times a job may lose its worker before it is failed (default 2): a file that kills its worker does not loop for ever. */
   maxStalledCount?: number
+  /**
+   * Where each signed label goes once its file is stamped (a Redis ledger from
+   * `createRedisLedger`, or any LabelLedger), so `verify --ledger` can find a label again from the
+   * watermark alone. The job completes only after the append: a Redis outage delays it, a crash
+   * before it runs the job again (and a label appended twice is stored once).
+   */
+  ledger?: LabelLedger
   signal?: AbortSignal
 }
 
@@ -92,7 +99,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
   const execute = async (job: Job<QueueJobData, QueueJobResult>): Promise<QueueJobResult> => {
     emit({ type: 'active', file: job.name, id: job.id!, attempt: job.attemptsMade + 1 })
     const data = job.data
-    if (data.kind === 'stamp') return runStamp(stamp, data, job.name)
+    if (data.kind === 'stamp') return runStamp(stamp, data, job.name, options.ledger, verifier)
     if (data.kind === 'verify') return runVerify(await verifier(), data, job.name)
     throw fail('TANBA_INVALID_OPTION', `Unknown job kind ${JSON.stringify((data as { kind: unknown }).kind)}`)
   }
@@ -188,12 +195,21 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
   return Object.assign(events, { kid: stamp.kid, concurrency: stamp.capacity * JOBS_PER_POOL_SLOT, closed, close })
 }
 
-async function runStamp(runner: StampRunner, data: StampJobData, file: string): Promise<StampJobResult> {
+async function runStamp(runner: StampRunner, data: StampJobData, file: string, ledger?: LabelLedger, verifier?: () => Promise<VerifyRunner>): Promise<StampJobResult> {
   if (data.kid && data.kid !== runner.kid) {
     throw fail('TANBA_INVALID_KEY', `The job asks to be signed with key ${data.kid}, but this worker holds key ${runner.kid}; start a worker configured with that key (--key/--cert or its tanba.config.json)`)
   }
   const r = await runner.stamp({ input: data.input, output: join(data.outDir, data.rel), root: data.outDir, file, fromWalk: data.fromWalk, ...(data.overwrite ? { overwrite: true } : {}) }, data.options)
   if (r.status === 'error') throw fail(r.error?.code ?? 'TANBA_INTERNAL', r.error?.message ?? 'stamping failed', r.error?.option)
+  if (ledger) {
+    if (r.status === 'stamped' && r.label) await ledger.append(r.label)
+    else if (r.status === 'skipped' && r.output && verifier) {
+      // The output exists from an earlier run of this job, which may have died between writing it
+      // and the append: take the label from the output (signature checked) and append it again.
+      const outcome = await (await verifier()).verify({ input: r.output, file, fromWalk: false }, {})
+      if (outcome.status !== 'skipped' && outcome.report.status === 'valid' && outcome.report.label?.watermark) await ledger.append(outcome.report.label)
+    }
+  }
   const payload = r.label?.watermark?.payload
   return {
     kind: 'stamp',

@@ -36,6 +36,7 @@ export {
   TrustStore,
   generateSigningCredentials,
   // label helpers
+  isLabel,
   PROFILES,
   PROFILE_IDS,
   DEFAULT_LIMITS,

@@ -1,19 +1,10 @@
 // tanba queue add|status|retry-failed|clean and tanba worker: Tanba jobs on a Redis queue (@tanba/queue).
-import { DependencyError, type FileStampSettings, type ProfileId } from 'tanba/node'
+import { type FileStampSettings, type ProfileId } from 'tanba/node'
 import { batchFailure } from '../fatal.js'
+import { loadQueue, openLedger } from '../ledger.js'
 import { colorsFor, duration, forCli, plural, safe, type Io } from '../output.js'
 import { settingsFrom, type StampFlags } from './stamp.js'
 
-type QueueModule = typeof import('@tanba/queue')
-
-/** @tanba/queue (and BullMQ with it) is an optional peer: only these commands load it. */
-async function loadQueue(): Promise<QueueModule> {
-  try {
-    return await import('@tanba/queue')
-  } catch (cause) {
-    throw new DependencyError('TANBA_DEPENDENCY_MISSING', 'tanba queue and tanba worker need the @tanba/queue package: npm install @tanba/queue', { cause })
-  }
-}
 
 export interface ConnectionFlags {
   redis: string
@@ -99,6 +90,7 @@ export interface WorkerFlags extends ConnectionFlags {
   lockDuration?: number
   stalledInterval?: number
   maxStalled?: number
+  ledger?: string
   json?: boolean
   quiet?: boolean
 }
@@ -111,7 +103,9 @@ export async function runWorker(flags: WorkerFlags, io: Io, signal?: AbortSignal
     const { pdfPasswordOptions } = await import('../fatal.js')
     const pdf = await pdfPasswordOptions(flags.pdfPasswordFile, io.cwd)
     const shared = { ...(flags.config ? { config: flags.config } : {}), ...(pdf ? { adapterOptions: pdf } : {}) }
+    const ledger = flags.ledger ? await openLedger(flags.ledger, io.cwd) : undefined
     const worker = await q.startQueueWorker({
+      ...(ledger ? { ledger } : {}),
       ...connection(flags),
       cwd: io.cwd,
       ...(flags.concurrency ? { concurrency: flags.concurrency } : {}),
@@ -151,6 +145,7 @@ export async function runWorker(flags: WorkerFlags, io: Io, signal?: AbortSignal
       }
     })
     await worker.closed
+    await ledger?.close?.()
     if (!flags.json) io.stderr.write(`${err.bold('worker stopped:')} ${done} done, ${failed} failed in ${duration(performance.now() - started)}.\n`)
     return 0
   } catch (error) {

@@ -1,8 +1,9 @@
 import { readFile, stat } from 'node:fs/promises'
 import { relative, isAbsolute, resolve } from 'node:path'
-import { createFileLedger, stampFile, stampFiles, isTanbaError, toFileError, type StampFileResult, type StampFilesSummary, type StampSettingsInput, type NoticeOptions, type ProfileId, type Origin, type NoticePlacement } from 'tanba/node'
+import { stampFile, stampFiles, isTanbaError, toFileError, type StampFileResult, type StampFilesSummary, type StampSettingsInput, type NoticeOptions, type ProfileId, type Origin, type NoticePlacement } from 'tanba/node'
 import { announceConfig, colorsFor, duration, forCli, plural, ProgressBar, safe, type Io } from '../output.js'
 import { batchFailure, pdfPasswordOptions } from '../fatal.js'
+import { openLedger } from '../ledger.js'
 
 export interface StampFlags {
   output?: string
@@ -197,8 +198,12 @@ export async function runStamp(inputs: string[], flags: StampFlags, io: Io, sign
 
   if (flags.ledger) {
     // Appended here, in this thread, after the workers are done: one writer per ledger file.
-    const ledger = createFileLedger(resolve(io.cwd, flags.ledger))
-    for (const r of summary.results) if (r.status === 'stamped' && r.label) await ledger.append(r.label)
+    const ledger = await openLedger(flags.ledger, io.cwd)
+    try {
+      for (const r of summary.results) if (r.status === 'stamped' && r.label) await ledger.append(r.label)
+    } finally {
+      await ledger.close?.()
+    }
   }
   const { counts } = summary
   if (flags.json) {

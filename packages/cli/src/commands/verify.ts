@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { buildTrustStore, createFileLedger, resolveWatermarkInLedger, verifyFiles, isTanbaError, type ProfileId, type VerificationReport, type VerifyFilesSummary } from 'tanba/node'
+import { buildTrustStore, resolveWatermarkInLedger, verifyFiles, isTanbaError, type ProfileId, type VerificationReport, type VerifyFilesSummary } from 'tanba/node'
 import { announceConfig, colorsFor, duration, forCli, plural, ProgressBar, safe, type Colors, type Io } from '../output.js'
 import { batchFailure, pdfPasswordOptions } from '../fatal.js'
+import { openLedger } from '../ledger.js'
 
 export interface VerifyFlags {
   trust?: string[]
@@ -90,14 +91,18 @@ export async function runVerify(inputs: string[], flags: VerifyFlags, io: Io, si
     bar.clear()
     if (flags.ledger) {
       // Resolved here rather than in the workers: a ledger object does not cross threads.
-      const ledger = createFileLedger(resolve(io.cwd, flags.ledger))
-      const texts = await Promise.all((flags.trust ?? []).map((f) => readFile(resolve(io.cwd, f), 'utf8')))
-      const trust = texts.length ? await buildTrustStore(texts, flags.trust) : undefined
-      for (const r of summary.results) {
-        if (!r.watermark?.found) continue
-        r.ledger = await resolveWatermarkInLedger(ledger, r.watermark, trust ? { trust } : {})
-        if (!flags.json) io.stdout.write(`${out.dim('ledger'.padEnd(10))}  ${r.file ?? ''}: ${r.ledger.reason}
+      const ledger = await openLedger(flags.ledger, io.cwd)
+      try {
+        const texts = await Promise.all((flags.trust ?? []).map((f) => readFile(resolve(io.cwd, f), 'utf8')))
+        const trust = texts.length ? await buildTrustStore(texts, flags.trust) : undefined
+        for (const r of summary.results) {
+          if (!r.watermark?.found) continue
+          r.ledger = await resolveWatermarkInLedger(ledger, r.watermark, trust ? { trust } : {})
+          if (!flags.json) io.stdout.write(`${out.dim('ledger'.padEnd(10))}  ${r.file ?? ''}: ${r.ledger.reason}
 `)
+        }
+      } finally {
+        await ledger.close?.()
       }
     }
   } catch (error) {
