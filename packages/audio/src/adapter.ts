@@ -1,5 +1,5 @@
-import { CORE_RULES, InvalidLabelError, isTanbaError, joinBytes, labelFromCarrier, labelToXmpFields, parseLabel, readXmp, readXmpCarrier, resultFromParts, serializeLabel, tc260CarrierMarker, tc260Json, throwIfAborted, toTc260, UnsupportedFormatError, writeXmp, type Adapter, type Asset, type Extraction, type ExtractOptions, type FormatInfo, type Label, type LabelBinding, type LabelNotice, type Limits, type Marker, type OpenOptions, type ReportMessage, type StampContext, type StampResult } from '@tanba/core'
-import { c2paChangedEssence, c2paStale, readC2paMarkers, signC2pa } from './c2pa.js'
+import { c2paChangedEssence, c2paStale, CORE_RULES, InvalidLabelError, isTanbaError, joinBytes, labelFromCarrier, labelToXmpFields, parseLabel, readXmp, readXmpCarrier, resultFromParts, serializeLabel, tc260CarrierMarker, tc260Json, throwIfAborted, toTc260, UnsupportedFormatError, writeXmp, type Adapter, type Asset, type Extraction, type ExtractOptions, type FormatInfo, type Label, type LabelBinding, type LabelNotice, type Limits, type Marker, type OpenOptions, type ReportMessage, type StampContext, type StampResult } from '@tanba/core'
+import { readC2paMarkers, signC2pa } from './c2pa.js'
 import { codecFor } from './codecs.js'
 import { AUDIO_FORMATS, C2PA_FORMATS, NOTICE_FORMATS } from './formats.js'
 import { sha256Parts } from './hash.js'
@@ -119,7 +119,7 @@ async function stamp(file: OpenedAudio, ctx: StampContext): Promise<StampResult>
       // The manifest must sit outside the essence: check before handing the file back.
       const check = await sha256Parts(codec.essence(signed.bytes, limits).parts)
       if (check !== binding.digest) {
-        messages.push(c2paChangedEssence(ctx))
+        messages.push(c2paChangedEssence(ctx.c2paPolicy, 'audio data'))
       } else {
         carriers.push(signed.carrier)
         return { bytes: signed.bytes, label, carriers, messages }

@@ -1,4 +1,4 @@
-import { C2PA_RULES, DependencyError, type Extraction, type ExtractOptions, type FormatInfo, type Label, type Marker, type ReportMessage, type StampContext } from '@tanba/core'
+import { C2PA_RULES, c2paUnavailable, type Extraction, type ExtractOptions, type FormatInfo, type Label, type Marker, type ReportMessage, type StampContext } from '@tanba/core'
 
 // C2PA goes through @tanba/c2pa, which runs the native addon in a child process, so a crash or a
 // panic on a hostile file becomes a DependencyError here, never a dead process.
@@ -46,11 +46,7 @@ export async function readC2paMarkers(input: Uint8Array, format: FormatInfo, opt
 export async function signC2pa(bytes: Uint8Array, original: Uint8Array, label: Label, ctx: StampContext): Promise<{ bytes: Uint8Array | null; carrier: string; messages: ReportMessage[] }> {
   const mediaType = C2PA_MEDIA_TYPES[ctx.format.id] ?? ctx.format.mediaTypes[0]!
   const c2pa = await loadC2pa()
-  if (!c2pa) {
-    const reason = '@tanba/c2pa is not available; stamp without C2PA with --no-c2pa (in the SDK: the c2pa option set to false)'
-    if (ctx.c2paPolicy === 'required') throw new DependencyError('TANBA_DEPENDENCY_MISSING', `C2PA is required but ${reason}`, { details: { dependency: '@tanba/c2pa', rule: 'c2pa.unavailable', option: 'c2pa' } })
-    return { bytes: null, carrier: 'c2pa', messages: [C2PA_RULES.message('c2pa.unavailable', `C2PA left out: ${reason}`, { carrier: 'c2pa' })] }
-  }
+  if (!c2pa) return { bytes: null, carrier: 'c2pa', messages: [c2paUnavailable(ctx.c2paPolicy)] }
   const out = await c2pa.stampC2pa(bytes, mediaType, {
     policy: ctx.c2paPolicy,
     signer: ctx.signer,
@@ -61,18 +57,6 @@ export async function signC2pa(bytes: Uint8Array, original: Uint8Array, label: L
     ...(ctx.signal ? { signal: ctx.signal } : {}),
   })
   return { bytes: out.bytes, carrier: 'c2pa', messages: out.messages }
-}
-
-/** Embedding the manifest touched the audio data: the same "signing failed" rule as any other C2PA failure. */
-export function c2paChangedEssence(ctx: StampContext): ReportMessage {
-  const reason = 'C2PA left out: embedding the C2PA manifest changed the audio data, so the file was returned without it; stamp without C2PA with --no-c2pa (in the SDK: the c2pa option set to false)'
-  if (ctx.c2paPolicy === 'required') throw new DependencyError('TANBA_DEPENDENCY_FAILED', reason, { details: { dependency: '@contentauth/c2pa-node', rule: 'c2pa.failed', option: 'c2pa' } })
-  return C2PA_RULES.message('c2pa.failed', reason, { carrier: 'c2pa' })
-}
-
-/** C2PA off and the input carried a manifest: it stays in the file but no longer matches it (the rule every adapter uses). */
-export function c2paStale(carrier: string): ReportMessage {
-  return C2PA_RULES.message('c2pa.stale', 'The input carried a C2PA manifest; with C2PA off it is kept but no longer matches the changed file', { carrier })
 }
 
 export async function closeC2pa(): Promise<void> {

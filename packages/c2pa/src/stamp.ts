@@ -1,6 +1,6 @@
 // The one C2PA signing path every adapter uses: format and signer checks, the caller's failure
 // policy, what happens to an existing manifest, and the same rule ids for the same situation.
-import { C2PA_RULES, DependencyError, InvalidKeyError, InvalidOptionError, isTanbaError, MalformedInputError, UnsupportedFormatError, type Label, type Origin, type ReportMessage, type Signer, type TanbaError } from '@tanba/core'
+import { C2PA_OFF_HINT, C2PA_RULES, DependencyError, InvalidKeyError, InvalidOptionError, isTanbaError, MalformedInputError, UnsupportedFormatError, type Label, type Origin, type ReportMessage, type Signer, type TanbaError } from '@tanba/core'
 import { readC2pa, signC2paDetailed, TANBA_CLAIM_GENERATOR, type C2paParent } from './c2pa.js'
 import { c2paSupport, formatName, normaliseMediaType } from './formats.js'
 import type { C2paRule } from './rules.js'
@@ -38,7 +38,7 @@ export interface StampC2paResult {
 }
 
 /** The option and CLI flag that turn C2PA off, named in every message that can be solved by it. */
-const OFF_HINT = 'stamp without C2PA with --no-c2pa (in the SDK: the c2pa option set to false)'
+const OFF_HINT = C2PA_OFF_HINT
 const DROP_HINT = "drop the broken manifest with --c2pa-drop-broken-parent (in the SDK: adapterOptions.c2pa.brokenParent set to 'drop')"
 
 /** Reads `adapterOptions.c2pa.brokenParent`, the one C2PA stamping option adapters pass through. */

@@ -2,13 +2,12 @@
 // one SIGKILLed mid-job, Redis restarted once, then every output must verify and no input change.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { appendFileSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { basename, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { freePort, HAS_REDIS, RedisServer, redisCli } from '../../queue/test/redis-server.js'
 import { BIN, ensureBuilt, hashTree, listFiles, ROOT, tanba, tempDir } from './helpers.js'
 
-const REDIS = spawnSync('redis-server', ['--version']).status === 0
-if (!REDIS) console.warn('queue.test.ts: skipped, redis-server is not installed (apt-get install redis-server; .ci/run installs it)')
+if (!HAS_REDIS) console.warn('queue.test.ts: skipped, redis-server is not installed (apt-get install redis-server; .ci/run installs it)')
 
 /** Real fixtures of every kind: images, audio, PDF, text, and one truncated PNG that must fail. */
 const FIXTURES = [
@@ -26,46 +25,6 @@ const FIXTURES = [
   'text/sample.html',
 ]
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as { port: number }).port
-      server.close(() => resolve(port))
-    })
-  })
-}
-
-class RedisServer {
-  child: ChildProcess | undefined
-  constructor(
-    readonly port: number,
-    readonly dir: string,
-  ) {}
-  get url(): string {
-    return `redis://127.0.0.1:${this.port}`
-  }
-  async start(): Promise<void> {
-    // appendonly with fsync on every write: a restart loses nothing that was acknowledged.
-    this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--protected-mode', 'yes'], { stdio: 'ignore' })
-    for (let i = 0; i < 200; i++) {
-      if (spawnSync('redis-cli', ['-p', String(this.port), 'ping'], { encoding: 'utf8' }).stdout?.trim() === 'PONG') return
-      await new Promise((r) => setTimeout(r, 50))
-    }
-    throw new Error('redis-server did not start')
-  }
-  /** SIGTERM: Redis flushes the append-only file and exits, as on a restart by its supervisor. */
-  async stop(): Promise<void> {
-    const child = this.child
-    if (!child || child.exitCode !== null) return
-    await new Promise<void>((resolve) => {
-      child.once('exit', () => resolve())
-      child.kill('SIGTERM')
-    })
-  }
-}
-
 interface WorkerProcess {
   child: ChildProcess
   events: Record<string, unknown>[]
@@ -73,7 +32,7 @@ interface WorkerProcess {
   stderr: () => string
 }
 
-describe.skipIf(!REDIS)('tanba queue and tanba worker on a real Redis', () => {
+describe.skipIf(!HAS_REDIS)('tanba queue and tanba worker on a real Redis', () => {
   let dir: string
   let configDir: string
   let redis: RedisServer
@@ -143,8 +102,8 @@ describe.skipIf(!REDIS)('tanba queue and tanba worker on a real Redis', () => {
     expect(JSON.parse(add.stdout)).toMatchObject({ queue: 'archive', total, added: total, alreadyQueued: 0 })
 
     // What Redis holds for a job: paths and options, never file bytes or key material.
-    const keys = spawnSync('redis-cli', ['-p', String(redis.port), '--scan', '--pattern', 'bull:archive:s-*'], { encoding: 'utf8' }).stdout.trim().split('\n')
-    const dump = spawnSync('redis-cli', ['-p', String(redis.port), 'hget', keys[0]!, 'data'], { encoding: 'utf8' }).stdout
+    const keys = redisCli(redis.port, '--scan', '--pattern', 'bull:archive:s-*').split('\n')
+    const dump = redisCli(redis.port, 'hget', keys[0]!, 'data')
     expect(dump).toContain('"kind":"stamp"')
     expect(dump).not.toMatch(/PRIVATE KEY|signer\.key|BEGIN/)
 
@@ -195,11 +154,11 @@ describe.skipIf(!REDIS)('tanba queue and tanba worker on a real Redis', () => {
     // The workers appended each watermarked label to the Redis ledger they share (each once, also
     // for jobs that ran twice); a copy of an output stripped of every metadata carrier by
     // ImageMagick is traced back to its signed label through it.
-    const ledgerKeys = spawnSync('redis-cli', ['-p', String(redis.port), '--scan', '--pattern', 'tanba:ledger:wm:*'], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean)
+    const ledgerKeys = redisCli(redis.port, '--scan', '--pattern', 'tanba:ledger:wm:*').split('\n').filter(Boolean)
     const watermarked = (JSON.parse(verify.stdout) as { results: { file: string; label?: { id: string; watermark?: { payload: string } } }[] }).results.filter((r) => r.label?.watermark)
     expect(watermarked.length).toBeGreaterThan(0)
     expect(ledgerKeys.sort()).toEqual([...new Set(watermarked.map((r) => `tanba:ledger:wm:${r.label!.watermark!.payload}`))].sort())
-    for (const key of ledgerKeys) expect(spawnSync('redis-cli', ['-p', String(redis.port), 'hlen', key], { encoding: 'utf8' }).stdout.trim()).toBe('1')
+    for (const key of ledgerKeys) expect(redisCli(redis.port, 'hlen', key)).toBe('1')
     const photo = watermarked.find((r) => r.file.endsWith('large.jpg'))!
     expect(spawnSync('convert', [join(dir, 'out', 'large.jpg'), '-strip', join(dir, 'stripped.png')]).status).toBe(0)
     const traced = await run(['verify', 'stripped.png', '--trust', 'keys/ca.pem', '--ledger', redis.url, '--json'])
@@ -239,12 +198,12 @@ describe.skipIf(!REDIS)('tanba queue and tanba worker on a real Redis', () => {
     // A worker that died between writing an output and appending its label leaves a job that runs
     // again and finds the output: the rerun reads the label from it and appends it. Played here by
     // emptying the ledger and enqueuing the finished folder again (its jobs were cleaned).
-    for (const key of ledgerKeys) spawnSync('redis-cli', ['-p', String(redis.port), 'del', key])
+    for (const key of ledgerKeys) redisCli(redis.port, 'del', key)
     const rerun = await run(['queue', 'add', 'in', '--out-dir', 'out', '--redis', redis.url, '--queue', 'archive', '--owner', 'Acme LLP', '--json'])
     expect(JSON.parse(rerun.stdout)).toMatchObject({ added: total })
     const rerunDone = await run(['queue', 'status', '--redis', redis.url, '--queue', 'archive', '--wait', '--interval', '250', '--json'])
     expect(JSON.parse(rerunDone.stdout).results).toMatchObject({ skipped: total - 1 })
-    const refilled = spawnSync('redis-cli', ['-p', String(redis.port), '--scan', '--pattern', 'tanba:ledger:wm:*'], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean)
+    const refilled = redisCli(redis.port, '--scan', '--pattern', 'tanba:ledger:wm:*').split('\n').filter(Boolean)
     expect(refilled.sort()).toEqual(ledgerKeys.sort())
 
     // A worker stops cleanly on SIGTERM once its jobs are done.

@@ -19,7 +19,7 @@ export function concatBytes(...parts: Uint8Array[]): Uint8Array {
 
 type NodeBufferStatics = {
   allocUnsafeSlow(size: number): Uint8Array
-  prototype: { indexOf(this: Uint8Array, value: number, byteOffset?: number): number }
+  prototype: { indexOf(this: Uint8Array, value: number | Uint8Array, byteOffset?: number): number }
 }
 // Node's Buffer when it is there (Node, Bun, Deno's Node layer); plain Uint8Array operations elsewhere.
 const NodeBuffer = (globalThis as { Buffer?: NodeBufferStatics }).Buffer
@@ -49,6 +49,9 @@ export function indexOfByte(bytes: Uint8Array, value: number, from = 0, options:
 export function indexOfBytes(haystack: Uint8Array, needle: Uint8Array, from = 0): number {
   const first = needle[0]
   if (first === undefined) return -1
+  // Node's own substring search where there is one: a loop over the first byte stops at every
+  // occurrence of it (every line break, for a needle that starts with one).
+  if (NodeBuffer) return NodeBuffer.prototype.indexOf.call(haystack, needle, from)
   const last = haystack.length - needle.length
   for (let i = indexOfByte(haystack, first, from); i !== -1 && i <= last; i = indexOfByte(haystack, first, i + 1)) {
     if (bytesAt(haystack, i, needle)) return i

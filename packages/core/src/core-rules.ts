@@ -1,6 +1,9 @@
 // The rules core reports, and those every adapter shares (notices, XMP, TC260, C2PA availability).
 // The C2PA set lives here, not in @tanba/c2pa, because adapters report `c2pa.unavailable` exactly
 // when that package cannot be loaded; @tanba/c2pa re-exports it.
+import type { C2paPolicy } from './adapter.js'
+import { DependencyError } from './errors.js'
+import type { ReportMessage } from './report.js'
 import { defineRules } from './rules.js'
 
 export const CORE_RULES = defineRules('@tanba/core', {
@@ -84,3 +87,31 @@ export function c2paValidationMessage(code: string, reason: string, carrier?: st
 
 export type CoreRule = keyof typeof CORE_RULES.rules
 export type C2paRule = keyof typeof C2PA_RULES.rules
+
+/** The option and CLI flag that turn C2PA off, named in every message that can be solved by it. */
+export const C2PA_OFF_HINT = 'stamp without C2PA with --no-c2pa (in the SDK: the c2pa option set to false)'
+
+/**
+ * An adapter could not load @tanba/c2pa to sign: thrown under the `required` policy, one
+ * `c2pa.unavailable` message under `preferred` (the same in every adapter).
+ */
+export function c2paUnavailable(policy: C2paPolicy): ReportMessage {
+  const reason = `@tanba/c2pa is not available; ${C2PA_OFF_HINT}`
+  if (policy === 'required') throw new DependencyError('TANBA_DEPENDENCY_MISSING', `C2PA is required but ${reason}`, { details: { dependency: '@tanba/c2pa', rule: 'c2pa.unavailable', option: 'c2pa' } })
+  return C2PA_RULES.message('c2pa.unavailable', `C2PA left out: ${reason}`, { carrier: 'c2pa' })
+}
+
+/**
+ * Embedding the manifest changed the bound essence (`what`: "audio data", "coded samples"), so the
+ * file goes back without it: the `c2pa.failed` rule of any other signing failure, thrown under `required`.
+ */
+export function c2paChangedEssence(policy: C2paPolicy, what: string): ReportMessage {
+  const reason = `C2PA left out: embedding the C2PA manifest changed the ${what}, so the file was returned without it; ${C2PA_OFF_HINT}`
+  if (policy === 'required') throw new DependencyError('TANBA_DEPENDENCY_FAILED', reason, { details: { dependency: '@contentauth/c2pa-node', rule: 'c2pa.failed', option: 'c2pa' } })
+  return C2PA_RULES.message('c2pa.failed', reason, { carrier: 'c2pa' })
+}
+
+/** C2PA off and the input carried a manifest: it stays in the file but no longer matches it. */
+export function c2paStale(carrier: string): ReportMessage {
+  return C2PA_RULES.message('c2pa.stale', 'The input carried a C2PA manifest; with C2PA off it is kept but no longer matches the changed file', { carrier })
+}

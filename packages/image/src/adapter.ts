@@ -1,5 +1,5 @@
 // The image adapter: visible warning, binding, XMP and C2PA carriers, extraction and digest.
-import { C2PA_RULES, CORE_RULES, labelToXmpFields, NOTICE_TEXTS, noticeLanguageKey, SHORT_NOTICE_TEXTS, throwIfAborted, UnsupportedFormatError, utf8, type Adapter, type Asset, type Extraction, type ExtractOptions, type FormatInfo, type LabelBinding, type LabelNotice, type OpenOptions, type ReportMessage, type StampContext, type StampResult } from '@tanba/core'
+import { c2paStale, CORE_RULES, labelToXmpFields, NOTICE_TEXTS, noticeLanguageKey, SHORT_NOTICE_TEXTS, throwIfAborted, UnsupportedFormatError, utf8, type Adapter, type Asset, type Extraction, type ExtractOptions, type FormatInfo, type LabelBinding, type LabelNotice, type OpenOptions, type ReportMessage, type StampContext, type StampResult } from '@tanba/core'
 import { readImageC2pa, remoteManifestReference, signImageC2pa } from './c2pa.js'
 import { writeImageXmp } from './carriers.js'
 import { displaySize, type ParsedImage } from './container.js'
@@ -83,7 +83,7 @@ async function stampImage(input: Uint8Array, image: ParsedImage, ctx: StampConte
       carriers.push('c2pa')
     }
   } else if (image.c2pa) {
-    messages.push(C2PA_RULES.message('c2pa.stale', 'The input carried a C2PA manifest; with C2PA off it is kept but no longer matches the changed file', { carrier: image.c2pa }))
+    messages.push(c2paStale(image.c2pa))
   }
   return { bytes, label, carriers, messages }
 }

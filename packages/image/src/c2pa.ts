@@ -1,6 +1,6 @@
 // C2PA through @tanba/c2pa, which runs the native addon in a child process so its failures are errors,
 // never crashes. Loaded only when a file carries a manifest (reading) or C2PA is asked for (stamping).
-import { C2PA_RULES, DependencyError, UnsupportedFormatError, type ExtractOptions, type FormatInfo, type FoundLabel, type Label, type Marker, type ReportMessage, type StampContext } from '@tanba/core'
+import { C2PA_RULES, c2paUnavailable, UnsupportedFormatError, type ExtractOptions, type FormatInfo, type FoundLabel, type Label, type Marker, type ReportMessage, type StampContext } from '@tanba/core'
 
 type C2paApi = typeof import('@tanba/c2pa')
 
@@ -59,11 +59,7 @@ export async function readImageC2pa(bytes: Uint8Array, format: FormatInfo, carri
 export async function signImageC2pa(bytes: Uint8Array, format: FormatInfo, label: Label, ctx: StampContext, parent: Uint8Array | null): Promise<{ bytes?: Uint8Array; messages: ReportMessage[] }> {
   const c2pa = await loadC2pa()
   const mediaType = mediaTypeOf(format)
-  if (!c2pa) {
-    const reason = '@tanba/c2pa is not available; stamp without C2PA with --no-c2pa (in the SDK: the c2pa option set to false)'
-    if (ctx.c2paPolicy === 'required') throw new DependencyError('TANBA_DEPENDENCY_MISSING', `C2PA is required but ${reason}`, { details: { dependency: '@tanba/c2pa', rule: 'c2pa.unavailable', option: 'c2pa' } })
-    return { messages: [C2PA_RULES.message('c2pa.unavailable', `C2PA left out: ${reason}`, { carrier: 'c2pa' })] }
-  }
+  if (!c2pa) return { messages: [c2paUnavailable(ctx.c2paPolicy)] }
   // c2pa-rs stores a TIFF manifest in an extra directory without image data, which libvips (sharp)
   // and others then refuse to open (contentauth/c2pa-rs#1894). Opt in with `image.tiffC2pa`.
   if (format.id === 'tiff' && (ctx.adapterOptions.image as { tiffC2pa?: boolean } | undefined)?.tiffC2pa !== true) {

@@ -37,12 +37,13 @@ export async function createRedisLedger(options: RedisLedgerOptions): Promise<Re
   if (!/^[A-Za-z0-9:._-]{1,100}$/.test(prefix)) {
     throw new InvalidOptionError(`Expected a ledger key prefix of letters, digits, ":", ".", "_" or "-" but received ${JSON.stringify(prefix)}`, { details: { option: 'prefix' } })
   }
-  const own = typeof options.redis === 'string'
-  const client = typeof options.redis === 'string' ? connect(options.redis) : options.redis
-  const name = `${typeof options.redis === 'string' ? redactUrl(options.redis) : 'redis'} (${prefix})`
-  if (typeof options.redis === 'string') {
+  // A URL is connected (and closed) here; a client passed in stays the caller's.
+  const url = typeof options.redis === 'string' ? options.redis : undefined
+  const client = url === undefined ? (options.redis as Redis) : connect(url)
+  const name = `${url === undefined ? 'redis' : redactUrl(url)} (${prefix})`
+  if (url !== undefined) {
     try {
-      await ensureReachable(client, options.redis, options.connectTimeoutMs)
+      await ensureReachable(client, url, options.connectTimeoutMs)
     } catch (error) {
       client.disconnect()
       throw error
@@ -84,7 +85,7 @@ export async function createRedisLedger(options: RedisLedgerOptions): Promise<Re
       return labels
     },
     async close() {
-      if (own) await client.quit().catch(() => client.disconnect())
+      if (url !== undefined) await client.quit().catch(() => client.disconnect())
     },
   }
 }

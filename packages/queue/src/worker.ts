@@ -195,7 +195,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
   return Object.assign(events, { kid: stamp.kid, concurrency: stamp.capacity * JOBS_PER_POOL_SLOT, closed, close })
 }
 
-async function runStamp(runner: StampRunner, data: StampJobData, file: string, ledger?: LabelLedger, verifier?: () => Promise<VerifyRunner>): Promise<StampJobResult> {
+async function runStamp(runner: StampRunner, data: StampJobData, file: string, ledger: LabelLedger | undefined, verifier: () => Promise<VerifyRunner>): Promise<StampJobResult> {
   if (data.kid && data.kid !== runner.kid) {
     throw fail('TANBA_INVALID_KEY', `The job asks to be signed with key ${data.kid}, but this worker holds key ${runner.kid}; start a worker configured with that key (--key/--cert or its tanba.config.json)`)
   }
@@ -203,7 +203,7 @@ async function runStamp(runner: StampRunner, data: StampJobData, file: string, l
   if (r.status === 'error') throw fail(r.error?.code ?? 'TANBA_INTERNAL', r.error?.message ?? 'stamping failed', r.error?.option)
   if (ledger) {
     if (r.status === 'stamped' && r.label) await ledger.append(r.label)
-    else if (r.status === 'skipped' && r.output && verifier) {
+    else if (r.status === 'skipped' && r.output) {
       // The output exists from an earlier run of this job, which may have died between writing it
       // and the append: take the label from the output (signature checked) and append it again.
       const outcome = await (await verifier()).verify({ input: r.output, file, fromWalk: false }, {})

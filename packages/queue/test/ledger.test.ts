@@ -1,51 +1,23 @@
 // The Redis label ledger against a real redis-server (Debian's; .ci/run installs it).
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { signLabel, type Label } from '@tanba/core'
 import { createTestCredentials } from '@tanba/core/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createRedisLedger, type RedisLedger } from '../src/index.js'
+import { freePort, HAS_REDIS, RedisServer, redisCli } from './redis-server.js'
 
-const REDIS = spawnSync('redis-server', ['--version']).status === 0
-if (!REDIS) console.warn('ledger.test.ts: skipped, redis-server is not installed (apt-get install redis-server; .ci/run installs it)')
+if (!HAS_REDIS) console.warn('ledger.test.ts: skipped, redis-server is not installed (apt-get install redis-server; .ci/run installs it)')
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as { port: number }).port
-      server.close(() => resolve(port))
-    })
-  })
-}
-
-const cli = (port: number, ...args: string[]) => spawnSync('redis-cli', ['-p', String(port), ...args], { encoding: 'utf8' }).stdout.trim()
-
-describe.skipIf(!REDIS)('the Redis label ledger', () => {
+describe.skipIf(!HAS_REDIS)('the Redis label ledger', () => {
   let dir: string
   let port: number
-  let child: ChildProcess | undefined
+  let redis: RedisServer
   let url: string
   const ledgers: RedisLedger[] = []
   const creds = createTestCredentials()
 
-  async function start(): Promise<void> {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''], { stdio: 'ignore' })
-    for (let i = 0; i < 200 && cli(port, 'ping') !== 'PONG'; i++) await new Promise((r) => setTimeout(r, 50))
-    expect(cli(port, 'ping')).toBe('PONG')
-  }
-  async function stop(): Promise<void> {
-    const c = child
-    if (!c || c.exitCode !== null) return
-    await new Promise<void>((resolve) => {
-      c.once('exit', () => resolve())
-      c.kill('SIGTERM')
-    })
-  }
   async function open(prefix?: string): Promise<RedisLedger> {
     const l = await createRedisLedger({ redis: url, ...(prefix ? { prefix } : {}) })
     ledgers.push(l)
@@ -71,12 +43,13 @@ describe.skipIf(!REDIS)('the Redis label ledger', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'tanba-redis-ledger-'))
     port = await freePort()
-    url = `redis://127.0.0.1:${port}`
-    await start()
+    redis = new RedisServer(port, dir)
+    url = redis.url
+    await redis.start()
   })
   afterAll(async () => {
     for (const l of ledgers) await l.close?.()
-    await stop()
+    await redis.stop()
     rmSync(dir, { recursive: true, force: true })
   })
 
@@ -91,12 +64,12 @@ describe.skipIf(!REDIS)('the Redis label ledger', () => {
     await ledger.append(a)
     await ledger.append(b)
     await ledger.append(none) // no watermark: nothing to find it by, nothing stored
-    expect(cli(port, 'hlen', 'tanba:ledger:wm:10a245c1c65531e4')).toBe('2')
-    expect(cli(port, '--scan', '--pattern', 'tanba:ledger:*').split('\n')).toEqual(['tanba:ledger:wm:10a245c1c65531e4'])
+    expect(redisCli(port, 'hlen', 'tanba:ledger:wm:10a245c1c65531e4')).toBe('2')
+    expect(redisCli(port, '--scan', '--pattern', 'tanba:ledger:*').split('\n')).toEqual(['tanba:ledger:wm:10a245c1c65531e4'])
     // Someone wrote into the hash by hand: a forged value, a label filed under another payload.
-    cli(port, 'hset', 'tanba:ledger:wm:10a245c1c65531e4', 'forged', '{"tanba":1,"id":"x"}', 'junk', 'not json')
+    redisCli(port, 'hset', 'tanba:ledger:wm:10a245c1c65531e4', 'forged', '{"tanba":1,"id":"x"}', 'junk', 'not json')
     const other = await label(4, '10ffffffffffffff')
-    cli(port, 'hset', 'tanba:ledger:wm:10a245c1c65531e4', 'misfiled', JSON.stringify(other))
+    redisCli(port, 'hset', 'tanba:ledger:wm:10a245c1c65531e4', 'misfiled', JSON.stringify(other))
     const found = await ledger.findByWatermark('10A245C1C65531E4')
     expect(found.map((l) => l.id).sort()).toEqual([a.id, b.id])
     expect(found.find((l) => l.id === a.id)).toEqual(a)
@@ -122,11 +95,11 @@ describe.skipIf(!REDIS)('the Redis label ledger', () => {
     const ledger = await open('restart:ledger')
     const before = await label(6, '30a245c1c65531e4')
     await ledger.append(before)
-    await stop()
+    await redis.stop()
     const during = await label(7, '30a245c1c65531e4')
     const pending = ledger.append(during)
     await new Promise((r) => setTimeout(r, 300))
-    await start()
+    await redis.start()
     await pending
     const ids = (await ledger.findByWatermark('30a245c1c65531e4')).map((l) => l.id).sort()
     expect(ids).toEqual([before.id, during.id])

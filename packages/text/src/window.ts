@@ -108,12 +108,6 @@ function scanTable(): Uint8Array {
   return (scanning = t)
 }
 
-/** Index of `needle` in `haystack`: Node's native search where there is one (this path runs only there). */
-function find(haystack: Uint8Array, needle: Uint8Array): number {
-  const B = nodeBuiltin<typeof import('node:buffer')>('node:buffer')?.Buffer
-  return B ? B.from(haystack.buffer, haystack.byteOffset, haystack.byteLength).indexOf(needle) : indexOfBytes(haystack, needle)
-}
-
 /**
  * The elided form of a large plain text, or undefined when it must be decoded whole (small, not
  * UTF-8, no suitable middle, or a runtime without `isUtf8`). Never throws for input it cannot
@@ -132,7 +126,7 @@ export function elidePlainText(input: Uint8Array, limits: Limits, options: Elide
   const to = lastBreak // the middle without its final "\n": [from, to)
   const middle = input.subarray(from, to)
   // A notice line in the middle ("[AI] " after a line break, the middle itself starting after one).
-  if (find(input.subarray(from - 1, to), NOTICE_LINE) >= 0) return undefined
+  if (indexOfBytes(input.subarray(from - 1, to), NOTICE_LINE) >= 0) return undefined
   // CR and U+FEFF are inert for NFC but not for the rules; the scan's table stops at them too.
   const middleUnits = inertUnits(middle, scanTable())
   if (middleUnits < 0) return undefined

@@ -1,5 +1,5 @@
-import { CORE_RULES, InvalidLabelError, joinBytes, labelFromCarrier, labelToXmpFields, readXmpCarrier, resultFromParts, serializeLabel, tc260CarrierMarker, tc260Json, throwIfAborted, toTc260, UnsupportedFormatError, writeXmp, type Adapter, type Asset, type Extraction, type ExtractOptions, type FormatInfo, type LabelBinding, type Marker, type OpenOptions, type ReportMessage, type StampContext, type StampResult } from '@tanba/core'
-import { c2paChangedEssence, readC2paMarkers, signC2pa } from './c2pa.js'
+import { c2paChangedEssence, CORE_RULES, InvalidLabelError, joinBytes, labelFromCarrier, labelToXmpFields, readXmpCarrier, resultFromParts, serializeLabel, tc260CarrierMarker, tc260Json, throwIfAborted, toTc260, UnsupportedFormatError, writeXmp, type Adapter, type Asset, type Extraction, type ExtractOptions, type FormatInfo, type LabelBinding, type Marker, type OpenOptions, type ReportMessage, type StampContext, type StampResult } from '@tanba/core'
+import { readC2paMarkers, signC2pa } from './c2pa.js'
 import { BMFF_FORMATS, VIDEO_FORMATS } from './formats.js'
 import { bmffDigest, VIDEO_BMFF_BINDING } from './mp4/binding.js'
 import { AIGC_KEY, LABEL_KEY, readMetadata, type Mp4Metadata } from './mp4/meta.js'
@@ -72,7 +72,7 @@ async function stamp(input: Uint8Array, asset: Mp4Asset, ctx: StampContext): Pro
       // The manifest must sit outside the bound samples: check before handing the file back.
       const check = bmffDigest(parseMp4(bytesSource(signed.bytes), ctx.limits), ctx.signal)
       if (check.digest !== binding.digest) {
-        messages.push(c2paChangedEssence(ctx))
+        messages.push(c2paChangedEssence(ctx.c2paPolicy, 'coded samples'))
         return { bytes: out, label, carriers, messages }
       }
       carriers.push('c2pa') // the carrier name every adapter uses for its manifest store

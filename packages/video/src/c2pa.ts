@@ -1,4 +1,4 @@
-import { C2PA_RULES, DependencyError, type Extraction, type ExtractOptions, type Label, type Marker, type ReportMessage, type StampContext } from '@tanba/core'
+import { C2PA_RULES, c2paUnavailable, type Extraction, type ExtractOptions, type Label, type Marker, type ReportMessage, type StampContext } from '@tanba/core'
 
 // C2PA goes through @tanba/c2pa, which runs the native addon in a child process, so a crash or a
 // panic on a hostile file becomes a DependencyError here, never a dead process.
@@ -45,11 +45,7 @@ export async function readC2paMarkers(input: Uint8Array, options: ExtractOptions
  */
 export async function signC2pa(bytes: Uint8Array, original: Uint8Array, label: Label, ctx: StampContext): Promise<{ bytes: Uint8Array | null; messages: ReportMessage[] }> {
   const c2pa = await loadC2pa()
-  if (!c2pa) {
-    const reason = '@tanba/c2pa is not available; stamp without C2PA with --no-c2pa (in the SDK: the c2pa option set to false)'
-    if (ctx.c2paPolicy === 'required') throw new DependencyError('TANBA_DEPENDENCY_MISSING', `C2PA is required but ${reason}`, { details: { dependency: '@tanba/c2pa', rule: 'c2pa.unavailable', option: 'c2pa' } })
-    return { bytes: null, messages: [C2PA_RULES.message('c2pa.unavailable', `C2PA left out: ${reason}`, { carrier: 'c2pa' })] }
-  }
+  if (!c2pa) return { bytes: null, messages: [c2paUnavailable(ctx.c2paPolicy)] }
   const out = await c2pa.stampC2pa(bytes, C2PA_MEDIA_TYPE, {
     policy: ctx.c2paPolicy,
     signer: ctx.signer,
@@ -60,13 +56,6 @@ export async function signC2pa(bytes: Uint8Array, original: Uint8Array, label: L
     ...(ctx.signal ? { signal: ctx.signal } : {}),
   })
   return { bytes: out.bytes, messages: out.messages }
-}
-
-/** Embedding the manifest touched the coded samples: the same "signing failed" rule as any other C2PA failure (as in audio). */
-export function c2paChangedEssence(ctx: StampContext): ReportMessage {
-  const reason = 'C2PA left out: embedding the C2PA manifest changed the coded samples, so the file was returned without it; stamp without C2PA with --no-c2pa (in the SDK: the c2pa option set to false)'
-  if (ctx.c2paPolicy === 'required') throw new DependencyError('TANBA_DEPENDENCY_FAILED', reason, { details: { dependency: '@contentauth/c2pa-node', rule: 'c2pa.failed', option: 'c2pa' } })
-  return C2PA_RULES.message('c2pa.failed', reason, { carrier: 'c2pa' })
 }
 
 export async function closeC2pa(): Promise<void> {
